@@ -1,0 +1,309 @@
+"""From one replication's record to its results: headline metrics, monthly series, open cases by stage.
+
+All figures are read off the transition log and event series with vectorised NumPy, over the
+observation window ``[warm-up end, horizon)``. "At time T" means just before T: a case that moves
+exactly at T is counted where it was. Unfinished cases are counted exactly: every case open at the
+horizon is in the open count and in the breakdown by stage, and the model's own structures are
+checked against the log (``checks``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .states import (
+    CLOSED_STATES, COURT_STATES, CROWN_STATES, MAGS_STATES, OPEN_STATES, STAGE_OF, S,
+)
+
+if TYPE_CHECKING:
+    from .model import Model
+
+#: Headline metrics, in pipeline order. Each has a mean and CI in summary.json.
+HEADLINE = (
+    "cases.arrived", "cases.new", "cases.open_at_start", "cases.closed", "cases.open_at_end",
+    "police.arrests_per_month",
+    "forensics.examinations", "forensics.wait_days_mean", "forensics.backlog_end", "forensics.utilisation",
+    "scheme.referred", "scheme.started", "scheme.completed", "scheme.failed", "scheme.prosecuted_after_failure",
+    "scheme.active_end", "scheme.wait_days_mean", "scheme.facilitator_hours",
+    "caution.issued", "caution.simple", "caution.conditional", "caution.breached", "caution.course_hours",
+    "self_referral.referred", "self_referral.cautioned",
+    "charging.decisions", "charging.wait_days_mean",
+    "court.receipts", "court.receipts_per_year", "court.crown.receipts", "court.disposals",
+    "court.backlog_end", "court.magistrates.backlog_end", "court.crown.backlog_end",
+    "court.wait_days_mean", "court.crown.wait_weeks_median",
+    "court.sitting_days_used", "court.magistrates.sitting_days_used", "court.crown.sitting_days_used",
+    "court.magistrates.utilisation", "court.crown.utilisation",
+    "sentence.convictions", "sentence.custody", "sentence.suspended", "sentence.community", "sentence.custody_share",
+    "prison.population_end", "register.entries", "reoffending.reoffences",
+)
+
+STAGES = ("police", "forensics", "scheme", "caution", "self_referral", "charging", "magistrates", "crown")
+
+MONTHLY = (
+    "arrivals", "arrests", "forensic_exams", "forensic_queue_end", "forensics_utilisation",
+    "scheme_referred", "scheme_started", "scheme_completed", "scheme_failed", "scheme_waiting_end",
+    "scheme_active_end", "facilitator_hours", "cautions_simple", "cautions_conditional",
+    "charging_utilisation", "court_receipts", "crown_receipts", "court_disposals",
+    "magistrates_backlog_end", "crown_backlog_end", "court_backlog_end",
+    "magistrates_sitting_days_used", "magistrates_sitting_days_available", "magistrates_utilisation",
+    "crown_sitting_days_used", "crown_sitting_days_available", "crown_utilisation",
+    "prison_population_end", "register_entries", "reoffences", "open_cases_end",
+)
+
+
+@dataclass
+class RepResult:
+    """Results of one replication: small, picklable, everything later stages need."""
+
+    replication: int
+    headline: dict[str, float]
+    open_by_stage: dict[str, int]
+    monthly: dict[str, np.ndarray]
+    checks: dict[str, int] = field(default_factory=dict)
+    runtime_s: float = 0.0
+
+
+class _Log:
+    """The transition log sorted by case, with each entry's end time (next entry of the same case)."""
+
+    def __init__(self, model: "Model") -> None:
+        log = model.rec.log
+        case = np.frombuffer(log.case, dtype=np.int64) if len(log) else np.zeros(0, np.int64)
+        state = np.frombuffer(log.state, dtype=np.int8) if len(log) else np.zeros(0, np.int8)
+        time = np.frombuffer(log.time, dtype=np.float64) if len(log) else np.zeros(0)
+        order = np.argsort(case, kind="stable")
+        self.case = case[order]
+        self.state = state[order].astype(np.int16)
+        self.time = time[order]
+        n = len(self.case)
+        self.until = np.full(n, np.inf)
+        if n > 1:
+            same = self.case[1:] == self.case[:-1]
+            self.until[:-1][same] = self.time[1:][same]
+        first = np.ones(n, dtype=bool)
+        if n > 1:
+            first[1:] = self.case[1:] != self.case[:-1]
+        self.first = first
+        self._by_state: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _intervals(self, state: int) -> tuple[np.ndarray, np.ndarray]:
+        got = self._by_state.get(state)
+        if got is None:
+            mask = self.state == state
+            got = (np.sort(self.time[mask]), np.sort(self.until[mask]))
+            self._by_state[state] = got
+        return got
+
+    def stock(self, states: tuple[int, ...] | list[int], at: np.ndarray) -> np.ndarray:
+        """Cases in any of ``states`` just before each time in ``at``."""
+        out = np.zeros(len(at), dtype=np.int64)
+        for s in states:
+            starts, ends = self._intervals(int(s))
+            out += np.searchsorted(starts, at, side="left") - np.searchsorted(ends, at, side="left")
+        return out
+
+    def entries(self, states: tuple[int, ...] | list[int]) -> np.ndarray:
+        """Times at which cases entered any of ``states`` (sorted)."""
+        return np.sort(np.concatenate([self._intervals(int(s))[0] for s in states])) if states else np.zeros(0)
+
+    def first_times(self) -> np.ndarray:
+        return self.time[self.first]
+
+
+def _arr(a) -> np.ndarray:
+    return np.frombuffer(a, dtype=np.float64) if len(a) else np.zeros(0)
+
+
+def _count_in(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """How many of ``times`` fall in each interval between consecutive ``edges``."""
+    return np.diff(np.searchsorted(np.sort(times), edges, side="left"))
+
+
+def _in(times: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return (times >= lo) & (times < hi)
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if len(x) else float("nan")
+
+
+def _per_month_sum(per_day: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    cum = np.concatenate(([0.0], np.cumsum(per_day)))
+    idx = edges.astype(np.int64)
+    return cum[idx[1:]] - cum[idx[:-1]]
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
+    """Every result of one finished replication."""
+    sc = model.sc
+    rec = model.rec
+    cal = model.cal
+    H = model.horizon
+    edges = cal.month_edges()
+    W = float(edges[sc.run.warmup_months])
+    years = (H - W) / 365.25
+    window_months = cal.months - sc.run.warmup_months
+    log = _Log(model)
+    at = np.array([W, H])
+
+    hl: dict[str, float] = {}
+    open_at = log.stock(OPEN_STATES, at)
+    first = log.first_times()
+    closures = log.entries(CLOSED_STATES)
+    hl["cases.open_at_start"] = float(open_at[0])
+    hl["cases.new"] = float(np.count_nonzero(_in(first, W, H)))
+    hl["cases.arrived"] = hl["cases.open_at_start"] + hl["cases.new"]
+    hl["cases.closed"] = float(np.count_nonzero(_in(closures, W, H)))
+    hl["cases.open_at_end"] = float(open_at[1])
+
+    arrests = _arr(rec.arrest_t)
+    hl["police.arrests_per_month"] = np.count_nonzero(_in(arrests, W, H)) / window_months
+
+    fst, fwait = _arr(rec.forensic_start_t), _arr(rec.forensic_wait)
+    win = _in(fst, W, H)
+    hl["forensics.examinations"] = float(np.count_nonzero(win))
+    hl["forensics.wait_days_mean"] = _mean(fwait[win])
+    hl["forensics.backlog_end"] = float(log.stock((S.FORENSIC_QUEUE,), at)[1])
+
+    pools = model.pools()
+    days = np.arange(cal.days)
+    day_win = (days >= W) & (days < H)
+
+    def utilisation(name: str) -> float:
+        counts, busy = pools[name]
+        cap = float(np.sum(counts[day_win]))
+        return float(np.sum(busy[day_win]) / cap) if cap > 0 else float("nan")
+
+    hl["forensics.utilisation"] = utilisation("forensics")
+
+    scfg = sc.scheme
+    group_t, group_n = _arr(rec.scheme_group_t), _arr(rec.scheme_group_size)
+    gwin = _in(group_t, W, H)
+    fail_t = _arr(rec.scheme_fail_t)
+    fail_p = np.frombuffer(rec.scheme_fail_proceeds, dtype=np.int8) if len(rec.scheme_fail_proceeds) else np.zeros(0, np.int8)
+    fwin = _in(fail_t, W, H)
+    hl["scheme.referred"] = float(np.count_nonzero(_in(log.entries((S.SCHEME_WAITING,)), W, H)))
+    hl["scheme.started"] = float(group_n[gwin].sum())
+    hl["scheme.completed"] = float(np.count_nonzero(_in(log.entries((S.CLOSED_SCHEME_COMPLETED,)), W, H)))
+    hl["scheme.failed"] = float(np.count_nonzero(fwin))
+    hl["scheme.prosecuted_after_failure"] = float(np.count_nonzero(fail_p[fwin]))
+    hl["scheme.active_end"] = float(log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP), at)[1])
+    swait = _arr(rec.scheme_wait)
+    hl["scheme.wait_days_mean"] = _mean(swait[np.repeat(gwin, group_n.astype(np.int64))]) if len(swait) else float("nan")
+    sess_t, fu_t = _arr(rec.scheme_session_t), _arr(rec.scheme_followup_t)
+    session_h = scfg.session_minutes / 60.0
+    fac_sessions = np.count_nonzero(_in(sess_t, W, H)) * scfg.facilitators_per_group
+    hl["scheme.facilitator_hours"] = (fac_sessions + np.count_nonzero(_in(fu_t, W, H))) * session_h
+
+    simple_t, cond_t = _arr(rec.caution_simple_t), _arr(rec.caution_conditional_t)
+    hl["caution.simple"] = float(np.count_nonzero(_in(simple_t, W, H)))
+    hl["caution.conditional"] = float(np.count_nonzero(_in(cond_t, W, H)))
+    hl["caution.issued"] = hl["caution.simple"] + hl["caution.conditional"]
+    hl["caution.breached"] = float(np.count_nonzero(_in(_arr(rec.caution_breach_t), W, H)))
+    ch_t, ch = _arr(rec.course_hours_t), _arr(rec.course_hours)
+    hl["caution.course_hours"] = float(ch[_in(ch_t, W, H)].sum())
+
+    hl["self_referral.referred"] = float(np.count_nonzero(_in(log.entries((S.SELF_REFERRAL_HANDOVER,)), W, H)))
+    hl["self_referral.cautioned"] = float(np.count_nonzero(_in(_arr(rec.self_referral_caution_t), W, H)))
+
+    cst, cwait = _arr(rec.charging_start_t), _arr(rec.charging_wait)
+    cwin = _in(cst, W, H)
+    hl["charging.decisions"] = float(np.count_nonzero(cwin))
+    hl["charging.wait_days_mean"] = _mean(cwait[cwin])
+
+    receipts = log.entries((S.MAGS_PRE_FIRST,))
+    crown_receipts = _arr(rec.crown_receipt_t)
+    disp_t, disp_wait = _arr(rec.court_disposal_t), _arr(rec.court_wait)
+    dwin = _in(disp_t, W, H)
+    hl["court.receipts"] = float(np.count_nonzero(_in(receipts, W, H)))
+    hl["court.receipts_per_year"] = hl["court.receipts"] / years
+    hl["court.crown.receipts"] = float(np.count_nonzero(_in(crown_receipts, W, H)))
+    hl["court.disposals"] = float(np.count_nonzero(dwin))
+    hl["court.backlog_end"] = float(log.stock(COURT_STATES, at)[1])
+    hl["court.magistrates.backlog_end"] = float(log.stock(MAGS_STATES, at)[1])
+    hl["court.crown.backlog_end"] = float(log.stock(CROWN_STATES, at)[1])
+    hl["court.wait_days_mean"] = _mean(disp_wait[dwin])
+    cm_t, cm_w = _arr(rec.crown_main_t), _arr(rec.crown_wait)
+    cmw = cm_w[_in(cm_t, W, H)]
+    hl["court.crown.wait_weeks_median"] = float(np.median(cmw)) / 7.0 if len(cmw) else float("nan")
+    for level in ("magistrates", "crown"):
+        counts, busy = pools[level]
+        hl[f"court.{level}.sitting_days_used"] = float(busy[day_win].sum())
+        hl[f"court.{level}.utilisation"] = utilisation(level)
+    hl["court.sitting_days_used"] = hl["court.magistrates.sitting_days_used"] + hl["court.crown.sitting_days_used"]
+
+    sentences = {k: float(np.count_nonzero(_in(log.entries((st,)), W, H)))
+                 for k, st in (("custody", S.CLOSED_CUSTODY), ("suspended", S.CLOSED_SUSPENDED), ("community", S.CLOSED_COMMUNITY))}
+    n_sentenced = sum(sentences.values())
+    for k, v in sentences.items():
+        hl[f"sentence.{k}"] = v
+    hl["sentence.convictions"] = n_sentenced
+    hl["sentence.custody_share"] = sentences["custody"] / n_sentenced if n_sentenced else float("nan")
+
+    p_in, p_out = _arr(rec.prison_in), _arr(rec.prison_out)
+    hl["prison.population_end"] = float(np.count_nonzero((p_in < H) & (p_out >= H)))
+    hl["register.entries"] = float(np.count_nonzero(_in(_arr(rec.register_t), W, H)))
+    hl["reoffending.reoffences"] = float(np.count_nonzero(_in(_arr(rec.reoffence_t), W, H)))
+
+    # ------------------------------------------------------------------ open cases by stage
+    open_by_stage = {stage: 0 for stage in STAGES}
+    for state in OPEN_STATES:
+        open_by_stage[STAGE_OF[state]] += int(log.stock((state,), np.array([H]))[0])
+
+    # ------------------------------------------------------------------------- monthly series
+    ends = edges[1:]
+    mo: dict[str, np.ndarray] = {}
+    mo["arrivals"] = _count_in(_arr(rec.arrival_t)[np.frombuffer(rec.arrival_origin, dtype=np.int8) != 3]
+                               if len(rec.arrival_origin) else np.zeros(0), edges)
+    mo["arrests"] = _count_in(arrests, edges)
+    mo["forensic_exams"] = _count_in(fst, edges)
+    mo["forensic_queue_end"] = log.stock((S.FORENSIC_QUEUE,), ends)
+    for name, key in (("forensics", "forensics_utilisation"), ("charging", "charging_utilisation")):
+        counts, busy = pools[name]
+        mo[key] = _ratio(_per_month_sum(busy, edges), _per_month_sum(counts, edges))
+    mo["scheme_referred"] = _count_in(log.entries((S.SCHEME_WAITING,)), edges)
+    mo["scheme_started"] = np.diff(np.concatenate(([0.0], np.cumsum(group_n)))[np.searchsorted(group_t, edges, side="left")]) if len(group_t) else np.zeros(cal.months)
+    mo["scheme_completed"] = _count_in(log.entries((S.CLOSED_SCHEME_COMPLETED,)), edges)
+    mo["scheme_failed"] = _count_in(fail_t, edges)
+    mo["scheme_waiting_end"] = log.stock((S.SCHEME_WAITING,), ends)
+    mo["scheme_active_end"] = log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP), ends)
+    mo["facilitator_hours"] = (_count_in(sess_t, edges) * scfg.facilitators_per_group + _count_in(fu_t, edges)) * session_h
+    mo["cautions_simple"] = _count_in(simple_t, edges)
+    mo["cautions_conditional"] = _count_in(cond_t, edges)
+    mo["court_receipts"] = _count_in(receipts, edges)
+    mo["crown_receipts"] = _count_in(crown_receipts, edges)
+    mo["court_disposals"] = _count_in(disp_t, edges)
+    mo["magistrates_backlog_end"] = log.stock(MAGS_STATES, ends)
+    mo["crown_backlog_end"] = log.stock(CROWN_STATES, ends)
+    mo["court_backlog_end"] = mo["magistrates_backlog_end"] + mo["crown_backlog_end"]
+    for level in ("magistrates", "crown"):
+        counts, busy = pools[level]
+        used, avail = _per_month_sum(busy, edges), _per_month_sum(counts, edges)
+        mo[f"{level}_sitting_days_used"] = used
+        mo[f"{level}_sitting_days_available"] = avail
+        mo[f"{level}_utilisation"] = _ratio(used, avail)
+    mo["prison_population_end"] = (np.searchsorted(np.sort(p_in), ends, side="left")
+                                   - np.searchsorted(np.sort(p_out), ends, side="left"))
+    mo["register_entries"] = _count_in(_arr(rec.register_t), edges)
+    mo["reoffences"] = _count_in(_arr(rec.reoffence_t), edges)
+    mo["open_cases_end"] = log.stock(OPEN_STATES, ends)
+    monthly = {k: np.asarray(mo[k], dtype=float) for k in MONTHLY}
+
+    checks = {
+        "cases_created": model.cases_created,
+        "cases_in_log": int(np.count_nonzero(log.first)),
+        "live_in_model": model.live_cases(),
+        "open_in_log": int(open_at[1]),
+        "closures_in_log": int(np.count_nonzero(closures < H)),
+        "closed_by_model": model.outcomes.closed,
+    }
+    return RepResult(model.replication, {k: float(hl[k]) for k in HEADLINE}, open_by_stage, monthly, checks, runtime_s)
+

@@ -1,0 +1,71 @@
+"""NPCC (2017) conditional caution with a rehabilitation course.
+
+A referred case waits for a risk assessment (finite assessors). Those assessed as low risk receive
+a conditional caution at once (and go on the register) with a course to complete within the
+caution period; the course hours are counted as provider load. A breach of the condition is found
+at the end of the period and leads to prosecution. Those not assessed as suitable are prosecuted
+in the ordinary way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..calendar import level_by_day, servers_by_day, working_mask
+from ..case import (
+    CAUTION_ASSESSMENT_DAYS, CAUTION_COURSE_HOURS, U_CAUTION_BREACH, U_CAUTION_COURSE_TIME, U_CAUTION_SUITABLE,
+    Case,
+)
+from ..servers import ServerPool
+from ..states import S
+
+if TYPE_CHECKING:
+    from ..model import Model
+
+
+class CautionRoute:
+    def __init__(self, m: "Model") -> None:
+        self.m = m
+        c = m.sc.caution
+        level = level_by_day(m.cal, c.assessors)
+        self.assessors = ServerPool(
+            "caution_assessors", servers_by_day(level, working_mask(m.cal, c.assessor_working_days_per_week)),
+            self._assessment_starts)
+        self._suitable = c.suitable_share
+        self._breach = c.breach_share
+        self._window = c.completion_window_days
+
+    def receive(self, case: Case, t: float) -> None:
+        self.m.move(case, S.CAUTION_ASSESS_QUEUE, t)
+        self.assessors.push(t, case.d[CAUTION_ASSESSMENT_DAYS], case)
+
+    def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+        m = self.m
+        m.move(case, S.CAUTION_ASSESSMENT, start)
+        d = case.d
+        if d[U_CAUTION_SUITABLE] >= self._suitable:
+            # not low risk: the ordinary prosecution route (examination first if not yet done)
+            if case.examined:
+                m.court.charge(case, end)
+            else:
+                m.police.investigate(case, end)
+            return
+        rec = m.rec
+        rec.caution_conditional_t.append(end)
+        rec.register_t.append(end)
+        m.move(case, S.CAUTION_COURSE, end)
+        if d[U_CAUTION_BREACH] < self._breach:
+            t_breach = end + self._window
+            rec.caution_breach_t.append(t_breach)
+            m.police.prosecute(case, t_breach)
+        else:
+            t_done = end + d[U_CAUTION_COURSE_TIME] * self._window
+            rec.course_hours_t.append(t_done)
+            rec.course_hours.append(d[CAUTION_COURSE_HOURS])
+            m.outcomes.close(case, S.CLOSED_CONDITIONAL_CAUTION, t_done)
+
+    def advance(self, until: float) -> None:
+        self.assessors.advance(until)
+
+    def live(self) -> int:
+        return self.assessors.waiting()

@@ -1,0 +1,196 @@
+"""Charging and the courts: magistrates' court and Crown Court as pools of courtroom sitting time.
+
+The charging decision takes lawyer time from a finite pool; charged cases are received by the
+magistrates' court for a first hearing after a listing delay. There a share is sent to the Crown
+Court (plea and trial preparation hearing after the sending delay); the rest stay. A guilty plea
+leads to sentence (after a pre-sentence report where one is needed); a not-guilty plea to a trial,
+listed once the case is ready, which may be ineffective and relisted before it is heard; then a
+verdict. Every hearing consumes sitting hours of its level; a level's capacity is its sitting days
+per month (optionally changing from a month on) times the hours of a sitting day. Short hearings are
+listed ahead of trials unless the level lists first come, first served.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..calendar import level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
+from ..case import (
+    CHARGING_DAYS, CROWN_PTPH_HOURS, CROWN_SENTENCE_HOURS, CROWN_TRIAL_HOURS, FIRST_HEARING_DELAY,
+    MAGS_FIRST_HOURS, MAGS_SENTENCE_HOURS, MAGS_TRIAL_HOURS, PSR_DELAY, RELIST_DELAY, SENDING_DELAY,
+    TRIAL_READY_DAYS, U_CHARGE, U_CONVICT, U_CROWN, U_PLEA, U_PSR, Case,
+)
+from ..scenario import CourtLevel
+from ..servers import ServerPool
+from ..states import S
+
+if TYPE_CHECKING:
+    from ..model import Model
+
+FIRST, PTPH, TRIAL, SENTENCE = 0, 1, 2, 3  # kind of hearing a case is listed for
+SHORT = 0
+
+
+class Level:
+    """One court level: its courtrooms and the states and draws its hearings use."""
+
+    def __init__(self, m: "Model", name: str, cfg: CourtLevel, on_start, trial_col: int, sentence_col: int,
+                 states: tuple[int, int, int]) -> None:
+        level = level_by_day(m.cal, cfg.sitting_days_per_month, [(s.from_month, s.value) for s in cfg.schedule])
+        rooms = sitting_days_to_rooms(level, cfg.sitting_days_per_week)
+        counts = servers_by_day(rooms, working_mask(m.cal, cfg.sitting_days_per_week))
+        short_first = cfg.listing == "short_first"
+        self.pool = ServerPool(name, counts, on_start, n_classes=2 if short_first else 1)
+        self.long = 1 if short_first else 0
+        self.per_hour = 1.0 / cfg.hours_per_sitting_day  # sitting days per hearing hour
+        self.trial_col = trial_col
+        self.sentence_col = sentence_col
+        self.trial_wait, self.sentence_wait, self.hearing = states
+
+
+class CourtRoute:
+    def __init__(self, m: "Model") -> None:
+        self.m = m
+        sc = m.sc
+        court = sc.court
+        ch = court.charging
+        level = level_by_day(m.cal, ch.lawyers)
+        self.lawyers = ServerPool("charging", servers_by_day(level, working_mask(m.cal, ch.working_days_per_week)),
+                                  self._charging_starts)
+        self.mags = Level(m, "magistrates", court.magistrates, self._mags_starts, MAGS_TRIAL_HOURS,
+                          MAGS_SENTENCE_HOURS, (S.MAGS_TRIAL_WAIT, S.MAGS_SENTENCE_WAIT, S.MAGS_HEARING))
+        self.crown = Level(m, "crown", court.crown, self._crown_starts, CROWN_TRIAL_HOURS,
+                           CROWN_SENTENCE_HOURS, (S.CROWN_TRIAL_WAIT, S.CROWN_SENTENCE_WAIT, S.CROWN_HEARING))
+        self._charge_share = ch.charge_share
+        self._crown_share = court.crown_share
+        self._guilty = court.guilty_plea_share
+        self._convict = court.conviction_at_trial
+        self._psr = court.psr_share
+        self._ineffective_hours = court.ineffective_hours
+
+    # --------------------------------------------------------------------------------- charging
+    def charge(self, case: Case, t: float) -> None:
+        """Queue ``case`` for a charging decision from ``t``."""
+        self.m.move(case, S.CHARGING_QUEUE, t)
+        self.lawyers.push(t, case.d[CHARGING_DAYS], case)
+
+    def _charging_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+        m = self.m
+        m.move(case, S.CHARGING, start)
+        m.rec.charging_start_t.append(start)
+        m.rec.charging_wait.append(start - ready)
+        if case.d[U_CHARGE] < self._charge_share:
+            self.receive_charged(case, end, end + case.d[FIRST_HEARING_DELAY])
+        else:
+            m.outcomes.close(case, S.CLOSED_NFA_CPS, end)
+
+    def receive_charged(self, case: Case, t: float, ready: float) -> None:
+        """A court receipt: charged at ``t``, first hearing listable from ``ready``."""
+        case.t_charged = t
+        case.hearing = FIRST
+        self.m.move(case, S.MAGS_PRE_FIRST, t)
+        self.mags.pool.push(ready, case.d[MAGS_FIRST_HOURS] * self.mags.per_hour, case, SHORT)
+
+    def send_to_crown(self, case: Case, t: float, ready: float) -> None:
+        case.t_sent = t
+        case.hearing = PTPH
+        m = self.m
+        m.move(case, S.CROWN_PRE_PTPH, t)
+        m.rec.crown_receipt_t.append(t)
+        self.crown.pool.push(ready, case.d[CROWN_PTPH_HOURS] * self.crown.per_hour, case, SHORT)
+
+    # ---------------------------------------------------------------------------------- hearings
+    def _mags_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+        self.m.move(case, S.MAGS_HEARING, start)
+        d = case.d
+        kind = case.hearing
+        if kind == FIRST:
+            if d[U_CROWN] < self._crown_share:
+                self.send_to_crown(case, end, end + d[SENDING_DELAY])
+            else:
+                self._plea(case, self.mags, start, end)
+        elif kind == TRIAL:
+            self._trial(case, self.mags, start, end)
+        else:
+            self._sentenced(case, end)
+
+    def _crown_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+        self.m.move(case, S.CROWN_HEARING, start)
+        kind = case.hearing
+        if kind == PTPH:
+            self._plea(case, self.crown, start, end)
+        elif kind == TRIAL:
+            self._trial(case, self.crown, start, end)
+        else:
+            self._crown_main_hearing(case, start)
+            self._sentenced(case, end)
+
+    def _plea(self, case: Case, level: Level, start: float, end: float) -> None:
+        d = case.d
+        if d[U_PLEA] < self._guilty:
+            self._convicted(case, level, start, end)
+        else:
+            self.list_trial(case, level, end, end + d[TRIAL_READY_DAYS])
+
+    def list_trial(self, case: Case, level: Level, t: float, ready: float) -> None:
+        """Wait from ``t`` for a trial listing from ``ready``; an ineffective listing uses little time."""
+        case.hearing = TRIAL
+        self.m.move(case, level.trial_wait, t)
+        hours = self._ineffective_hours if case.relists_left > 0 else case.d[level.trial_col]
+        level.pool.push(ready, hours * level.per_hour, case, level.long)
+
+    def _trial(self, case: Case, level: Level, start: float, end: float) -> None:
+        if case.relists_left > 0:  # ineffective: relisted
+            case.relists_left -= 1
+            self.list_trial(case, level, end, end + case.d[RELIST_DELAY])
+            return
+        if level is self.crown:
+            self._crown_main_hearing(case, start)
+        if case.d[U_CONVICT] < self._convict:
+            self._convicted(case, level, start, end)
+        else:
+            self._disposed(case, end)
+            self.m.outcomes.close(case, S.CLOSED_ACQUITTED, end)
+
+    def _convicted(self, case: Case, level: Level, start: float, end: float) -> None:
+        d = case.d
+        if d[U_PSR] < self._psr:
+            case.hearing = SENTENCE
+            self.m.move(case, level.sentence_wait, end)
+            level.pool.push(end + d[PSR_DELAY], d[level.sentence_col] * level.per_hour, case, SHORT)
+        else:  # sentenced at the same hearing
+            if level is self.crown and case.hearing == PTPH:
+                self._crown_main_hearing(case, start)
+            self._sentenced(case, end)
+
+    def _crown_main_hearing(self, case: Case, start: float) -> None:
+        rec = self.m.rec
+        rec.crown_main_t.append(start)
+        rec.crown_wait.append(start - case.t_sent)
+
+    def _disposed(self, case: Case, t: float) -> None:
+        rec = self.m.rec
+        rec.court_disposal_t.append(t)
+        rec.court_wait.append(t - case.t_charged)
+
+    def _sentenced(self, case: Case, t: float) -> None:
+        self._disposed(case, t)
+        self.m.outcomes.sentence(case, t)
+
+    # ------------------------------------------------------------------------------- the lists
+    def advance(self, until: float) -> None:
+        self.lawyers.advance(until)
+        self.mags.pool.advance(until)
+        self.crown.pool.advance(until)
+
+    def live(self) -> int:
+        return self.lawyers.waiting() + self.mags.pool.waiting() + self.crown.pool.waiting()
+
+    # ---------------------------------------------------------------------------- initial stock
+    def initial_magistrates(self, case: Case, t: float) -> None:
+        self.receive_charged(case, t, t)
+
+    def initial_crown_trial(self, case: Case, t: float) -> None:
+        case.t_charged = t
+        case.t_sent = t
+        self.list_trial(case, self.crown, t, t)

@@ -1,0 +1,72 @@
+"""CCPAS (2005) self-referral: come forward, hand over devices, be assessed and treated, be cautioned.
+
+Self-referrals arrive at their own rate (zero unless a scenario enables it). After handing over
+their devices they wait for an independent assessment (finite assessors). Those found suitable
+wait for a treatment place (finite places held for the whole programme); those who complete it
+receive a caution and go on the register. Those found unsuitable, and those who drop out of
+treatment, go to the ordinary investigation route with their devices already seized.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..calendar import level_by_day, servers_by_day, working_mask
+from ..case import SR_ASSESSMENT_DAYS, SR_HANDOVER_DAYS, U_SR_COMPLETES, U_SR_DROPOUT_TIME, U_SR_SUITABLE, Case
+from ..servers import ServerPool
+from ..states import S
+
+if TYPE_CHECKING:
+    from ..model import Model
+
+
+class SelfReferralRoute:
+    def __init__(self, m: "Model") -> None:
+        self.m = m
+        cfg = m.sc.self_referral
+        cal = m.cal
+        self.assessors = ServerPool(
+            "self_referral_assessors", servers_by_day(level_by_day(cal, cfg.assessors), working_mask(cal, 5)),
+            self._assessment_starts)
+        self.places = ServerPool(
+            "treatment_places", servers_by_day(level_by_day(cal, cfg.treatment_places), working_mask(cal, 7)),
+            self._treatment_starts)
+        self._suitable = cfg.suitable_share
+        self._completes = cfg.completion_share
+        self._treatment_days = cfg.treatment_days
+
+    def receive(self, case: Case, t: float) -> None:
+        m = self.m
+        m.move(case, S.SELF_REFERRAL_HANDOVER, t)
+        ready = t + case.d[SR_HANDOVER_DAYS]
+        m.move(case, S.SELF_REFERRAL_ASSESS_QUEUE, ready)
+        self.assessors.push(ready, case.d[SR_ASSESSMENT_DAYS], case)
+
+    def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+        m = self.m
+        m.move(case, S.SELF_REFERRAL_ASSESSMENT, start)
+        d = case.d
+        if d[U_SR_SUITABLE] >= self._suitable:
+            m.police.investigate(case, end)
+            return
+        m.move(case, S.TREATMENT_QUEUE, end)
+        days = self._treatment_days
+        if d[U_SR_COMPLETES] >= self._completes:
+            days *= d[U_SR_DROPOUT_TIME]
+        self.places.push(end, days, case)
+
+    def _treatment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+        m = self.m
+        m.move(case, S.TREATMENT, start)
+        if case.d[U_SR_COMPLETES] < self._completes:
+            m.rec.self_referral_caution_t.append(end)
+            m.outcomes.close(case, S.CLOSED_SELF_REFERRAL_CAUTION, end)
+        else:
+            m.police.investigate(case, end)
+
+    def advance(self, until: float) -> None:
+        self.assessors.advance(until)
+        self.places.advance(until)
+
+    def live(self) -> int:
+        return self.assessors.waiting() + self.places.waiting()

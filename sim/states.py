@@ -1,0 +1,70 @@
+"""Where a case can be: the states of the transition log, grouped by stage.
+
+Every move of a case is logged as (case, state, time); all results are read off that log. A case
+is in exactly one state at a time; the ``CLOSED_*`` states are terminal.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class S(IntEnum):
+    INVESTIGATION = 1          # detected, awaiting interview and device seizure
+    FORENSIC_QUEUE = 2
+    FORENSIC_EXAM = 3
+    SCHEME_WAITING = 4         # deferred prosecution agreed, waiting for a group place
+    SCHEME_COURSE = 5          # attending the group sessions
+    SCHEME_FOLLOW_UP = 6       # between the last group session and the follow-up session
+    CAUTION_ASSESS_QUEUE = 7
+    CAUTION_ASSESSMENT = 8
+    CAUTION_COURSE = 9         # conditional caution given, course condition outstanding
+    SELF_REFERRAL_HANDOVER = 10
+    SELF_REFERRAL_ASSESS_QUEUE = 11
+    SELF_REFERRAL_ASSESSMENT = 12
+    TREATMENT_QUEUE = 13
+    TREATMENT = 14
+    CHARGING_QUEUE = 15
+    CHARGING = 16
+    MAGS_PRE_FIRST = 17        # charged, awaiting the first hearing
+    MAGS_TRIAL_WAIT = 18
+    MAGS_SENTENCE_WAIT = 19
+    MAGS_HEARING = 20
+    CROWN_PRE_PTPH = 21        # sent to the Crown Court, awaiting the plea and trial preparation hearing
+    CROWN_TRIAL_WAIT = 22
+    CROWN_SENTENCE_WAIT = 23
+    CROWN_HEARING = 24
+    CLOSED_NFA_POLICE = 40     # no further action after examination (evidential)
+    CLOSED_NFA_DECISION = 41   # no further action chosen by a policy rule
+    CLOSED_NFA_CPS = 42        # not charged
+    CLOSED_SIMPLE_CAUTION = 43
+    CLOSED_CONDITIONAL_CAUTION = 44
+    CLOSED_SCHEME_COMPLETED = 45
+    CLOSED_LATE_PROSECUTION_DROPPED = 46
+    CLOSED_SELF_REFERRAL_CAUTION = 47
+    CLOSED_ACQUITTED = 48
+    CLOSED_CUSTODY = 49
+    CLOSED_SUSPENDED = 50
+    CLOSED_COMMUNITY = 51
+
+
+OPEN_STATES = tuple(s for s in S if s < 40)
+CLOSED_STATES = tuple(s for s in S if s >= 40)
+MAGS_STATES = (S.MAGS_PRE_FIRST, S.MAGS_TRIAL_WAIT, S.MAGS_SENTENCE_WAIT, S.MAGS_HEARING)
+CROWN_STATES = (S.CROWN_PRE_PTPH, S.CROWN_TRIAL_WAIT, S.CROWN_SENTENCE_WAIT, S.CROWN_HEARING)
+COURT_STATES = MAGS_STATES + CROWN_STATES
+COURT_DISPOSALS = (S.CLOSED_ACQUITTED, S.CLOSED_CUSTODY, S.CLOSED_SUSPENDED, S.CLOSED_COMMUNITY)
+SCHEME_STATES = (S.SCHEME_WAITING, S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP)
+
+#: Stage of each open state, for the open-at-end breakdown.
+STAGE_OF = {
+    S.INVESTIGATION: "police",
+    S.FORENSIC_QUEUE: "forensics", S.FORENSIC_EXAM: "forensics",
+    S.SCHEME_WAITING: "scheme", S.SCHEME_COURSE: "scheme", S.SCHEME_FOLLOW_UP: "scheme",
+    S.CAUTION_ASSESS_QUEUE: "caution", S.CAUTION_ASSESSMENT: "caution", S.CAUTION_COURSE: "caution",
+    S.SELF_REFERRAL_HANDOVER: "self_referral", S.SELF_REFERRAL_ASSESS_QUEUE: "self_referral",
+    S.SELF_REFERRAL_ASSESSMENT: "self_referral", S.TREATMENT_QUEUE: "self_referral", S.TREATMENT: "self_referral",
+    S.CHARGING_QUEUE: "charging", S.CHARGING: "charging",
+    **{s: "magistrates" for s in MAGS_STATES},
+    **{s: "crown" for s in CROWN_STATES},
+}
