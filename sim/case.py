@@ -48,13 +48,12 @@ ORIGINS = ("external", "self_referral", "reentry", "initial")
 class Case:
     """One case moving through the pipeline. ``d`` is its row of draws (see the column constants)."""
 
-    __slots__ = ("id", "origin", "d", "state", "t_charged", "t_sent", "examined", "diverted", "relists_left", "hearing")
+    __slots__ = ("id", "origin", "d", "t_charged", "t_sent", "examined", "diverted", "relists_left", "hearing")
 
     def __init__(self, cid: int, origin: int, row: list[float]) -> None:
         self.id = cid
         self.origin = origin
         self.d = row
-        self.state = 0
         self.t_charged = math.nan
         self.t_sent = math.nan
         self.examined = False   # forensic examination done

@@ -156,13 +156,11 @@ def explain(
 ) -> None:
     """Every effective parameter with its value, unit and source."""
     sc = load_scenario(scenario, set_)
-    table = Table(title=f"{sc.name}: effective parameters", title_justify="left", show_lines=False)
-    for col in ("parameter", "value", "unit", "set by", "source"):
-        table.add_column(col, overflow="fold")
+    out_console.print(f"# {sc.name}: every effective parameter (value unit [set by] source)", markup=False)
     for p in parameters(sc):
-        table.add_row(p.key, p.value, p.unit, p.set_by, p.source)
-    out_console.print(table)
-    out_console.print(NOTICE, markup=False)
+        unit = "" if p.unit in ("-", "") else f" {p.unit}"
+        out_console.print(f"{p.key} = {p.value}{unit}  [{p.set_by}]  {p.source}", markup=False)
+    out_console.print(f"# {NOTICE}", markup=False)
 
 
 @app.command(name="list")

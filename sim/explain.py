@@ -51,6 +51,9 @@ def _walk(model: BaseModel, default: BaseModel | None, prefix: str, sources: dic
                                      sources.get(f"{key}.{rname}", "scenario policy"), "scenario"))
             continue
         set_by = "default" if value == dvalue else "scenario"
+        if key in ("name", "description"):
+            out.append(Parameter(key, _show(value), "-", "scenario file", set_by))
+            continue
         source = sources.get(key) or (str(extra.get("source", "")) if set_by == "default" else "set by scenario (no source given)")
         out.append(Parameter(key, _show(value), str(extra.get("unit", "")), source, set_by))
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .record import STATE_BITS
 from .states import (
     CLOSED_STATES, COURT_STATES, CROWN_STATES, MAGS_STATES, OPEN_STATES, STAGE_OF, S,
 )
@@ -33,7 +34,7 @@ HEADLINE = (
     "charging.decisions", "charging.wait_days_mean",
     "court.receipts", "court.receipts_per_year", "court.crown.receipts", "court.disposals",
     "court.backlog_end", "court.magistrates.backlog_end", "court.crown.backlog_end",
-    "court.wait_days_mean", "court.crown.wait_weeks_median",
+    "court.wait_days_mean", "court.crown.wait_weeks_median", "court.crown.trial_wait_weeks_median",
     "court.sitting_days_used", "court.magistrates.sitting_days_used", "court.crown.sitting_days_used",
     "court.magistrates.utilisation", "court.crown.utilisation",
     "sentence.convictions", "sentence.custody", "sentence.suspended", "sentence.community", "sentence.custody_share",
@@ -71,8 +72,9 @@ class _Log:
 
     def __init__(self, model: "Model") -> None:
         log = model.rec.log
-        case = np.frombuffer(log.case, dtype=np.int64) if len(log) else np.zeros(0, np.int64)
-        state = np.frombuffer(log.state, dtype=np.int8) if len(log) else np.zeros(0, np.int8)
+        key = np.frombuffer(log.key, dtype=np.int64) if len(log) else np.zeros(0, np.int64)
+        case = key >> STATE_BITS
+        state = key & ((1 << STATE_BITS) - 1)
         time = np.frombuffer(log.time, dtype=np.float64) if len(log) else np.zeros(0)
         order = np.argsort(case, kind="stable")
         self.case = case[order]
@@ -219,7 +221,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     hl["charging.decisions"] = float(np.count_nonzero(cwin))
     hl["charging.wait_days_mean"] = _mean(cwait[cwin])
 
-    receipts = log.entries((S.MAGS_PRE_FIRST,))
+    receipts = log.entries((S.MAGS_FOR_FIRST,))
     crown_receipts = _arr(rec.crown_receipt_t)
     disp_t, disp_wait = _arr(rec.court_disposal_t), _arr(rec.court_wait)
     dwin = _in(disp_t, W, H)
@@ -234,6 +236,9 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     cm_t, cm_w = _arr(rec.crown_main_t), _arr(rec.crown_wait)
     cmw = cm_w[_in(cm_t, W, H)]
     hl["court.crown.wait_weeks_median"] = float(np.median(cmw)) / 7.0 if len(cmw) else float("nan")
+    ct_t, ct_w = _arr(rec.crown_trial_t), _arr(rec.crown_trial_wait)
+    ctw = ct_w[_in(ct_t, W, H)]
+    hl["court.crown.trial_wait_weeks_median"] = float(np.median(ctw)) / 7.0 if len(ctw) else float("nan")
     for level in ("magistrates", "crown"):
         counts, busy = pools[level]
         hl[f"court.{level}.sitting_days_used"] = float(busy[day_win].sum())

@@ -15,6 +15,7 @@ turns it into results.
 
 from __future__ import annotations
 
+import gc
 import heapq
 from typing import Any
 
@@ -24,7 +25,7 @@ import simpy
 from .arrivals import arrival_times, daily_rates
 from .calendar import Calendar
 from .case import ARRESTED, ORIGINS, Case, CaseFactory
-from .record import Record
+from .record import STATE_BITS, Record
 from .routes.caution import CautionRoute
 from .routes.court import CourtRoute
 from .routes.outcomes import Outcomes
@@ -51,7 +52,7 @@ class Model:
         self.factories = {o: CaseFactory(scenario, self.streams, o) for o in ORIGINS}
         self._next_id = 0
         log = self.rec.log
-        self._log_case, self._log_state, self._log_time = log.case.append, log.state.append, log.time.append
+        self._log_key, self._log_time = log.key.append, log.time.append
 
         # stages, in the order they draw up each day's list
         self.outcomes = Outcomes(self)
@@ -82,9 +83,7 @@ class Model:
 
     def move(self, case: Case, state: int, t: float) -> None:
         """Log that ``case`` is in ``state`` from time ``t``."""
-        case.state = state
-        self._log_case(case.id)
-        self._log_state(state)
+        self._log_key(case.id << STATE_BITS | state)
         self._log_time(t)
 
     def schedule_reentry(self, t: float) -> None:
@@ -133,7 +132,13 @@ class Model:
             env.process(self._arrivals("self_referral", arrival_times(
                 sr, self.streams["self_referral.times"], sc.arrivals.process == "deterministic")))
         env.process(self._daily_lists())
-        env.run(until=self.horizon + 0.5)
+        collecting = gc.isenabled()
+        gc.disable()  # the run creates no garbage cycles; collection would only rescan live cases
+        try:
+            env.run(until=self.horizon + 0.5)
+        finally:
+            if collecting:
+                gc.enable()
         return self.rec
 
     # ------------------------------------------------------------------------------- accounting

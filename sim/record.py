@@ -10,6 +10,10 @@ from __future__ import annotations
 from array import array
 
 
+#: a log entry packs the case id and its state into one integer: ``case << STATE_BITS | state``
+STATE_BITS = 6
+
+
 class TransitionLog:
     """(case, state, time) for every move of every case, in the order they were decided.
 
@@ -17,15 +21,14 @@ class TransitionLog:
     previous one), which is what lets :mod:`sim.metrics` read the state of any case at any time.
     """
 
-    __slots__ = ("case", "state", "time")
+    __slots__ = ("key", "time")
 
     def __init__(self) -> None:
-        self.case = array("q")
-        self.state = array("b")
+        self.key = array("q")   # case << STATE_BITS | state
         self.time = array("d")
 
     def __len__(self) -> int:
-        return len(self.case)
+        return len(self.key)
 
 
 class Record:
@@ -44,6 +47,8 @@ class Record:
         self.court_wait = array("d")         # charge to disposal
         self.crown_main_t = array("d")
         self.crown_wait = array("d")         # sending to the main hearing (trial or sentence)
+        self.crown_trial_t = array("d")
+        self.crown_trial_wait = array("d")   # sending to the start of the (effective) trial
         self.crown_receipt_t = array("d")
         self.scheme_group_t = array("d")
         self.scheme_group_size = array("d")

@@ -212,7 +212,7 @@ class Scheme(Section):
     facilitators_per_group: int = param(2, "facilitators", "ASSUMPTION", ge=1, le=100)
     groups_per_facilitator: int = param(3, "groups", "ASSUMPTION: concurrent groups one facilitator can run", ge=1, le=100)
     completion_rate: float = share(0.85, "ASSUMPTION P6: 0.75-0.95; no IIOC figure found (proxies S49, S53)")
-    reoffend_during_deferral: float = share(0.05, "FOUND proxy P6 (S49, S53): 5.6% reoffended during a 4-month Checkpoint contract; 5% in 3 months (pilot)")
+    reoffend_during_deferral: float = share(0.01, "ASSUMPTION: the base reoffending rate (about 4% in 5 years) over the 12-month deferral; P6 proxies for general offenders (S49, S53: ~5% in 3-4 months) are an upper bound")
     late_prosecution_proceeds: float = share(0.90, "ASSUMPTION: share of failed participants whose late prosecution can still proceed")
 
     @property

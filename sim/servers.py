@@ -36,7 +36,7 @@ OnStart = Callable[[Any, int, float, float, float], None]
 class ServerPool:
     __slots__ = (
         "name", "counts", "ndays", "n_servers", "n_classes", "on_start", "busy_by_day",
-        "_pending", "_queues", "_servers", "_seq", "_clock", "started", "fifo",
+        "_pending", "_instant", "_queues", "_servers", "_seq", "_clock", "fifo",
     )
 
     def __init__(self, name: str, counts: Sequence[int], on_start: OnStart, n_classes: int = 1) -> None:
@@ -52,21 +52,38 @@ class ServerPool:
         #: server-days of work done on each model day (for utilisation)
         self.busy_by_day = [0.0] * self.ndays
         self._pending: list[tuple[float, int, int, float, Any]] = []
+        self._instant: list[tuple[float, int, int, Any]] = []
         self._queues: list[deque[tuple[float, float, Any]]] = [deque() for _ in range(n_classes)]
         self._servers: list[tuple[float, int]] = [(0.0, r) for r in range(self.n_servers)]
         self._seq = 0
         self._clock = 0.0
-        self.started = 0
 
     # ------------------------------------------------------------------------------------ input
     def push(self, ready: float, work: float, item: Any, cls: int = 0) -> None:
-        """Offer ``item`` from time ``ready``, needing ``work`` server-days, in priority ``cls``."""
+        """Offer ``item`` from time ``ready``, needing ``work`` server-days, in priority ``cls``.
+
+        A job with no work takes no server and starts (and ends) at ``ready``: a stage whose
+        duration is set to zero is a stage that costs nothing and holds nobody up.
+        """
         self._seq += 1
-        heapq.heappush(self._pending, (ready, self._seq, cls, work, item))
+        if work > 0:
+            heapq.heappush(self._pending, (ready, self._seq, cls, work, item))
+        else:
+            heapq.heappush(self._instant, (ready, self._seq, cls, item))
 
     # ---------------------------------------------------------------------------------- running
     def advance(self, until: float) -> None:
         """Start every job whose start time is earlier than ``until``, in start-time order."""
+        instant = self._instant
+        while True:
+            while instant and instant[0][0] < until:
+                ready, _, cls, item = heapq.heappop(instant)
+                self.on_start(item, cls, ready, ready, ready)
+            self._serve(until)
+            if not (instant and instant[0][0] < until):
+                return
+
+    def _serve(self, until: float) -> None:
         servers = self._servers
         if not servers:
             return
@@ -78,23 +95,27 @@ class ServerPool:
         heappop, heapreplace = heapq.heappop, heapq.heapreplace
         clock = self._clock
         fifo = self.fifo
-        q0 = queues[0]
+        busy = self.busy_by_day
+        finish = self._finish
         while True:
             t_server, r = servers[0]
             if fifo:
-                waiting = bool(q0)
-            else:
-                waiting = any(queues)
-            if waiting:
-                t = t_server if t_server > clock else clock
+                # one class: the next job is always the earliest-ready item, no queue needed
+                if not pending:
+                    break
+                t = pending[0][0]
+                if t < clock:
+                    t = clock
+            elif any(queues):
+                t = clock
             else:
                 if not pending:
                     break
                 t = pending[0][0]
                 if t < clock:
                     t = clock
-                if t_server > t:
-                    t = t_server
+            if t_server > t:
+                t = t_server
             if t >= until:
                 break
             day = int(t)
@@ -108,20 +129,22 @@ class ServerPool:
                 heapreplace(servers, (float(d) if d < ndays else INF, r))
                 continue
             clock = t
-            while pending and pending[0][0] <= t:
-                ready, _, cls, work, item = heappop(pending)
-                queues[cls].append((ready, work, item))
             if fifo:
-                ready, work, item = q0.popleft()
-                cls = 0
+                ready, _, cls, work, item = heappop(pending)
             else:
+                while pending and pending[0][0] <= t:
+                    ready, _, cls, work, item = heappop(pending)
+                    queues[cls].append((ready, work, item))
                 for cls, q in enumerate(queues):
                     if q:
                         ready, work, item = q.popleft()
                         break
-            end = self._finish(r, t, work)
+            if work <= day + 1 - t:  # fits in today's sitting (the common case for hearings)
+                end = t + work
+                busy[day] += work
+            else:
+                end = finish(r, t, work)
             heapreplace(servers, (end, r))
-            self.started += 1
             on_start(item, cls, ready, t, end)
         self._clock = clock
 
@@ -147,11 +170,11 @@ class ServerPool:
     # ------------------------------------------------------------------------------ inspection
     def waiting(self) -> int:
         """Items offered but not started (whatever their ready time)."""
-        return len(self._pending) + sum(len(q) for q in self._queues)
+        return len(self._pending) + len(self._instant) + sum(len(q) for q in self._queues)
 
     def items(self) -> list[tuple[float, Any]]:
         """``(ready, item)`` for every item not yet started, for end-of-run accounting."""
-        out = [(p[0], p[4]) for p in self._pending]
+        out = [(p[0], p[4]) for p in self._pending] + [(p[0], p[3]) for p in self._instant]
         for q in self._queues:
             out.extend((ready, item) for ready, _, item in q)
         return out

@@ -26,14 +26,13 @@ class S(IntEnum):
     TREATMENT = 14
     CHARGING_QUEUE = 15
     CHARGING = 16
-    MAGS_PRE_FIRST = 17        # charged, awaiting the first hearing
-    MAGS_TRIAL_WAIT = 18
-    MAGS_SENTENCE_WAIT = 19
-    MAGS_HEARING = 20
-    CROWN_PRE_PTPH = 21        # sent to the Crown Court, awaiting the plea and trial preparation hearing
-    CROWN_TRIAL_WAIT = 22
-    CROWN_SENTENCE_WAIT = 23
-    CROWN_HEARING = 24
+    # court states last from the case's arrival at a hearing's list until the hearing is over
+    MAGS_FOR_FIRST = 17        # charged, awaiting (or at) the first hearing
+    MAGS_FOR_TRIAL = 18
+    MAGS_FOR_SENTENCE = 19
+    CROWN_FOR_PTPH = 20        # sent to the Crown Court, for the plea and trial preparation hearing
+    CROWN_FOR_TRIAL = 21
+    CROWN_FOR_SENTENCE = 22
     CLOSED_NFA_POLICE = 40     # no further action after examination (evidential)
     CLOSED_NFA_DECISION = 41   # no further action chosen by a policy rule
     CLOSED_NFA_CPS = 42        # not charged
@@ -50,8 +49,8 @@ class S(IntEnum):
 
 OPEN_STATES = tuple(s for s in S if s < 40)
 CLOSED_STATES = tuple(s for s in S if s >= 40)
-MAGS_STATES = (S.MAGS_PRE_FIRST, S.MAGS_TRIAL_WAIT, S.MAGS_SENTENCE_WAIT, S.MAGS_HEARING)
-CROWN_STATES = (S.CROWN_PRE_PTPH, S.CROWN_TRIAL_WAIT, S.CROWN_SENTENCE_WAIT, S.CROWN_HEARING)
+MAGS_STATES = (S.MAGS_FOR_FIRST, S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE)
+CROWN_STATES = (S.CROWN_FOR_PTPH, S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE)
 COURT_STATES = MAGS_STATES + CROWN_STATES
 COURT_DISPOSALS = (S.CLOSED_ACQUITTED, S.CLOSED_CUSTODY, S.CLOSED_SUSPENDED, S.CLOSED_COMMUNITY)
 SCHEME_STATES = (S.SCHEME_WAITING, S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP)

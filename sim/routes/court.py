@@ -35,7 +35,7 @@ class Level:
     """One court level: its courtrooms and the states and draws its hearings use."""
 
     def __init__(self, m: "Model", name: str, cfg: CourtLevel, on_start, trial_col: int, sentence_col: int,
-                 states: tuple[int, int, int]) -> None:
+                 states: tuple[int, int]) -> None:
         level = level_by_day(m.cal, cfg.sitting_days_per_month, [(s.from_month, s.value) for s in cfg.schedule])
         rooms = sitting_days_to_rooms(level, cfg.sitting_days_per_week)
         counts = servers_by_day(rooms, working_mask(m.cal, cfg.sitting_days_per_week))
@@ -45,7 +45,7 @@ class Level:
         self.per_hour = 1.0 / cfg.hours_per_sitting_day  # sitting days per hearing hour
         self.trial_col = trial_col
         self.sentence_col = sentence_col
-        self.trial_wait, self.sentence_wait, self.hearing = states
+        self.for_trial, self.for_sentence = states
 
 
 class CourtRoute:
@@ -58,9 +58,9 @@ class CourtRoute:
         self.lawyers = ServerPool("charging", servers_by_day(level, working_mask(m.cal, ch.working_days_per_week)),
                                   self._charging_starts)
         self.mags = Level(m, "magistrates", court.magistrates, self._mags_starts, MAGS_TRIAL_HOURS,
-                          MAGS_SENTENCE_HOURS, (S.MAGS_TRIAL_WAIT, S.MAGS_SENTENCE_WAIT, S.MAGS_HEARING))
+                          MAGS_SENTENCE_HOURS, (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE))
         self.crown = Level(m, "crown", court.crown, self._crown_starts, CROWN_TRIAL_HOURS,
-                           CROWN_SENTENCE_HOURS, (S.CROWN_TRIAL_WAIT, S.CROWN_SENTENCE_WAIT, S.CROWN_HEARING))
+                           CROWN_SENTENCE_HOURS, (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE))
         self._charge_share = ch.charge_share
         self._crown_share = court.crown_share
         self._guilty = court.guilty_plea_share
@@ -88,20 +88,19 @@ class CourtRoute:
         """A court receipt: charged at ``t``, first hearing listable from ``ready``."""
         case.t_charged = t
         case.hearing = FIRST
-        self.m.move(case, S.MAGS_PRE_FIRST, t)
+        self.m.move(case, S.MAGS_FOR_FIRST, t)
         self.mags.pool.push(ready, case.d[MAGS_FIRST_HOURS] * self.mags.per_hour, case, SHORT)
 
     def send_to_crown(self, case: Case, t: float, ready: float) -> None:
         case.t_sent = t
         case.hearing = PTPH
         m = self.m
-        m.move(case, S.CROWN_PRE_PTPH, t)
+        m.move(case, S.CROWN_FOR_PTPH, t)
         m.rec.crown_receipt_t.append(t)
         self.crown.pool.push(ready, case.d[CROWN_PTPH_HOURS] * self.crown.per_hour, case, SHORT)
 
     # ---------------------------------------------------------------------------------- hearings
     def _mags_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
-        self.m.move(case, S.MAGS_HEARING, start)
         d = case.d
         kind = case.hearing
         if kind == FIRST:
@@ -115,7 +114,6 @@ class CourtRoute:
             self._sentenced(case, end)
 
     def _crown_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
-        self.m.move(case, S.CROWN_HEARING, start)
         kind = case.hearing
         if kind == PTPH:
             self._plea(case, self.crown, start, end)
@@ -135,7 +133,7 @@ class CourtRoute:
     def list_trial(self, case: Case, level: Level, t: float, ready: float) -> None:
         """Wait from ``t`` for a trial listing from ``ready``; an ineffective listing uses little time."""
         case.hearing = TRIAL
-        self.m.move(case, level.trial_wait, t)
+        self.m.move(case, level.for_trial, t)
         hours = self._ineffective_hours if case.relists_left > 0 else case.d[level.trial_col]
         level.pool.push(ready, hours * level.per_hour, case, level.long)
 
@@ -146,6 +144,9 @@ class CourtRoute:
             return
         if level is self.crown:
             self._crown_main_hearing(case, start)
+            rec = self.m.rec
+            rec.crown_trial_t.append(start)
+            rec.crown_trial_wait.append(start - case.t_sent)
         if case.d[U_CONVICT] < self._convict:
             self._convicted(case, level, start, end)
         else:
@@ -156,7 +157,7 @@ class CourtRoute:
         d = case.d
         if d[U_PSR] < self._psr:
             case.hearing = SENTENCE
-            self.m.move(case, level.sentence_wait, end)
+            self.m.move(case, level.for_sentence, end)
             level.pool.push(end + d[PSR_DELAY], d[level.sentence_col] * level.per_hour, case, SHORT)
         else:  # sentenced at the same hearing
             if level is self.crown and case.hearing == PTPH:

@@ -1,0 +1,99 @@
+"""The command line end to end: run, validate, explain, list, and one-line errors with exit 2."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim import NOTICE
+from sim.cli import main
+from sim.metrics import HEADLINE, MONTHLY
+
+SMALL = ["--years", "1", "--set", "arrivals.per_month=60", "--set", "forensics.examiners=9",
+         "--set", "court.crown.sitting_days_per_month=30", "--set", "court.magistrates.sitting_days_per_month=9",
+         "--set", "court.charging.lawyers=2", "--set", "scheme.facilitators=5",
+         "--set", "initial.forensics_queue=400", "--set", "initial.crown_trial_queue=15"]
+
+
+def test_run_writes_a_complete_folder(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["run", "justice-2019", "--reps", "3", "--seed", "11", "--workers", "1", "--out", str(out), *SMALL])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "court.receipts_per_year" in printed and "Illustrative" in printed
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["seed"] == 11 and manifest["replications"] == 3
+    assert manifest["notice"] == NOTICE
+    assert manifest["scenario"]["arrivals"]["per_month"] == 60
+    assert manifest["scenario"]["scheme"]["sessions"] == 5  # defaults filled in
+    assert len(manifest["scenario_hash"]) == 16 and "numpy" in manifest["versions"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["notice"] == NOTICE
+    for key in HEADLINE:
+        assert set(summary["metrics"][key]) == {"mean", "ci_low", "ci_high", "sd", "n"}
+    rows = list(csv.DictReader(line for line in (out / "replications.csv").open() if not line.startswith("#")))
+    assert len(rows) == 3
+    for row in rows:
+        assert float(row["cases.arrived"]) == float(row["cases.closed"]) + float(row["cases.open_at_end"])
+        stages = sum(float(v) for k, v in row.items() if k.startswith("open_at_end."))
+        assert stages == float(row["cases.open_at_end"])
+    monthly = list(csv.DictReader(line for line in (out / "monthly.csv").open() if not line.startswith("#")))
+    assert len(monthly) == 3 * 18  # 6 warm-up months + 12
+    assert set(MONTHLY) <= set(monthly[0])
+    assert (out / "replications.csv").read_text().startswith("# Illustrative")
+
+
+def test_same_seed_same_files_any_workers(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["run", "status-quo", "--reps", "2", "--workers", "1", "--out", str(a), *SMALL]) == 0
+    assert main(["run", "status-quo", "--reps", "2", "--workers", "2", "--out", str(b), *SMALL]) == 0
+    for name in ("summary.json", "replications.csv", "monthly.csv"):
+        assert (a / name).read_text() == (b / name).read_text()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "no-such-scenario"], "no such scenario"),
+    (["run", "status-quo", "--reps", "-2"], "run.replications"),
+    (["run", "status-quo", "--reps", "abc"], "--reps"),
+    (["run", "status-quo", "--set", "court.crown.sitting_days_per_month"], "KEY=VALUE"),
+    (["run", "status-quo", "--set", "court.crown.sitting_dayz=3"], "unknown parameter"),
+    (["run", "status-quo", "--set", "scheme.completion_rate=2"], "scheme.completion_rate"),
+    (["run", "status-quo", "--years", "0"], "run.years"),
+    (["run", "status-quo", "--workers", "0"], "--workers"),
+    (["run", "status-quo", "--bogus"], "No such option"),
+    (["run", "status-quo", "--resume"], "--resume needs --out"),
+    (["explain", "nope"], "no such scenario"),
+    (["frobnicate"], "No such command"),
+])
+def test_bad_arguments_one_line_exit_2(args, words, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and words in err and "Traceback" not in err
+    assert not (tmp_path / "results").exists()
+
+
+def test_validate_explain_list(capsys, tmp_path):
+    assert main(["validate", "status-quo", "justice-2019"]) == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[police]\nnfa_share = 3\n")
+    assert main(["validate", "status-quo", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "police.nfa_share" in err
+    assert main(["explain", "justice-2019"]) == 0
+    out = capsys.readouterr().out
+    assert "scheme.session_minutes" in out and "S3" in out
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "justice-2019" in out and "status-quo" in out
+
+
+def test_installed_command_runs_in_a_subprocess(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", "status-quo", "--set", "court.crown.sitting_days_per_month=-1"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "court.crown.sitting_days_per_month" in proc.stderr
+    assert proc.stdout == ""
