@@ -17,29 +17,39 @@ from __future__ import annotations
 import math
 import numpy as np
 
+from .record import STATE_BITS
 from .scenario import ROUTES, Rule, Scenario
 from .streams import Streams
 
 BLOCK = 1024
 
-# --- columns of a case's row ------------------------------------------------------------------
+# --- columns of a case's row --------------------------------------------------------------------
+# The first N_INT columns are small integers: flags and decisions (0 or 1, decided for the whole
+# block in NumPy from the case's uniform draw and the scenario's share) and codes (routes,
+# sentences, counts). Python caches small integers, so handing them out allocates nothing. The
+# rest are floats: uniforms, durations in days, hearing lengths as work in sitting days of their
+# court level.
 (
     PRIOR, MAKING, ADMITS, CONTACT, CATEGORY, ARRESTED, FIRST_TIME,
     ROUTE_INTERVIEW, ROUTE_AFTER,
-    U_NFA, U_CHARGE, U_CROWN, U_PLEA, U_CONVICT, RELISTINGS, U_PSR, U_SENTENCE, CUSTODY_MONTHS,
-    U_REOFFEND, U_REOFFEND_TIME,
-    SCHEME_FAIL_SESSION, U_SCHEME_REOFFEND, U_SCHEME_REOFFEND_TIME, U_LATE_PROCEEDS,
-    U_CAUTION_SUITABLE, U_CAUTION_BREACH, U_CAUTION_COURSE_TIME, CAUTION_COURSE_HOURS,
-    U_SR_SUITABLE, U_SR_COMPLETES, U_SR_DROPOUT_TIME, SR_HANDOVER_DAYS, SR_ASSESSMENT_DAYS,
+    NFA, CHARGED, TO_CROWN, GUILTY, CONVICTED, PSR, RELISTINGS, SENTENCE,
+    SCHEME_FAIL_SESSION, SCHEME_REOFFENDS, LATE_PROCEEDS,
+    CAUTION_SUITABLE, CAUTION_BREACH, SR_SUITABLE, SR_COMPLETES,
+    U_REOFFEND, U_REOFFEND_TIME, U_SCHEME_REOFFENCE_TIME, U_CAUTION_COURSE_TIME, U_SR_DROPOUT_TIME,
+    CUSTODY_MONTHS, CAUTION_COURSE_HOURS, SR_HANDOVER_DAYS, SR_ASSESSMENT_DAYS,
     INVESTIGATION_DAYS, FORENSIC_DAYS, CAUTION_ASSESSMENT_DAYS, CHARGING_DAYS,
-    FIRST_HEARING_DELAY, MAGS_FIRST_HOURS, MAGS_TRIAL_HOURS, MAGS_SENTENCE_HOURS,
-    SENDING_DELAY, CROWN_PTPH_HOURS, CROWN_TRIAL_HOURS, CROWN_SENTENCE_HOURS,
+    FIRST_HEARING_DELAY, MAGS_FIRST_WORK, MAGS_TRIAL_WORK, MAGS_SENTENCE_WORK,
+    SENDING_DELAY, CROWN_PTPH_WORK, CROWN_TRIAL_WORK, CROWN_SENTENCE_WORK,
     TRIAL_READY_DAYS, PSR_DELAY, RELIST_DELAY,
 ) = range(48)
 N_COLUMNS = 48
+N_INT = U_REOFFEND  # columns before this one hold integers
 
-NO_ROUTE = -1.0
-ROUTE_CODE = {name: float(i) for i, name in enumerate(ROUTES)}
+#: sentence codes in the SENTENCE column
+CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME = 0, 1, 2, 3
+
+NO_ROUTE = -1
+ROUTE_CODE = {name: i for i, name in enumerate(ROUTES)}
 R_DEFERRED, R_CONDITIONAL, R_SIMPLE, R_CHARGE, R_NFA = (ROUTE_CODE[r] for r in ROUTES)
 
 ORIGINS = ("external", "self_referral", "reentry", "initial")
@@ -48,17 +58,18 @@ ORIGINS = ("external", "self_referral", "reentry", "initial")
 class Case:
     """One case moving through the pipeline. ``d`` is its row of draws (see the column constants)."""
 
-    __slots__ = ("id", "origin", "d", "t_charged", "t_sent", "examined", "diverted", "relists_left", "hearing")
+    __slots__ = ("id", "key", "origin", "d", "t_charged", "t_sent", "examined", "diverted", "relists_left", "hearing")
 
     def __init__(self, cid: int, origin: int, row: list[float]) -> None:
         self.id = cid
+        self.key = cid << STATE_BITS  # the log entry of a move is key | state
         self.origin = origin
         self.d = row
         self.t_charged = math.nan
         self.t_sent = math.nan
         self.examined = False   # forensic examination done
         self.diverted = False   # failed or breached a diversion: no second diversion
-        self.relists_left = int(row[RELISTINGS])
+        self.relists_left = row[RELISTINGS]
         self.hearing = 0
 
 
@@ -105,102 +116,110 @@ class CaseFactory:
         sc = self.sc
         pop = sc.arrivals.population
         u = self._u
-        cols: dict[str, np.ndarray] = {}
-        cols["prior_sexual_violent"] = u("case.prior_sexual_violent", n) < pop.prior_sexual_violent
-        cols["making_distributing"] = u("case.making_distributing", n) < pop.making_distributing
+        col = np.empty((N_COLUMNS, n))  # integer columns are converted before handing out
+        flags: dict[str, np.ndarray] = {}
+        flags["prior_sexual_violent"] = u("case.prior_sexual_violent", n) < pop.prior_sexual_violent
+        flags["making_distributing"] = u("case.making_distributing", n) < pop.making_distributing
         admits = u("case.admits", n) < pop.admits
         if self.origin == "self_referral":
             admits[:] = True  # coming forward is an admission
-        cols["admits"] = admits
-        cols["contact_with_children"] = u("case.contact_with_children", n) < pop.contact_with_children
+        flags["admits"] = admits
+        flags["contact_with_children"] = u("case.contact_with_children", n) < pop.contact_with_children
         uc = u("case.category", n)
-        cols["category"] = (uc >= pop.category_a).astype(np.int64) + (uc >= pop.category_a + pop.category_b)
-        arrested = u("case.arrested", n) < sc.arrivals.arrested_share
-        first_time = np.full(n, self.origin != "reentry")
-        cols["first_time"] = first_time
-
-        out = np.empty((n, N_COLUMNS))
-        out[:, PRIOR] = cols["prior_sexual_violent"]
-        out[:, MAKING] = cols["making_distributing"]
-        out[:, ADMITS] = admits
-        out[:, CONTACT] = cols["contact_with_children"]
-        out[:, CATEGORY] = cols["category"]
-        out[:, ARRESTED] = arrested
-        out[:, FIRST_TIME] = first_time
+        flags["category"] = (uc >= pop.category_a).astype(np.int64) + (uc >= pop.category_a + pop.category_b)
+        flags["first_time"] = np.full(n, self.origin != "reentry")
+        for c, name in ((PRIOR, "prior_sexual_violent"), (MAKING, "making_distributing"), (ADMITS, "admits"),
+                        (CONTACT, "contact_with_children"), (CATEGORY, "category"), (FIRST_TIME, "first_time")):
+            col[c] = flags[name]
+        col[ARRESTED] = u("case.arrested", n) < sc.arrivals.arrested_share
 
         # policy: the route at each decision point, from declarative rules and take-up draws
         take = {route: u(f"decision.take_up.{route}", n) for route in ROUTES}
-        for col, point in ((ROUTE_INTERVIEW, "interview"), (ROUTE_AFTER, "after_forensics")):
+        for c, point in ((ROUTE_INTERVIEW, "interview"), (ROUTE_AFTER, "after_forensics")):
             route = np.full(n, NO_ROUTE)
             for rule in sc.decision.ordered_rules():
                 if (rule.point or sc.decision.point) != point:
                     continue
-                hit = (route == NO_ROUTE) & _flags_match(rule, cols) & (take[rule.route] < rule.take_up)
+                hit = (route == NO_ROUTE) & _flags_match(rule, flags) & (take[rule.route] < rule.take_up)
                 route[hit] = ROUTE_CODE[rule.route]
-            out[:, col] = route
+            col[c] = route
 
         court = sc.court
-        for col, name in ((U_NFA, "police.nfa"), (U_CHARGE, "court.charge"), (U_CROWN, "court.allocation"),
-                          (U_PLEA, "court.plea"), (U_CONVICT, "court.verdict"), (U_PSR, "court.psr"),
-                          (U_SENTENCE, "sentence.type"), (U_REOFFEND, "reoffending.occurs"),
-                          (U_REOFFEND_TIME, "reoffending.time"), (U_SCHEME_REOFFEND, "scheme.reoffends"),
-                          (U_SCHEME_REOFFEND_TIME, "scheme.reoffence_time"), (U_LATE_PROCEEDS, "scheme.late_prosecution"),
-                          (U_CAUTION_SUITABLE, "caution.suitable"), (U_CAUTION_BREACH, "caution.breach"),
-                          (U_CAUTION_COURSE_TIME, "caution.course_time"), (U_SR_SUITABLE, "self_referral.suitable"),
-                          (U_SR_COMPLETES, "self_referral.completes"), (U_SR_DROPOUT_TIME, "self_referral.dropout_time")):
-            out[:, col] = u(name, n)
+        sen = sc.sentence
+        for c, name, p in ((NFA, "police.nfa", sc.police.nfa_share), (CHARGED, "court.charge", court.charging.charge_share),
+                           (TO_CROWN, "court.allocation", court.crown_share), (GUILTY, "court.plea", court.guilty_plea_share),
+                           (CONVICTED, "court.verdict", court.conviction_at_trial), (PSR, "court.psr", court.psr_share),
+                           (SCHEME_REOFFENDS, "scheme.reoffends", sc.scheme.reoffend_during_deferral),
+                           (LATE_PROCEEDS, "scheme.late_prosecution", sc.scheme.late_prosecution_proceeds),
+                           (CAUTION_SUITABLE, "caution.suitable", sc.caution.suitable_share),
+                           (CAUTION_BREACH, "caution.breach", sc.caution.breach_share),
+                           (SR_SUITABLE, "self_referral.suitable", sc.self_referral.suitable_share),
+                           (SR_COMPLETES, "self_referral.completes", sc.self_referral.completion_share)):
+            col[c] = u(name, n) < p
+        us = u("sentence.type", n)
+        suspended_to = sen.custody_share + sen.suspended_share
+        programme_to = suspended_to + (1 - suspended_to) * sen.community_programme_share
+        col[SENTENCE] = np.select([us < sen.custody_share, us < suspended_to, us < programme_to],
+                                  [CUSTODY, SUSPENDED, COMMUNITY_PROGRAMME], COMMUNITY)
+        for c, name in ((U_REOFFEND, "reoffending.occurs"), (U_REOFFEND_TIME, "reoffending.time"),
+                        (U_SCHEME_REOFFENCE_TIME, "scheme.reoffence_time"), (U_CAUTION_COURSE_TIME, "caution.course_time"),
+                        (U_SR_DROPOUT_TIME, "self_referral.dropout_time")):
+            col[c] = u(name, n)
 
         # number of ineffective listings before a trial is heard: geometric in the ineffective share
         ur = u("court.ineffective_listings", n)
         if self._log_ineffective is None:
-            relist = np.full(n, court.max_relistings if court.ineffective_trial_share >= 1 else 0, dtype=float)
+            relist = np.full(n, court.max_relistings if court.ineffective_trial_share >= 1 else 0)
         else:
-            relist = np.floor(np.log1p(-ur) / self._log_ineffective)
-        out[:, RELISTINGS] = np.minimum(relist, court.max_relistings)
+            relist = np.minimum(np.floor(np.log1p(-ur) / self._log_ineffective), court.max_relistings)
+        col[RELISTINGS] = relist.astype(np.int64)
 
         # session at which a participant stops attending (0 = attends all, incl. the follow-up)
-        us = u("scheme.attendance", n)
+        ua = u("scheme.attendance", n)
         h = self._scheme_hazard
-        sessions_total = sc.scheme.sessions + 1
         if h <= 0:
-            fail = np.zeros(n)
+            fail = np.zeros(n, dtype=np.int64)
         elif h >= 1:
-            fail = np.ones(n)
+            fail = np.ones(n, dtype=np.int64)
         else:
-            k = np.floor(np.log1p(-us) / math.log1p(-h)) + 1  # first failed session, geometric
-            fail = np.where(k <= sessions_total, k, 0)
-        out[:, SCHEME_FAIL_SESSION] = fail
+            k = np.floor(np.log1p(-ua) / math.log1p(-h)) + 1  # first failed session, geometric
+            fail = np.where(k <= sc.scheme.sessions + 1, k, 0).astype(np.int64)
+        col[SCHEME_FAIL_SESSION] = fail
 
-        for col, name, dist in (
-            (CUSTODY_MONTHS, "sentence.custody_months", sc.sentence.custody_months),
-            (CAUTION_COURSE_HOURS, "caution.course_hours", sc.caution.course_hours),
-            (SR_HANDOVER_DAYS, "self_referral.handover_days", sc.self_referral.handover_days),
-            (SR_ASSESSMENT_DAYS, "self_referral.assessment_days", sc.self_referral.assessment_days),
-            (INVESTIGATION_DAYS, "police.investigation_delay_days", sc.police.investigation_delay_days),
-            (FORENSIC_DAYS, "forensics.effort_days", sc.forensics.effort_days),
-            (CAUTION_ASSESSMENT_DAYS, "caution.assessment_days", sc.caution.assessment_days),
-            (CHARGING_DAYS, "court.charging.effort_days", court.charging.effort_days),
-            (FIRST_HEARING_DELAY, "court.first_hearing_delay_days", court.first_hearing_delay_days),
-            (MAGS_FIRST_HOURS, "court.magistrates.first_hearing_hours", court.magistrates.first_hearing_hours),
-            (MAGS_TRIAL_HOURS, "court.magistrates.trial_hours", court.magistrates.trial_hours),
-            (MAGS_SENTENCE_HOURS, "court.magistrates.sentence_hours", court.magistrates.sentence_hours),
-            (SENDING_DELAY, "court.sending_delay_days", court.sending_delay_days),
-            (CROWN_PTPH_HOURS, "court.crown.ptph_hours", court.crown.ptph_hours),
-            (CROWN_TRIAL_HOURS, "court.crown.trial_hours", court.crown.trial_hours),
-            (CROWN_SENTENCE_HOURS, "court.crown.sentence_hours", court.crown.sentence_hours),
-            (TRIAL_READY_DAYS, "court.trial_ready_days", court.trial_ready_days),
-            (PSR_DELAY, "court.psr_delay_days", court.psr_delay_days),
-            (RELIST_DELAY, "court.relist_delay_days", court.relist_delay_days),
+        mags, crown = court.magistrates, court.crown
+        for c, name, dist, scale in (
+            (CUSTODY_MONTHS, "sentence.custody_months", sen.custody_months, 1.0),
+            (CAUTION_COURSE_HOURS, "caution.course_hours", sc.caution.course_hours, 1.0),
+            (SR_HANDOVER_DAYS, "self_referral.handover_days", sc.self_referral.handover_days, 1.0),
+            (SR_ASSESSMENT_DAYS, "self_referral.assessment_days", sc.self_referral.assessment_days, 1.0),
+            (INVESTIGATION_DAYS, "police.investigation_delay_days", sc.police.investigation_delay_days, 1.0),
+            (FORENSIC_DAYS, "forensics.effort_days", sc.forensics.effort_days, 1.0),
+            (CAUTION_ASSESSMENT_DAYS, "caution.assessment_days", sc.caution.assessment_days, 1.0),
+            (CHARGING_DAYS, "court.charging.effort_days", court.charging.effort_days, 1.0),
+            (FIRST_HEARING_DELAY, "court.first_hearing_delay_days", court.first_hearing_delay_days, 1.0),
+            (MAGS_FIRST_WORK, "court.magistrates.first_hearing_hours", mags.first_hearing_hours, 1 / mags.hours_per_sitting_day),
+            (MAGS_TRIAL_WORK, "court.magistrates.trial_hours", mags.trial_hours, 1 / mags.hours_per_sitting_day),
+            (MAGS_SENTENCE_WORK, "court.magistrates.sentence_hours", mags.sentence_hours, 1 / mags.hours_per_sitting_day),
+            (SENDING_DELAY, "court.sending_delay_days", court.sending_delay_days, 1.0),
+            (CROWN_PTPH_WORK, "court.crown.ptph_hours", crown.ptph_hours, 1 / crown.hours_per_sitting_day),
+            (CROWN_TRIAL_WORK, "court.crown.trial_hours", crown.trial_hours, 1 / crown.hours_per_sitting_day),
+            (CROWN_SENTENCE_WORK, "court.crown.sentence_hours", crown.sentence_hours, 1 / crown.hours_per_sitting_day),
+            (TRIAL_READY_DAYS, "court.trial_ready_days", court.trial_ready_days, 1.0),
+            (PSR_DELAY, "court.psr_delay_days", court.psr_delay_days, 1.0),
+            (RELIST_DELAY, "court.relist_delay_days", court.relist_delay_days, 1.0),
         ):
-            out[:, col] = dist.sample(self._gen(name), n)
-        return out.tolist()
+            x = dist.sample(self._gen(name), n)
+            col[c] = x * scale if scale != 1.0 else x
+        ints = col[:N_INT].T.astype(np.int64).tolist()
+        floats = col[N_INT:].T.tolist()
+        return [i + f for i, f in zip(ints, floats)]
 
-    def new(self) -> Case:
-        """The next case of this origin (ids are assigned by the caller's model)."""
+    def new(self, cid: int) -> Case:
+        """The next case of this origin, with id ``cid``."""
         if self._next >= len(self._rows):
             self._rows = self._block(BLOCK)
             self._next = 0
         row = self._rows[self._next]
         self._next += 1
         self.made += 1
-        return Case(-1, self.origin_code, row)
+        return Case(cid, self.origin_code, row)

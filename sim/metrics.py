@@ -119,6 +119,12 @@ def _arr(a) -> np.ndarray:
     return np.frombuffer(a, dtype=np.float64) if len(a) else np.zeros(0)
 
 
+def _waiting(log: "_Log", state: int, starts: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Cases in ``state`` (a queue followed by its service) not yet started, just before ``at``."""
+    return (np.searchsorted(log.entries((state,)), at, side="left")
+            - np.searchsorted(np.sort(starts), at, side="left"))
+
+
 def _count_in(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """How many of ``times`` fall in each interval between consecutive ``edges``."""
     return np.diff(np.searchsorted(np.sort(times), edges, side="left"))
@@ -173,7 +179,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     win = _in(fst, W, H)
     hl["forensics.examinations"] = float(np.count_nonzero(win))
     hl["forensics.wait_days_mean"] = _mean(fwait[win])
-    hl["forensics.backlog_end"] = float(log.stock((S.FORENSIC_QUEUE,), at)[1])
+    hl["forensics.backlog_end"] = float(_waiting(log, S.FORENSICS, fst, at)[1])
 
     pools = model.pools()
     days = np.arange(cal.days)
@@ -270,7 +276,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
                                if len(rec.arrival_origin) else np.zeros(0), edges)
     mo["arrests"] = _count_in(arrests, edges)
     mo["forensic_exams"] = _count_in(fst, edges)
-    mo["forensic_queue_end"] = log.stock((S.FORENSIC_QUEUE,), ends)
+    mo["forensic_queue_end"] = _waiting(log, S.FORENSICS, fst, ends)
     for name, key in (("forensics", "forensics_utilisation"), ("charging", "charging_utilisation")):
         counts, busy = pools[name]
         mo[key] = _ratio(_per_month_sum(busy, edges), _per_month_sum(counts, edges))
@@ -308,7 +314,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
         "live_in_model": model.live_cases(),
         "open_in_log": int(open_at[1]),
         "closures_in_log": int(np.count_nonzero(closures < H)),
-        "closed_by_model": model.outcomes.closed,
+        "closed_by_model": model.outcomes.closed_before(H),
     }
     return RepResult(model.replication, {k: float(hl[k]) for k in HEADLINE}, open_by_stage, monthly, checks, runtime_s)
 

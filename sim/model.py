@@ -1,13 +1,15 @@
 """One replication of the whole pipeline as a SimPy model.
 
-Processes:
+Processes, each ticking once a day and running in this order on every day:
 
-* ``arrivals`` and ``self_referrals``: one event per new case, at its arrival time;
-* ``daily_lists``: once a day, every stage with finite capacity (forensic examiners, assessors,
-  treatment places, scheme groups, charging lawyers, magistrates' and Crown courtrooms) draws up
-  that day's list in pipeline order, starting each job at its exact time (see
-  :mod:`sim.servers`). Stages hand a case on with the time it becomes ready for its next step, so
-  a case costs a few heap operations per stage and no event of its own.
+* ``intake``: the day's new cases (detections, self-referrals, reoffenders' new cases), each at its
+  exact arrival time, interviewed and routed;
+* one process per stage with finite capacity, in pipeline order: police (forensic examiners),
+  caution (assessors), self-referral (assessors, treatment places), scheme (group places), court
+  (charging lawyers, magistrates' and Crown courtrooms). Each draws up the day's list, starting
+  every job at its exact time (see :mod:`sim.servers`), and hands the case on with the time it
+  becomes ready for its next step. A case therefore costs a few list operations per stage and
+  no event of its own, while no time is rounded to days.
 
 Everything the run produces is appended to a :class:`~sim.record.Record`; :mod:`sim.metrics`
 turns it into results.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import gc
 import heapq
-from typing import Any
+from typing import Callable, Iterator
 
 import numpy as np
 import simpy
@@ -35,6 +37,8 @@ from .routes.self_referral import SelfReferralRoute
 from .scenario import Scenario
 from .states import S
 from .streams import Streams
+
+INITIAL = ORIGINS.index("initial")
 
 
 class Model:
@@ -61,29 +65,28 @@ class Model:
         self.self_referral = SelfReferralRoute(self)
         self.scheme = SchemeRoute(self)
         self.court = CourtRoute(self)
-        self._daily = [
-            self.police.advance, self.caution.advance, self.self_referral.advance,
-            self.scheme.advance, self.court.advance, self.outcomes.advance,
-        ]
+        self.stages = [self.police, self.caution, self.self_referral, self.scheme, self.court]
         self._reentries: list[tuple[float, int]] = []
         self._reentry_seq = 0
 
     # ----------------------------------------------------------------------------- case helpers
     def new_case(self, origin: str, t: float) -> Case:
         """A new case of ``origin`` arriving (or, for the initial stock, entered) at ``t``."""
-        case = self.factories[origin].new()
-        case.id = self._next_id
+        return self._case(self.factories[origin], t)
+
+    def _case(self, factory: CaseFactory, t: float) -> Case:
+        case = factory.new(self._next_id)
         self._next_id += 1
         rec = self.rec
         rec.arrival_t.append(t)
         rec.arrival_origin.append(case.origin)
-        if origin != "initial" and case.d[ARRESTED]:
+        if case.origin != INITIAL and case.d[ARRESTED]:
             rec.arrest_t.append(t)
         return case
 
     def move(self, case: Case, state: int, t: float) -> None:
         """Log that ``case`` is in ``state`` from time ``t``."""
-        self._log_key(case.id << STATE_BITS | state)
+        self._log_key(case.key | state)
         self._log_time(t)
 
     def schedule_reentry(self, t: float) -> None:
@@ -101,37 +104,49 @@ class Model:
         return out
 
     # -------------------------------------------------------------------------------- processes
-    def _arrivals(self, origin: str, times: Any) -> simpy.events.ProcessGenerator:
+    def _intake(self, sources: list[tuple[str, Iterator[float]]]) -> simpy.events.ProcessGenerator:
+        """Each day, the day's new cases at their exact arrival times, and the day's re-entries."""
         env = self.env
-        receive = self.police.receive_new if origin == "external" else self.self_referral.receive
-        for t in times:
-            yield env.timeout(t - env.now)
-            receive(self.new_case(origin, t), t)
-
-    def _daily_lists(self) -> simpy.events.ProcessGenerator:
-        env = self.env
-        stages = self._daily
-        days = self.cal.days
-        for day in range(1, days + 1):
+        receivers = {"external": self.police.receive_new, "self_referral": self.self_referral.receive}
+        streams = [(receivers[origin], self.factories[origin], times, next(times, None)) for origin, times in sources]
+        for day in range(1, self.cal.days + 1):
             yield env.timeout(1.0)
             until = float(day)
-            for advance in stages:
-                advance(until)
+            for i, (receive, factory, times, t) in enumerate(streams):
+                while t is not None and t < until:
+                    receive(self._case(factory, t), t)
+                    t = next(times, None)
+                streams[i] = (receive, factory, times, t)
+            for t in self.pop_reentries(until):
+                self.police.receive_new(self._case(self.factories["reentry"], t), t)
+
+    def _stage(self, advance: Callable[[float], None]) -> simpy.events.ProcessGenerator:
+        """A stage draws up its list for each day once the day is over."""
+        env = self.env
+        for day in range(1, self.cal.days + 1):
+            yield env.timeout(1.0)
+            advance(float(day))
 
     def run(self) -> Record:
-        """Run to the horizon and return what was recorded."""
+        """Run to the horizon and return what was recorded.
+
+        Every process ticks once a day; SimPy runs same-time events in the order they were
+        scheduled, so each day the intake goes first and the stages follow in pipeline order.
+        """
         sc = self.sc
         env = self.env
+        deterministic = sc.arrivals.process == "deterministic"
         self.police.load_initial_stock()
-        ext = daily_rates(self.cal, sc.arrivals.per_month, sc.arrivals.annual_growth,
-                          [(s.from_month, s.per_month) for s in sc.arrivals.schedule])
-        env.process(self._arrivals("external", arrival_times(
-            ext, self.streams["arrivals.times"], sc.arrivals.process == "deterministic")))
+        sources = [("external", arrival_times(
+            daily_rates(self.cal, sc.arrivals.per_month, sc.arrivals.annual_growth,
+                        [(s.from_month, s.per_month) for s in sc.arrivals.schedule]),
+            self.streams["arrivals.times"], deterministic))]
         if sc.self_referral.per_month > 0:
-            sr = daily_rates(self.cal, sc.self_referral.per_month)
-            env.process(self._arrivals("self_referral", arrival_times(
-                sr, self.streams["self_referral.times"], sc.arrivals.process == "deterministic")))
-        env.process(self._daily_lists())
+            sources.append(("self_referral", arrival_times(
+                daily_rates(self.cal, sc.self_referral.per_month), self.streams["self_referral.times"], deterministic)))
+        env.process(self._intake(sources))
+        for stage in self.stages:
+            env.process(self._stage(stage.advance))
         collecting = gc.isenabled()
         gc.disable()  # the run creates no garbage cycles; collection would only rescan live cases
         try:
@@ -144,8 +159,9 @@ class Model:
     # ------------------------------------------------------------------------------- accounting
     def live_cases(self) -> int:
         """Cases held anywhere in the model's structures at the end (for the conservation check)."""
+        closing_later = len(self.outcomes.closure_t) - self.outcomes.closed_before(self.horizon)
         return (self.police.live() + self.caution.live() + self.self_referral.live()
-                + self.scheme.live() + self.court.live() + self.outcomes.live())
+                + self.scheme.live() + self.court.live() + closing_later)
 
     def pools(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Servers sitting and server-days used on each day, per capacity pool."""

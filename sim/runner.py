@@ -9,6 +9,7 @@ process, which is the only writer of the results store.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import multiprocessing as mp
 import os
 import time
@@ -24,7 +25,10 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> R
     t0 = time.perf_counter()
     model = Model(scenario, replication, seed)
     model.run()
-    return compute(model, runtime_s=time.perf_counter() - t0)
+    result = compute(model, runtime_s=time.perf_counter() - t0)
+    del model
+    gc.collect()  # the model's stages refer to each other: free the replication before the next
+    return result
 
 
 _WORKER_SCENARIO: Scenario | None = None

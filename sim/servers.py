@@ -12,13 +12,13 @@ in order (class 0 first), so a court can list short hearings ahead of trials. Wi
 the FIFO c-server queue of queueing theory; with ``counts`` constant and Poisson input it is M/M/c
 or M/G/c, which the tests check against Erlang C and Pollaczek-Khinchine.
 
-Why windows: the pool is advanced one day at a time by its stage's SimPy process
-(:meth:`advance`). Within the window it computes every start exactly, in time order, from the
-items whose ready time falls before the window's end. The stage hands each start to ``on_start``
-at once, with its end time already known, so the case's next step is scheduled without a further
-event. This keeps the cost per case to a few heap operations (see ``bench/``), while every start
-time stays exact: nothing is rounded to days. Items pushed with a ready time earlier than the
-window being processed (a hand-off against the pipeline order) start as soon as a server is free.
+Why days: the pool is advanced one day at a time by the model's daily process (:meth:`advance`).
+For the day it computes every start exactly, in time order, from the items whose ready time falls
+in or before the day; nothing is rounded to days. The stage hands each start to ``on_start`` at
+once, with its end time already known, so the case's next step is scheduled without a further
+event. Items wait in per-day buckets until their day and then in plain FIFO queues, so a long
+backlog costs nothing per item beyond an append and a pop. An item pushed for a day already drawn
+up (a hand-off against the pipeline order) joins the next day's list with its own ready time.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ OnStart = Callable[[Any, int, float, float, float], None]
 class ServerPool:
     __slots__ = (
         "name", "counts", "ndays", "n_servers", "n_classes", "on_start", "busy_by_day",
-        "_pending", "_instant", "_queues", "_servers", "_seq", "_clock", "fifo",
+        "_buckets", "_today", "_instant", "_queues", "_servers", "_seq", "_clock", "_next_day", "_beyond",
     )
 
     def __init__(self, name: str, counts: Sequence[int], on_start: OnStart, n_classes: int = 1) -> None:
@@ -47,16 +47,18 @@ class ServerPool:
         self.ndays = len(self.counts)
         self.n_servers = max(self.counts, default=0)
         self.n_classes = n_classes
-        self.fifo = n_classes == 1
         self.on_start = on_start
         #: server-days of work done on each model day (for utilisation)
         self.busy_by_day = [0.0] * self.ndays
-        self._pending: list[tuple[float, int, int, float, Any]] = []
+        self._buckets: list[list[tuple[float, int, int, float, Any]]] = [[] for _ in range(self.ndays)]
+        self._today: list[tuple[float, int, int, float, Any]] = []   # heap: items of the day being drawn up
+        self._beyond: list[tuple[float, int, int, float, Any]] = []  # ready after the horizon
         self._instant: list[tuple[float, int, int, Any]] = []
         self._queues: list[deque[tuple[float, float, Any]]] = [deque() for _ in range(n_classes)]
         self._servers: list[tuple[float, int]] = [(0.0, r) for r in range(self.n_servers)]
         self._seq = 0
         self._clock = 0.0
+        self._next_day = 0
 
     # ------------------------------------------------------------------------------------ input
     def push(self, ready: float, work: float, item: Any, cls: int = 0) -> None:
@@ -66,87 +68,164 @@ class ServerPool:
         duration is set to zero is a stage that costs nothing and holds nobody up.
         """
         self._seq += 1
-        if work > 0:
-            heapq.heappush(self._pending, (ready, self._seq, cls, work, item))
-        else:
+        if work <= 0:
             heapq.heappush(self._instant, (ready, self._seq, cls, item))
+            return
+        entry = (ready, self._seq, cls, work, item)
+        day = int(ready)  # truncates towards zero: an item ready before the start is in day 0's list
+        if day < self._next_day:
+            heapq.heappush(self._today, entry)
+        elif day < self.ndays:
+            self._buckets[day].append(entry)
+        else:
+            self._beyond.append(entry)
 
     # ---------------------------------------------------------------------------------- running
     def advance(self, until: float) -> None:
-        """Start every job whose start time is earlier than ``until``, in start-time order."""
-        instant = self._instant
-        while True:
-            while instant and instant[0][0] < until:
+        """Draw up every day's list before ``until`` (a whole day, or infinity)."""
+        while self._next_day < until and self._next_day < self.ndays:
+            day = self._next_day
+            self._next_day = day + 1
+            bucket = self._buckets[day]
+            self._buckets[day] = []
+            today = self._today
+            if bucket:
+                if today:
+                    for entry in bucket:
+                        heapq.heappush(today, entry)
+                else:
+                    bucket.sort()
+                    self._today = today = bucket  # a sorted list is a heap
+            end = float(day + 1)
+            instant = self._instant
+            while True:
+                while instant and instant[0][0] < end:
+                    ready, _, cls, item = heapq.heappop(instant)
+                    self.on_start(item, cls, ready, ready, ready)
+                self._serve(end)
+                if not (instant and instant[0][0] < end):
+                    break
+            # whatever the day could not start waits, in ready order, for the next days
+            today = self._today
+            queues = self._queues
+            while today:
+                ready, _, cls, work, item = heapq.heappop(today)
+                queues[cls].append((ready, work, item))
+        if until == INF:  # nothing is started after the horizon; zero-work items still pass
+            instant = self._instant
+            while instant:
                 ready, _, cls, item = heapq.heappop(instant)
                 self.on_start(item, cls, ready, ready, ready)
-            self._serve(until)
-            if not (instant and instant[0][0] < until):
-                return
 
     def _serve(self, until: float) -> None:
+        if self.n_classes == 1:
+            self._serve_fifo(until)
+        else:
+            self._serve_classes(until)
+
+    def _serve_fifo(self, until: float) -> None:
+        """One class: the next job is always the longest-waiting item."""
         servers = self._servers
         if not servers:
             return
-        pending = self._pending
-        queues = self._queues
+        today = self._today
+        queue = self._queues[0]
         counts = self.counts
-        ndays = self.ndays
         on_start = self.on_start
         heappop, heapreplace = heapq.heappop, heapq.heapreplace
         clock = self._clock
-        fifo = self.fifo
         busy = self.busy_by_day
-        finish = self._finish
         while True:
-            t_server, r = servers[0]
-            if fifo:
-                # one class: the next job is always the earliest-ready item, no queue needed
-                if not pending:
-                    break
-                t = pending[0][0]
-                if t < clock:
-                    t = clock
-            elif any(queues):
-                t = clock
+            if queue:
+                t = queue[0][0]
+            elif today:
+                t = today[0][0]
             else:
-                if not pending:
-                    break
-                t = pending[0][0]
-                if t < clock:
-                    t = clock
+                break
+            t_server, r = servers[0]
+            if t < clock:
+                t = clock
             if t_server > t:
                 t = t_server
             if t >= until:
                 break
             day = int(t)
-            if day >= ndays:
-                break
             if counts[day] <= r:
-                # this server does not sit at t: it is next free on its next sitting day
-                d = day + 1
-                while d < ndays and counts[d] <= r:
-                    d += 1
-                heapreplace(servers, (float(d) if d < ndays else INF, r))
+                heapreplace(servers, (self._next_sitting(r, day), r))
                 continue
             clock = t
-            if fifo:
-                ready, _, cls, work, item = heappop(pending)
+            if queue:
+                ready, work, item = queue.popleft()
             else:
-                while pending and pending[0][0] <= t:
-                    ready, _, cls, work, item = heappop(pending)
-                    queues[cls].append((ready, work, item))
-                for cls, q in enumerate(queues):
-                    if q:
-                        ready, work, item = q.popleft()
-                        break
+                ready, _, _, work, item = heappop(today)
+            if work <= day + 1 - t:
+                end = t + work
+                busy[day] += work
+            else:
+                end = self._finish(r, t, work)
+            heapreplace(servers, (end, r))
+            on_start(item, 0, ready, t, end)
+        self._clock = clock
+
+    def _serve_classes(self, until: float) -> None:
+        """Several classes: when a server is free, the first non-empty class's longest waiter."""
+        servers = self._servers
+        if not servers:
+            return
+        today = self._today
+        queues = self._queues
+        counts = self.counts
+        on_start = self.on_start
+        heappop, heapreplace = heapq.heappop, heapq.heapreplace
+        clock = self._clock
+        busy = self.busy_by_day
+        waiting = sum(len(q) for q in queues)
+        while True:
+            t_server, r = servers[0]
+            if waiting:
+                t = clock
+            elif today:
+                t = today[0][0]
+                if t < clock:
+                    t = clock
+            else:
+                break
+            if t_server > t:
+                t = t_server
+            if t >= until:
+                break
+            day = int(t)
+            if counts[day] <= r:
+                heapreplace(servers, (self._next_sitting(r, day), r))
+                continue
+            clock = t
+            while today and today[0][0] <= t:
+                ready, _, cls, work, item = heappop(today)
+                queues[cls].append((ready, work, item))
+                waiting += 1
+            for cls, q in enumerate(queues):
+                if q:
+                    ready, work, item = q.popleft()
+                    waiting -= 1
+                    break
             if work <= day + 1 - t:  # fits in today's sitting (the common case for hearings)
                 end = t + work
                 busy[day] += work
             else:
-                end = finish(r, t, work)
+                end = self._finish(r, t, work)
             heapreplace(servers, (end, r))
             on_start(item, cls, ready, t, end)
         self._clock = clock
+
+    def _next_sitting(self, r: int, day: int) -> float:
+        """The start of server ``r``'s next sitting day after ``day`` (infinity if none)."""
+        counts = self.counts
+        d = day + 1
+        while d < self.ndays:
+            if counts[d] > r:
+                return float(d)
+            d += 1
+        return INF
 
     def _finish(self, r: int, start: float, work: float) -> float:
         """When server ``r``, starting at ``start``, has done ``work`` server-days of sitting time."""
@@ -170,11 +249,5 @@ class ServerPool:
     # ------------------------------------------------------------------------------ inspection
     def waiting(self) -> int:
         """Items offered but not started (whatever their ready time)."""
-        return len(self._pending) + len(self._instant) + sum(len(q) for q in self._queues)
-
-    def items(self) -> list[tuple[float, Any]]:
-        """``(ready, item)`` for every item not yet started, for end-of-run accounting."""
-        out = [(p[0], p[4]) for p in self._pending] + [(p[0], p[3]) for p in self._instant]
-        for q in self._queues:
-            out.extend((ready, item) for ready, _, item in q)
-        return out
+        return (len(self._today) + len(self._instant) + len(self._beyond)
+                + sum(len(b) for b in self._buckets) + sum(len(q) for q in self._queues))

@@ -11,28 +11,23 @@ from enum import IntEnum
 
 class S(IntEnum):
     INVESTIGATION = 1          # detected, awaiting interview and device seizure
-    FORENSIC_QUEUE = 2
-    FORENSIC_EXAM = 3
-    SCHEME_WAITING = 4         # deferred prosecution agreed, waiting for a group place
-    SCHEME_COURSE = 5          # attending the group sessions
-    SCHEME_FOLLOW_UP = 6       # between the last group session and the follow-up session
-    CAUTION_ASSESS_QUEUE = 7
-    CAUTION_ASSESSMENT = 8
-    CAUTION_COURSE = 9         # conditional caution given, course condition outstanding
-    SELF_REFERRAL_HANDOVER = 10
-    SELF_REFERRAL_ASSESS_QUEUE = 11
-    SELF_REFERRAL_ASSESSMENT = 12
-    TREATMENT_QUEUE = 13
-    TREATMENT = 14
-    CHARGING_QUEUE = 15
-    CHARGING = 16
+    FORENSICS = 2              # waiting for, or in, digital-forensic examination
+    SCHEME_WAITING = 3         # deferred prosecution agreed, waiting for a group place
+    SCHEME_COURSE = 4          # attending the group sessions
+    SCHEME_FOLLOW_UP = 5       # between the last group session and the follow-up session
+    CAUTION_ASSESSMENT = 6     # waiting for, or in, the risk assessment for a conditional caution
+    CAUTION_COURSE = 7         # conditional caution given, course condition outstanding
+    SELF_REFERRAL_HANDOVER = 8
+    SELF_REFERRAL_ASSESSMENT = 9
+    TREATMENT = 10             # waiting for, or in, a treatment place
+    CHARGING = 11              # waiting for, or at, the charging decision
     # court states last from the case's arrival at a hearing's list until the hearing is over
-    MAGS_FOR_FIRST = 17        # charged, awaiting (or at) the first hearing
-    MAGS_FOR_TRIAL = 18
-    MAGS_FOR_SENTENCE = 19
-    CROWN_FOR_PTPH = 20        # sent to the Crown Court, for the plea and trial preparation hearing
-    CROWN_FOR_TRIAL = 21
-    CROWN_FOR_SENTENCE = 22
+    MAGS_FOR_FIRST = 12        # charged, awaiting (or at) the first hearing
+    MAGS_FOR_TRIAL = 13
+    MAGS_FOR_SENTENCE = 14
+    CROWN_FOR_PTPH = 15        # sent to the Crown Court, for the plea and trial preparation hearing
+    CROWN_FOR_TRIAL = 16
+    CROWN_FOR_SENTENCE = 17
     CLOSED_NFA_POLICE = 40     # no further action after examination (evidential)
     CLOSED_NFA_DECISION = 41   # no further action chosen by a policy rule
     CLOSED_NFA_CPS = 42        # not charged
@@ -58,12 +53,11 @@ SCHEME_STATES = (S.SCHEME_WAITING, S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP)
 #: Stage of each open state, for the open-at-end breakdown.
 STAGE_OF = {
     S.INVESTIGATION: "police",
-    S.FORENSIC_QUEUE: "forensics", S.FORENSIC_EXAM: "forensics",
+    S.FORENSICS: "forensics",
     S.SCHEME_WAITING: "scheme", S.SCHEME_COURSE: "scheme", S.SCHEME_FOLLOW_UP: "scheme",
-    S.CAUTION_ASSESS_QUEUE: "caution", S.CAUTION_ASSESSMENT: "caution", S.CAUTION_COURSE: "caution",
-    S.SELF_REFERRAL_HANDOVER: "self_referral", S.SELF_REFERRAL_ASSESS_QUEUE: "self_referral",
-    S.SELF_REFERRAL_ASSESSMENT: "self_referral", S.TREATMENT_QUEUE: "self_referral", S.TREATMENT: "self_referral",
-    S.CHARGING_QUEUE: "charging", S.CHARGING: "charging",
+    S.CAUTION_ASSESSMENT: "caution", S.CAUTION_COURSE: "caution",
+    S.SELF_REFERRAL_HANDOVER: "self_referral", S.SELF_REFERRAL_ASSESSMENT: "self_referral", S.TREATMENT: "self_referral",
+    S.CHARGING: "charging",
     **{s: "magistrates" for s in MAGS_STATES},
     **{s: "crown" for s in CROWN_STATES},
 }

@@ -12,10 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calendar import level_by_day, servers_by_day, working_mask
-from ..case import (
-    CAUTION_ASSESSMENT_DAYS, CAUTION_COURSE_HOURS, U_CAUTION_BREACH, U_CAUTION_COURSE_TIME, U_CAUTION_SUITABLE,
-    Case,
-)
+from ..case import CAUTION_ASSESSMENT_DAYS, CAUTION_BREACH, CAUTION_COURSE_HOURS, CAUTION_SUITABLE, U_CAUTION_COURSE_TIME, Case
 from ..servers import ServerPool
 from ..states import S
 
@@ -31,19 +28,16 @@ class CautionRoute:
         self.assessors = ServerPool(
             "caution_assessors", servers_by_day(level, working_mask(m.cal, c.assessor_working_days_per_week)),
             self._assessment_starts)
-        self._suitable = c.suitable_share
-        self._breach = c.breach_share
         self._window = c.completion_window_days
 
     def receive(self, case: Case, t: float) -> None:
-        self.m.move(case, S.CAUTION_ASSESS_QUEUE, t)
+        self.m.move(case, S.CAUTION_ASSESSMENT, t)
         self.assessors.push(t, case.d[CAUTION_ASSESSMENT_DAYS], case)
 
     def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        m.move(case, S.CAUTION_ASSESSMENT, start)
         d = case.d
-        if d[U_CAUTION_SUITABLE] >= self._suitable:
+        if not d[CAUTION_SUITABLE]:
             # not low risk: the ordinary prosecution route (examination first if not yet done)
             if case.examined:
                 m.court.charge(case, end)
@@ -54,7 +48,7 @@ class CautionRoute:
         rec.caution_conditional_t.append(end)
         rec.register_t.append(end)
         m.move(case, S.CAUTION_COURSE, end)
-        if d[U_CAUTION_BREACH] < self._breach:
+        if d[CAUTION_BREACH]:
             t_breach = end + self._window
             rec.caution_breach_t.append(t_breach)
             m.police.prosecute(case, t_breach)

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 from ..calendar import level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
 from ..case import (
-    CHARGING_DAYS, CROWN_PTPH_HOURS, CROWN_SENTENCE_HOURS, CROWN_TRIAL_HOURS, FIRST_HEARING_DELAY,
-    MAGS_FIRST_HOURS, MAGS_SENTENCE_HOURS, MAGS_TRIAL_HOURS, PSR_DELAY, RELIST_DELAY, SENDING_DELAY,
-    TRIAL_READY_DAYS, U_CHARGE, U_CONVICT, U_CROWN, U_PLEA, U_PSR, Case,
+    CHARGED, CHARGING_DAYS, CONVICTED, CROWN_PTPH_WORK, CROWN_SENTENCE_WORK, CROWN_TRIAL_WORK,
+    FIRST_HEARING_DELAY, GUILTY, MAGS_FIRST_WORK, MAGS_SENTENCE_WORK, MAGS_TRIAL_WORK, PSR, PSR_DELAY,
+    RELIST_DELAY, SENDING_DELAY, TO_CROWN, TRIAL_READY_DAYS, Case,
 )
 from ..scenario import CourtLevel
 from ..servers import ServerPool
@@ -36,13 +36,14 @@ class Level:
 
     def __init__(self, m: "Model", name: str, cfg: CourtLevel, on_start, trial_col: int, sentence_col: int,
                  states: tuple[int, int]) -> None:
+        # hearing lengths arrive in the case's row as work in this level's sitting days
         level = level_by_day(m.cal, cfg.sitting_days_per_month, [(s.from_month, s.value) for s in cfg.schedule])
         rooms = sitting_days_to_rooms(level, cfg.sitting_days_per_week)
         counts = servers_by_day(rooms, working_mask(m.cal, cfg.sitting_days_per_week))
         short_first = cfg.listing == "short_first"
         self.pool = ServerPool(name, counts, on_start, n_classes=2 if short_first else 1)
         self.long = 1 if short_first else 0
-        self.per_hour = 1.0 / cfg.hours_per_sitting_day  # sitting days per hearing hour
+        self.ineffective_work = m.sc.court.ineffective_hours / cfg.hours_per_sitting_day
         self.trial_col = trial_col
         self.sentence_col = sentence_col
         self.for_trial, self.for_sentence = states
@@ -57,29 +58,22 @@ class CourtRoute:
         level = level_by_day(m.cal, ch.lawyers)
         self.lawyers = ServerPool("charging", servers_by_day(level, working_mask(m.cal, ch.working_days_per_week)),
                                   self._charging_starts)
-        self.mags = Level(m, "magistrates", court.magistrates, self._mags_starts, MAGS_TRIAL_HOURS,
-                          MAGS_SENTENCE_HOURS, (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE))
-        self.crown = Level(m, "crown", court.crown, self._crown_starts, CROWN_TRIAL_HOURS,
-                           CROWN_SENTENCE_HOURS, (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE))
-        self._charge_share = ch.charge_share
-        self._crown_share = court.crown_share
-        self._guilty = court.guilty_plea_share
-        self._convict = court.conviction_at_trial
-        self._psr = court.psr_share
-        self._ineffective_hours = court.ineffective_hours
+        self.mags = Level(m, "magistrates", court.magistrates, self._mags_starts, MAGS_TRIAL_WORK,
+                          MAGS_SENTENCE_WORK, (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE))
+        self.crown = Level(m, "crown", court.crown, self._crown_starts, CROWN_TRIAL_WORK,
+                           CROWN_SENTENCE_WORK, (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE))
 
     # --------------------------------------------------------------------------------- charging
     def charge(self, case: Case, t: float) -> None:
         """Queue ``case`` for a charging decision from ``t``."""
-        self.m.move(case, S.CHARGING_QUEUE, t)
+        self.m.move(case, S.CHARGING, t)
         self.lawyers.push(t, case.d[CHARGING_DAYS], case)
 
     def _charging_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        m.move(case, S.CHARGING, start)
         m.rec.charging_start_t.append(start)
         m.rec.charging_wait.append(start - ready)
-        if case.d[U_CHARGE] < self._charge_share:
+        if case.d[CHARGED]:
             self.receive_charged(case, end, end + case.d[FIRST_HEARING_DELAY])
         else:
             m.outcomes.close(case, S.CLOSED_NFA_CPS, end)
@@ -89,7 +83,7 @@ class CourtRoute:
         case.t_charged = t
         case.hearing = FIRST
         self.m.move(case, S.MAGS_FOR_FIRST, t)
-        self.mags.pool.push(ready, case.d[MAGS_FIRST_HOURS] * self.mags.per_hour, case, SHORT)
+        self.mags.pool.push(ready, case.d[MAGS_FIRST_WORK], case, SHORT)
 
     def send_to_crown(self, case: Case, t: float, ready: float) -> None:
         case.t_sent = t
@@ -97,14 +91,14 @@ class CourtRoute:
         m = self.m
         m.move(case, S.CROWN_FOR_PTPH, t)
         m.rec.crown_receipt_t.append(t)
-        self.crown.pool.push(ready, case.d[CROWN_PTPH_HOURS] * self.crown.per_hour, case, SHORT)
+        self.crown.pool.push(ready, case.d[CROWN_PTPH_WORK], case, SHORT)
 
     # ---------------------------------------------------------------------------------- hearings
     def _mags_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         d = case.d
         kind = case.hearing
         if kind == FIRST:
-            if d[U_CROWN] < self._crown_share:
+            if d[TO_CROWN]:
                 self.send_to_crown(case, end, end + d[SENDING_DELAY])
             else:
                 self._plea(case, self.mags, start, end)
@@ -125,7 +119,7 @@ class CourtRoute:
 
     def _plea(self, case: Case, level: Level, start: float, end: float) -> None:
         d = case.d
-        if d[U_PLEA] < self._guilty:
+        if d[GUILTY]:
             self._convicted(case, level, start, end)
         else:
             self.list_trial(case, level, end, end + d[TRIAL_READY_DAYS])
@@ -134,8 +128,8 @@ class CourtRoute:
         """Wait from ``t`` for a trial listing from ``ready``; an ineffective listing uses little time."""
         case.hearing = TRIAL
         self.m.move(case, level.for_trial, t)
-        hours = self._ineffective_hours if case.relists_left > 0 else case.d[level.trial_col]
-        level.pool.push(ready, hours * level.per_hour, case, level.long)
+        work = level.ineffective_work if case.relists_left > 0 else case.d[level.trial_col]
+        level.pool.push(ready, work, case, level.long)
 
     def _trial(self, case: Case, level: Level, start: float, end: float) -> None:
         if case.relists_left > 0:  # ineffective: relisted
@@ -147,7 +141,7 @@ class CourtRoute:
             rec = self.m.rec
             rec.crown_trial_t.append(start)
             rec.crown_trial_wait.append(start - case.t_sent)
-        if case.d[U_CONVICT] < self._convict:
+        if case.d[CONVICTED]:
             self._convicted(case, level, start, end)
         else:
             self._disposed(case, end)
@@ -155,10 +149,10 @@ class CourtRoute:
 
     def _convicted(self, case: Case, level: Level, start: float, end: float) -> None:
         d = case.d
-        if d[U_PSR] < self._psr:
+        if d[PSR]:
             case.hearing = SENTENCE
             self.m.move(case, level.for_sentence, end)
-            level.pool.push(end + d[PSR_DELAY], d[level.sentence_col] * level.per_hour, case, SHORT)
+            level.pool.push(end + d[PSR_DELAY], d[level.sentence_col], case, SHORT)
         else:  # sentenced at the same hearing
             if level is self.crown and case.hearing == PTPH:
                 self._crown_main_hearing(case, start)

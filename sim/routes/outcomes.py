@@ -1,17 +1,19 @@
 """Where cases end: closures, sentences, registration, prison, and reoffending afterwards.
 
-Every case ends here exactly once. A closure is decided when its time is known (often ahead of the
-simulation clock) and held until the clock passes it, so that the count of cases closed by any
-time, and of cases still open, is exact.
+Every case ends here exactly once. A closure is decided when its time is known, often ahead of the
+simulation clock; its time is kept, so the count of cases closed by any time, and of cases still
+open, is exact.
 """
 
 from __future__ import annotations
 
-import heapq
+from array import array
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..calendar import DAYS_PER_MONTH
-from ..case import CUSTODY_MONTHS, U_REOFFEND, U_REOFFEND_TIME, U_SENTENCE, Case
+from ..case import COMMUNITY_PROGRAMME, CUSTODY, CUSTODY_MONTHS, SENTENCE, SUSPENDED, U_REOFFEND, U_REOFFEND_TIME, Case
 from ..states import S
 
 if TYPE_CHECKING:
@@ -37,21 +39,15 @@ class Outcomes:
         re = sc.reoffending
         self._p_reoffend = {state: re.probability * re.multiplier(route) for state, route in REOFFEND_ROUTE.items()}
         self._window_days = re.window_years * 365.25
-        sen = sc.sentence
-        self._p_custody = sen.custody_share
-        self._p_suspended_cum = sen.custody_share + sen.suspended_share
-        self._release = sen.release_fraction
-        self._p_programme = sen.community_programme_share
-        self._heap: list[tuple[float, int, Case]] = []
-        self._seq = 0
-        self.closed = 0
+        self._release = sc.sentence.release_fraction
+        #: the time of every closure decided so far, including those after the horizon
+        self.closure_t = array("d")
 
     def close(self, case: Case, state: int, t: float, reoffend_from: float | None = None) -> None:
         """End ``case`` in ``state`` at ``t``; reoffending risk runs from ``reoffend_from`` (default ``t``)."""
         m = self.m
         m.move(case, state, t)
-        self._seq += 1
-        heapq.heappush(self._heap, (t, self._seq, case))
+        self.closure_t.append(t)
         d = case.d
         if state in REGISTERED:
             m.rec.register_t.append(t)
@@ -62,27 +58,20 @@ class Outcomes:
     def sentence(self, case: Case, t: float) -> None:
         """Sentence a convicted case at ``t``: custody, suspended sentence or community order."""
         d = case.d
-        u = d[U_SENTENCE]
+        kind = d[SENTENCE]
         rec = self.m.rec
-        if u < self._p_custody:
+        if kind == CUSTODY:
             release = t + d[CUSTODY_MONTHS] * DAYS_PER_MONTH * self._release
             rec.prison_in.append(t)
             rec.prison_out.append(release)
             self.close(case, S.CLOSED_CUSTODY, t, reoffend_from=release)
-        elif u < self._p_suspended_cum:
+        elif kind == SUSPENDED:
             self.close(case, S.CLOSED_SUSPENDED, t)
         else:
-            if u < self._p_suspended_cum + (1 - self._p_suspended_cum) * self._p_programme:
+            if kind == COMMUNITY_PROGRAMME:
                 rec.programme_t.append(t)
             self.close(case, S.CLOSED_COMMUNITY, t)
 
-    def advance(self, until: float) -> None:
-        heap = self._heap
-        n = 0
-        while heap and heap[0][0] < until:
-            heapq.heappop(heap)
-            n += 1
-        self.closed += n
-
-    def live(self) -> int:
-        return len(self._heap)
+    def closed_before(self, t: float) -> int:
+        """Closures decided so far that take effect before ``t``."""
+        return int(np.count_nonzero(np.frombuffer(self.closure_t, dtype=np.float64) < t)) if self.closure_t else 0

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from ..calendar import level_by_day, servers_by_day, working_mask
 from ..case import (
-    FORENSIC_DAYS, INVESTIGATION_DAYS, NO_ROUTE, R_CONDITIONAL, R_DEFERRED, R_NFA, R_SIMPLE,
-    ROUTE_AFTER, ROUTE_INTERVIEW, U_NFA, Case,
+    FORENSIC_DAYS, INVESTIGATION_DAYS, NFA, NO_ROUTE, R_CONDITIONAL, R_DEFERRED, R_NFA, R_SIMPLE,
+    ROUTE_AFTER, ROUTE_INTERVIEW, Case,
 )
 from ..servers import ServerPool
 from ..states import S
@@ -31,7 +31,6 @@ class PoliceRoute:
         level = level_by_day(m.cal, fx.examiners, [(s.from_month, s.value) for s in fx.schedule])
         self.examiners = ServerPool("forensics", servers_by_day(level, working_mask(m.cal, fx.working_days_per_week)),
                                     self._exam_starts)
-        self._nfa = sc.police.nfa_share
         self._ages = m.streams["initial.age"]
 
     # ------------------------------------------------------------------------------------ intake
@@ -49,10 +48,10 @@ class PoliceRoute:
 
     def investigate(self, case: Case, t: float) -> None:
         """Queue ``case`` for forensic examination from ``t``."""
-        self.m.move(case, S.FORENSIC_QUEUE, t)
+        self.m.move(case, S.FORENSICS, t)
         self.examiners.push(t, case.d[FORENSIC_DAYS], case)
 
-    def dispatch(self, case: Case, route: float, t: float) -> None:
+    def dispatch(self, case: Case, route: int, t: float) -> None:
         """Send ``case`` down a diversion ``route`` chosen by a policy rule at time ``t``."""
         m = self.m
         if route == R_DEFERRED:
@@ -78,13 +77,12 @@ class PoliceRoute:
     # ------------------------------------------------------------------------------ examination
     def _exam_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        m.move(case, S.FORENSIC_EXAM, start)
         rec = m.rec
         rec.forensic_start_t.append(start)
         rec.forensic_wait.append(start - ready)
         case.examined = True
         d = case.d
-        if d[U_NFA] < self._nfa:
+        if d[NFA]:
             m.outcomes.close(case, S.CLOSED_NFA_POLICE, end)
         elif not case.diverted and d[ROUTE_AFTER] != NO_ROUTE:
             self.dispatch(case, d[ROUTE_AFTER], end)
@@ -93,9 +91,6 @@ class PoliceRoute:
 
     # ---------------------------------------------------------------------------------- running
     def advance(self, until: float) -> None:
-        m = self.m
-        for t in m.pop_reentries(until):
-            self.receive_new(m.new_case("reentry", t), t)
         self.examiners.advance(until)
 
     def load_initial_stock(self) -> None:

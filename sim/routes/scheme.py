@@ -20,7 +20,7 @@ import heapq
 from collections import deque
 from typing import TYPE_CHECKING
 
-from ..case import SCHEME_FAIL_SESSION, U_LATE_PROCEEDS, U_SCHEME_REOFFEND, U_SCHEME_REOFFEND_TIME, Case
+from ..case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, SCHEME_REOFFENDS, U_SCHEME_REOFFENCE_TIME, Case
 from ..scenario import Scheme
 from ..states import S
 
@@ -50,8 +50,6 @@ class SchemeRoute:
         self._course = s.course_days
         self._follow_up = s.follow_up_days
         self._span = s.course_days + s.follow_up_days
-        self._p_reoffend = s.reoffend_during_deferral
-        self._p_proceeds = s.late_prosecution_proceeds
 
     def receive(self, case: Case, t: float) -> None:
         self.m.move(case, S.SCHEME_WAITING, t)
@@ -90,10 +88,10 @@ class SchemeRoute:
         m.move(case, S.SCHEME_COURSE, t)
         rec.scheme_wait.append(t - ready)
         d = case.d
-        k = int(d[SCHEME_FAIL_SESSION])
+        k = d[SCHEME_FAIL_SESSION]
         t_fail = times[k - 1] if k else INF
-        if d[U_SCHEME_REOFFEND] < self._p_reoffend:
-            t_reoffence = t + d[U_SCHEME_REOFFEND_TIME] * self._span
+        if d[SCHEME_REOFFENDS]:
+            t_reoffence = t + d[U_SCHEME_REOFFENCE_TIME] * self._span
             if t_reoffence < t_fail:
                 t_fail = t_reoffence
                 m.schedule_reentry(t_reoffence)
@@ -105,7 +103,7 @@ class SchemeRoute:
             return
         if t_fail > t_follow_up_wait:
             m.move(case, S.SCHEME_FOLLOW_UP, t_follow_up_wait)
-        proceeds = d[U_LATE_PROCEEDS] < self._p_proceeds
+        proceeds = d[LATE_PROCEEDS]
         rec.scheme_fail_t.append(t_fail)
         rec.scheme_fail_proceeds.append(proceeds)
         if proceeds:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calendar import level_by_day, servers_by_day, working_mask
-from ..case import SR_ASSESSMENT_DAYS, SR_HANDOVER_DAYS, U_SR_COMPLETES, U_SR_DROPOUT_TIME, U_SR_SUITABLE, Case
+from ..case import SR_ASSESSMENT_DAYS, SR_COMPLETES, SR_HANDOVER_DAYS, SR_SUITABLE, U_SR_DROPOUT_TIME, Case
 from ..servers import ServerPool
 from ..states import S
 
@@ -31,34 +31,30 @@ class SelfReferralRoute:
         self.places = ServerPool(
             "treatment_places", servers_by_day(level_by_day(cal, cfg.treatment_places), working_mask(cal, 7)),
             self._treatment_starts)
-        self._suitable = cfg.suitable_share
-        self._completes = cfg.completion_share
         self._treatment_days = cfg.treatment_days
 
     def receive(self, case: Case, t: float) -> None:
         m = self.m
         m.move(case, S.SELF_REFERRAL_HANDOVER, t)
         ready = t + case.d[SR_HANDOVER_DAYS]
-        m.move(case, S.SELF_REFERRAL_ASSESS_QUEUE, ready)
+        m.move(case, S.SELF_REFERRAL_ASSESSMENT, ready)
         self.assessors.push(ready, case.d[SR_ASSESSMENT_DAYS], case)
 
     def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        m.move(case, S.SELF_REFERRAL_ASSESSMENT, start)
         d = case.d
-        if d[U_SR_SUITABLE] >= self._suitable:
+        if not d[SR_SUITABLE]:
             m.police.investigate(case, end)
             return
-        m.move(case, S.TREATMENT_QUEUE, end)
+        m.move(case, S.TREATMENT, end)
         days = self._treatment_days
-        if d[U_SR_COMPLETES] >= self._completes:
+        if not d[SR_COMPLETES]:
             days *= d[U_SR_DROPOUT_TIME]
         self.places.push(end, days, case)
 
     def _treatment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        m.move(case, S.TREATMENT, start)
-        if case.d[U_SR_COMPLETES] < self._completes:
+        if case.d[SR_COMPLETES]:
             m.rec.self_referral_caution_t.append(end)
             m.outcomes.close(case, S.CLOSED_SELF_REFERRAL_CAUTION, end)
         else:
