@@ -6,7 +6,7 @@ Each replication is timed in this process, one core, as ``simulate`` runs it in 
 model and the computation of its results. The figure quoted is the median over ``--reps``
 replications (replications differ only in their random numbers). ``--memory`` also runs
 ``divertsim run status-quo --reps 30`` in a subprocess and reports its peak resident memory
-(the coordinating process and the largest worker).
+(each process's high-water mark, and all processes together).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,20 @@ sys.path.insert(0, str(ROOT))
 from sim.loading import list_shipped, load_scenario  # noqa: E402
 from sim.metrics import compute  # noqa: E402
 from sim.model import Model  # noqa: E402
+
+
+def reference_loop_s() -> float:
+    """A fixed pure-Python loop (20 million additions), timed to show how fast the machine is today.
+
+    Shared machines vary by 10-30% from hour to hour; quoting this beside the figures lets a
+    reader compare runs taken at different times. It ran in about 0.75 s on the reference machine
+    when quiet.
+    """
+    t0 = time.perf_counter()
+    s = 0
+    for i in range(20_000_000):
+        s += i
+    return time.perf_counter() - t0
 
 
 def time_scenario(name: str, reps: int) -> dict:
@@ -57,24 +70,51 @@ def time_scenario(name: str, reps: int) -> dict:
     }
 
 
+def _tree(root: int) -> dict[int, tuple[int, int]]:
+    """``{pid: (VmRSS kB, VmHWM kB)}`` for ``root`` and all its descendants now (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    mem: dict[int, tuple[int, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid = int(entry.name)
+        children.setdefault(int(fields.get("PPid", "0").strip()), []).append(pid)
+        mem[pid] = (int(fields.get("VmRSS", "0 kB").split()[0]), int(fields.get("VmHWM", "0 kB").split()[0]))
+    out, stack = {}, [root]
+    while stack:
+        pid = stack.pop()
+        if pid in mem:
+            out[pid] = mem[pid]
+        stack.extend(children.get(pid, []))
+    return out
+
+
 def peak_memory_30_reps(workers: int) -> dict:
+    """Peak memory of ``divertsim run status-quo --reps 30``: each process's high-water mark
+    (VmHWM) and the largest sum of resident memory over all its processes, sampled every 0.1 s."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-c",
-               "import resource, sys\n"
-               "from sim.cli import main\n"
-               f"code = main(['run', 'status-quo', '--reps', '30', '--workers', '{workers}', '--out', sys.argv[1]])\n"
-               "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-               "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-               "print('PEAK', own, kids)\n"
-               "sys.exit(code)\n",
-               str(Path(tmp) / "run")]
+        cmd = [sys.executable, "-m", "sim", "run", "status-quo", "--reps", "30", "--workers", str(workers),
+               "--out", str(Path(tmp) / "run")]
         t0 = time.perf_counter()
-        out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+        total_peak, hwm = 0, {}
+        while proc.poll() is None:
+            tree = _tree(proc.pid)
+            total_peak = max(total_peak, sum(rss for rss, _ in tree.values()))
+            for pid, (_, high) in tree.items():
+                hwm[pid] = max(hwm.get(pid, 0), high)
+            time.sleep(0.1)
         wall = time.perf_counter() - t0
-    line = next(line for line in out.stdout.splitlines() if line.startswith("PEAK"))
-    own_kb, kids_kb = map(int, line.split()[1:])
-    return {"workers": workers, "wall_s": round(wall, 1), "coordinator_peak_mb": round(own_kb / 1024, 1),
-            "largest_worker_peak_mb": round(kids_kb / 1024, 1)}
+    coordinator = hwm.pop(proc.pid, 0)
+    return {"workers": workers, "wall_s": round(wall, 1), "coordinator_peak_mb": round(coordinator / 1024, 1),
+            "largest_worker_peak_mb": round(max(hwm.values(), default=0) / 1024, 1),
+            "all_processes_peak_mb": round(total_peak / 1024, 1)}
 
 
 def main() -> None:
@@ -84,22 +124,29 @@ def main() -> None:
     ap.add_argument("--memory", action="store_true", help="also measure peak memory of a 30-replication run")
     ap.add_argument("--json", type=Path, help="write the figures to this file as well")
     args = ap.parse_args()
+    ref = reference_loop_s()
     report = {
-        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
+        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform(),
+                    "reference_loop_s": round(ref, 3)},
         "scenarios": [],
     }
+    print(f"reference loop: {ref:.2f} s (about 0.75 s on the quiet reference machine)")
     print(f"{'scenario':28s} {'years':>6s} {'s/rep':>7s} {'min':>7s} {'model s':>8s} {'cases':>8s} {'cases/s':>9s} {'us/case':>8s}")
     for name in args.scenarios:
         r = time_scenario(name, args.reps)
         report["scenarios"].append(r)
         print(f"{name:28s} {r['years_simulated']:6.1f} {r['s_per_rep_median']:7.3f} {r['s_per_rep_min']:7.3f} "
               f"{r['model_s_median']:8.3f} {r['cases_per_rep']:8d} {r['cases_per_s']:9d} {r['us_per_case']:8.2f}")
+    ref_after = reference_loop_s()
+    report["machine"]["reference_loop_after_s"] = round(ref_after, 3)
+    print(f"reference loop after: {ref_after:.2f} s")
     if args.memory:
         for workers in (1, 2):
             mem = peak_memory_30_reps(workers)
             report.setdefault("memory_30_reps", []).append(mem)
             print(f"30 replications, {workers} worker(s): wall {mem['wall_s']} s, coordinator peak "
-                  f"{mem['coordinator_peak_mb']} MB, largest worker peak {mem['largest_worker_peak_mb']} MB")
+                  f"{mem['coordinator_peak_mb']} MB, largest worker peak {mem['largest_worker_peak_mb']} MB, "
+                  f"all processes together {mem['all_processes_peak_mb']} MB")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
 

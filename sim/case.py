@@ -7,14 +7,20 @@ stream, whether or not it reaches that process. That is the strongest form of co
 numbers: under two policies the same case pleads, is convicted and is sentenced alike, so paired
 differences show the policy and not the noise.
 
-Draws are made in vectorised blocks (one NumPy call per stream per block) and handed out as rows of
-a list, read through the column constants below. Eligibility rules are evaluated for the whole
-block at once, so a case's route at each decision point is one lookup on the hot path.
+Draws are made in vectorised blocks (one NumPy call per stream per block). Everything that is a
+yes/no decision or a small code (flags, take-up, charge, plea, verdict, sentence, the session a
+participant stops attending, routes) is decided for the whole block in NumPy, from the case's
+uniform draw and the scenario's share, and packed into one integer per case, ``Case.bits``: a
+flag is tested with ``case.bits & GUILTY`` and a code read with ``field(case.bits, SENTENCE)``.
+Durations and the uniforms that set a time are floats in ``Case.d``, read through the column
+constants. Packing costs one integer per case instead of two dozen objects, and testing a bit costs
+the same as reading a list.
 """
 
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from .record import STATE_BITS
@@ -23,30 +29,45 @@ from .streams import Streams
 
 BLOCK = 1024
 
-# --- columns of a case's row --------------------------------------------------------------------
-# The first N_INT columns are small integers: flags and decisions (0 or 1, decided for the whole
-# block in NumPy from the case's uniform draw and the scenario's share) and codes (routes,
-# sentences, counts). Python caches small integers, so handing them out allocates nothing. The
-# rest are floats: uniforms, durations in days, hearing lengths as work in sitting days of their
-# court level.
+# --- one-bit flags and decisions in Case.bits ----------------------------------------------------
+_FLAG_NAMES = (
+    "PRIOR", "MAKING", "ADMITS", "CONTACT", "ARRESTED", "FIRST_TIME",
+    "NFA", "CHARGED", "TO_CROWN", "GUILTY", "CONVICTED", "PSR",
+    "SCHEME_REOFFENDS", "LATE_PROCEEDS", "CAUTION_SUITABLE", "CAUTION_BREACH", "SR_SUITABLE", "SR_COMPLETES",
+)
 (
-    PRIOR, MAKING, ADMITS, CONTACT, CATEGORY, ARRESTED, FIRST_TIME,
-    ROUTE_INTERVIEW, ROUTE_AFTER,
-    NFA, CHARGED, TO_CROWN, GUILTY, CONVICTED, PSR, RELISTINGS, SENTENCE,
-    SCHEME_FAIL_SESSION, SCHEME_REOFFENDS, LATE_PROCEEDS,
-    CAUTION_SUITABLE, CAUTION_BREACH, SR_SUITABLE, SR_COMPLETES,
+    PRIOR, MAKING, ADMITS, CONTACT, ARRESTED, FIRST_TIME,
+    NFA, CHARGED, TO_CROWN, GUILTY, CONVICTED, PSR,
+    SCHEME_REOFFENDS, LATE_PROCEEDS, CAUTION_SUITABLE, CAUTION_BREACH, SR_SUITABLE, SR_COMPLETES,
+) = (1 << i for i in range(len(_FLAG_NAMES)))
+
+# --- codes in Case.bits: (shift, mask) -----------------------------------------------------------
+CATEGORY = (18, 0x3)              # 0 = A, 1 = B, 2 = C
+ROUTE_INTERVIEW = (20, 0x7)       # route code + 1; 0 = no rule took the case
+ROUTE_AFTER = (23, 0x7)
+RELISTINGS = (26, 0x7F)           # ineffective listings before the trial is heard
+SENTENCE = (33, 0x3)              # CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME
+SCHEME_FAIL_SESSION = (35, 0x3F)  # session at which attendance fails; 0 = attends all
+
+
+def field(bits: int, code: tuple[int, int]) -> int:
+    """Read a code packed in ``bits``."""
+    return (bits >> code[0]) & code[1]
+
+
+#: sentence codes
+CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME = 0, 1, 2, 3
+
+# --- float columns of Case.d ---------------------------------------------------------------------
+(
     U_REOFFEND, U_REOFFEND_TIME, U_SCHEME_REOFFENCE_TIME, U_CAUTION_COURSE_TIME, U_SR_DROPOUT_TIME,
     CUSTODY_MONTHS, CAUTION_COURSE_HOURS, SR_HANDOVER_DAYS, SR_ASSESSMENT_DAYS,
     INVESTIGATION_DAYS, FORENSIC_DAYS, CAUTION_ASSESSMENT_DAYS, CHARGING_DAYS,
     FIRST_HEARING_DELAY, MAGS_FIRST_WORK, MAGS_TRIAL_WORK, MAGS_SENTENCE_WORK,
     SENDING_DELAY, CROWN_PTPH_WORK, CROWN_TRIAL_WORK, CROWN_SENTENCE_WORK,
     TRIAL_READY_DAYS, PSR_DELAY, RELIST_DELAY,
-) = range(48)
-N_COLUMNS = 48
-N_INT = U_REOFFEND  # columns before this one hold integers
-
-#: sentence codes in the SENTENCE column
-CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME = 0, 1, 2, 3
+) = range(24)
+N_FLOATS = 24
 
 NO_ROUTE = -1
 ROUTE_CODE = {name: i for i, name in enumerate(ROUTES)}
@@ -56,20 +77,22 @@ ORIGINS = ("external", "self_referral", "reentry", "initial")
 
 
 class Case:
-    """One case moving through the pipeline. ``d`` is its row of draws (see the column constants)."""
+    """One case moving through the pipeline: packed decisions ``bits`` and float draws ``d``."""
 
-    __slots__ = ("id", "key", "origin", "d", "t_charged", "t_sent", "examined", "diverted", "relists_left", "hearing")
+    __slots__ = ("id", "key", "origin", "bits", "d", "t_charged", "t_sent", "examined", "diverted",
+                 "relists_left", "hearing")
 
-    def __init__(self, cid: int, origin: int, row: list[float]) -> None:
+    def __init__(self, cid: int, origin: int, bits: int, row: list[float]) -> None:
         self.id = cid
         self.key = cid << STATE_BITS  # the log entry of a move is key | state
         self.origin = origin
+        self.bits = bits
         self.d = row
         self.t_charged = math.nan
         self.t_sent = math.nan
         self.examined = False   # forensic examination done
         self.diverted = False   # failed or breached a diversion: no second diversion
-        self.relists_left = row[RELISTINGS]
+        self.relists_left = (bits >> RELISTINGS[0]) & RELISTINGS[1]
         self.hearing = 0
 
 
@@ -95,6 +118,7 @@ class CaseFactory:
         self.origin = origin
         self.origin_code = ORIGINS.index(origin)
         self.prefix = "" if origin == "external" else origin + "."
+        self._bits: list[int] = []
         self._rows: list[list[float]] = []
         self._next = 0
         self.made = 0
@@ -112,11 +136,20 @@ class CaseFactory:
     def _u(self, name: str, n: int) -> np.ndarray:
         return self._gen(name).random(n)
 
-    def _block(self, n: int) -> list[list[float]]:
+    def _block(self, n: int) -> tuple[list[int], list[list[float]]]:
+        """Packed decisions and float draws for the next ``n`` cases of this origin."""
         sc = self.sc
         pop = sc.arrivals.population
         u = self._u
-        col = np.empty((N_COLUMNS, n))  # integer columns are converted before handing out
+        bits = np.zeros(n, dtype=np.int64)
+
+        def put(flag: int, yes: np.ndarray) -> None:
+            bits[yes] |= flag
+
+        def put_code(code: tuple[int, int], values: np.ndarray) -> None:
+            nonlocal bits
+            bits |= (values.astype(np.int64) & code[1]) << code[0]
+
         flags: dict[str, np.ndarray] = {}
         flags["prior_sexual_violent"] = u("case.prior_sexual_violent", n) < pop.prior_sexual_violent
         flags["making_distributing"] = u("case.making_distributing", n) < pop.making_distributing
@@ -128,43 +161,40 @@ class CaseFactory:
         uc = u("case.category", n)
         flags["category"] = (uc >= pop.category_a).astype(np.int64) + (uc >= pop.category_a + pop.category_b)
         flags["first_time"] = np.full(n, self.origin != "reentry")
-        for c, name in ((PRIOR, "prior_sexual_violent"), (MAKING, "making_distributing"), (ADMITS, "admits"),
-                        (CONTACT, "contact_with_children"), (CATEGORY, "category"), (FIRST_TIME, "first_time")):
-            col[c] = flags[name]
-        col[ARRESTED] = u("case.arrested", n) < sc.arrivals.arrested_share
+        for flag, name in ((PRIOR, "prior_sexual_violent"), (MAKING, "making_distributing"), (ADMITS, "admits"),
+                           (CONTACT, "contact_with_children"), (FIRST_TIME, "first_time")):
+            put(flag, flags[name])
+        put_code(CATEGORY, flags["category"])
+        put(ARRESTED, u("case.arrested", n) < sc.arrivals.arrested_share)
 
         # policy: the route at each decision point, from declarative rules and take-up draws
         take = {route: u(f"decision.take_up.{route}", n) for route in ROUTES}
-        for c, point in ((ROUTE_INTERVIEW, "interview"), (ROUTE_AFTER, "after_forensics")):
+        for code, point in ((ROUTE_INTERVIEW, "interview"), (ROUTE_AFTER, "after_forensics")):
             route = np.full(n, NO_ROUTE)
             for rule in sc.decision.ordered_rules():
                 if (rule.point or sc.decision.point) != point:
                     continue
                 hit = (route == NO_ROUTE) & _flags_match(rule, flags) & (take[rule.route] < rule.take_up)
                 route[hit] = ROUTE_CODE[rule.route]
-            col[c] = route
+            put_code(code, route + 1)
 
         court = sc.court
         sen = sc.sentence
-        for c, name, p in ((NFA, "police.nfa", sc.police.nfa_share), (CHARGED, "court.charge", court.charging.charge_share),
-                           (TO_CROWN, "court.allocation", court.crown_share), (GUILTY, "court.plea", court.guilty_plea_share),
-                           (CONVICTED, "court.verdict", court.conviction_at_trial), (PSR, "court.psr", court.psr_share),
-                           (SCHEME_REOFFENDS, "scheme.reoffends", sc.scheme.reoffend_during_deferral),
-                           (LATE_PROCEEDS, "scheme.late_prosecution", sc.scheme.late_prosecution_proceeds),
-                           (CAUTION_SUITABLE, "caution.suitable", sc.caution.suitable_share),
-                           (CAUTION_BREACH, "caution.breach", sc.caution.breach_share),
-                           (SR_SUITABLE, "self_referral.suitable", sc.self_referral.suitable_share),
-                           (SR_COMPLETES, "self_referral.completes", sc.self_referral.completion_share)):
-            col[c] = u(name, n) < p
+        for flag, name, p in ((NFA, "police.nfa", sc.police.nfa_share), (CHARGED, "court.charge", court.charging.charge_share),
+                              (TO_CROWN, "court.allocation", court.crown_share), (GUILTY, "court.plea", court.guilty_plea_share),
+                              (CONVICTED, "court.verdict", court.conviction_at_trial), (PSR, "court.psr", court.psr_share),
+                              (SCHEME_REOFFENDS, "scheme.reoffends", sc.scheme.reoffend_during_deferral),
+                              (LATE_PROCEEDS, "scheme.late_prosecution", sc.scheme.late_prosecution_proceeds),
+                              (CAUTION_SUITABLE, "caution.suitable", sc.caution.suitable_share),
+                              (CAUTION_BREACH, "caution.breach", sc.caution.breach_share),
+                              (SR_SUITABLE, "self_referral.suitable", sc.self_referral.suitable_share),
+                              (SR_COMPLETES, "self_referral.completes", sc.self_referral.completion_share)):
+            put(flag, u(name, n) < p)
         us = u("sentence.type", n)
         suspended_to = sen.custody_share + sen.suspended_share
         programme_to = suspended_to + (1 - suspended_to) * sen.community_programme_share
-        col[SENTENCE] = np.select([us < sen.custody_share, us < suspended_to, us < programme_to],
-                                  [CUSTODY, SUSPENDED, COMMUNITY_PROGRAMME], COMMUNITY)
-        for c, name in ((U_REOFFEND, "reoffending.occurs"), (U_REOFFEND_TIME, "reoffending.time"),
-                        (U_SCHEME_REOFFENCE_TIME, "scheme.reoffence_time"), (U_CAUTION_COURSE_TIME, "caution.course_time"),
-                        (U_SR_DROPOUT_TIME, "self_referral.dropout_time")):
-            col[c] = u(name, n)
+        put_code(SENTENCE, np.select([us < sen.custody_share, us < suspended_to, us < programme_to],
+                                     [CUSTODY, SUSPENDED, COMMUNITY_PROGRAMME], COMMUNITY))
 
         # number of ineffective listings before a trial is heard: geometric in the ineffective share
         ur = u("court.ineffective_listings", n)
@@ -172,20 +202,25 @@ class CaseFactory:
             relist = np.full(n, court.max_relistings if court.ineffective_trial_share >= 1 else 0)
         else:
             relist = np.minimum(np.floor(np.log1p(-ur) / self._log_ineffective), court.max_relistings)
-        col[RELISTINGS] = relist.astype(np.int64)
+        put_code(RELISTINGS, relist)
 
         # session at which a participant stops attending (0 = attends all, incl. the follow-up)
         ua = u("scheme.attendance", n)
         h = self._scheme_hazard
         if h <= 0:
-            fail = np.zeros(n, dtype=np.int64)
+            fail = np.zeros(n)
         elif h >= 1:
-            fail = np.ones(n, dtype=np.int64)
+            fail = np.ones(n)
         else:
             k = np.floor(np.log1p(-ua) / math.log1p(-h)) + 1  # first failed session, geometric
-            fail = np.where(k <= sc.scheme.sessions + 1, k, 0).astype(np.int64)
-        col[SCHEME_FAIL_SESSION] = fail
+            fail = np.where(k <= sc.scheme.sessions + 1, k, 0)
+        put_code(SCHEME_FAIL_SESSION, fail)
 
+        col = np.empty((N_FLOATS, n))
+        for c, name in ((U_REOFFEND, "reoffending.occurs"), (U_REOFFEND_TIME, "reoffending.time"),
+                        (U_SCHEME_REOFFENCE_TIME, "scheme.reoffence_time"), (U_CAUTION_COURSE_TIME, "caution.course_time"),
+                        (U_SR_DROPOUT_TIME, "self_referral.dropout_time")):
+            col[c] = u(name, n)
         mags, crown = court.magistrates, court.crown
         for c, name, dist, scale in (
             (CUSTODY_MONTHS, "sentence.custody_months", sen.custody_months, 1.0),
@@ -210,16 +245,14 @@ class CaseFactory:
         ):
             x = dist.sample(self._gen(name), n)
             col[c] = x * scale if scale != 1.0 else x
-        ints = col[:N_INT].T.astype(np.int64).tolist()
-        floats = col[N_INT:].T.tolist()
-        return [i + f for i, f in zip(ints, floats)]
+        return bits.tolist(), col.T.tolist()
 
     def new(self, cid: int) -> Case:
         """The next case of this origin, with id ``cid``."""
-        if self._next >= len(self._rows):
-            self._rows = self._block(BLOCK)
-            self._next = 0
-        row = self._rows[self._next]
-        self._next += 1
+        i = self._next
+        if i >= len(self._rows):
+            self._bits, self._rows = self._block(BLOCK)
+            i = 0
+        self._next = i + 1
         self.made += 1
-        return Case(cid, self.origin_code, row)
+        return Case(cid, self.origin_code, self._bits[i], self._rows[i])

@@ -41,6 +41,7 @@ HEADLINE = (
     "prison.population_end", "register.entries", "reoffending.reoffences",
 )
 
+
 STAGES = ("police", "forensics", "scheme", "caution", "self_referral", "charging", "magistrates", "crown")
 
 MONTHLY = (
@@ -52,6 +53,7 @@ MONTHLY = (
     "magistrates_sitting_days_used", "magistrates_sitting_days_available", "magistrates_utilisation",
     "crown_sitting_days_used", "crown_sitting_days_available", "crown_utilisation",
     "prison_population_end", "register_entries", "reoffences", "open_cases_end",
+    *(f"open_{stage}_end" for stage in STAGES),
 )
 
 
@@ -306,6 +308,8 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     mo["register_entries"] = _count_in(_arr(rec.register_t), edges)
     mo["reoffences"] = _count_in(_arr(rec.reoffence_t), edges)
     mo["open_cases_end"] = log.stock(OPEN_STATES, ends)
+    for stage in STAGES:
+        mo[f"open_{stage}_end"] = log.stock([s for s in OPEN_STATES if STAGE_OF[s] == stage], ends)
     monthly = {k: np.asarray(mo[k], dtype=float) for k in MONTHLY}
 
     checks = {

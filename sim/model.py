@@ -27,7 +27,7 @@ import simpy
 from .arrivals import arrival_times, daily_rates
 from .calendar import Calendar
 from .case import ARRESTED, ORIGINS, Case, CaseFactory
-from .record import STATE_BITS, Record
+from .record import Record
 from .routes.caution import CautionRoute
 from .routes.court import CourtRoute
 from .routes.outcomes import Outcomes
@@ -80,7 +80,7 @@ class Model:
         rec = self.rec
         rec.arrival_t.append(t)
         rec.arrival_origin.append(case.origin)
-        if case.origin != INITIAL and case.d[ARRESTED]:
+        if case.origin != INITIAL and case.bits & ARRESTED:
             rec.arrest_t.append(t)
         return case
 

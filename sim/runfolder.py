@@ -59,6 +59,12 @@ def prepare(folder: Path, resume: bool) -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
 
+def remove_partial_files(folder: Path) -> None:
+    """Temporary files a killed run was writing when it died (never read, always rewritten)."""
+    for tmp in folder.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
 def run_to_folder(
     scenario: Scenario,
     folder: Path,
@@ -73,6 +79,7 @@ def run_to_folder(
     seed = scenario.run.seed
     n_reps = scenario.run.replications
     with folder_lock(folder):
+        remove_partial_files(folder)
         try:
             store = Store(folder / STORE_NAME)
         except StoreError as exc:

@@ -380,14 +380,20 @@ class Reoffending(Section):
 
 
 # ------------------------------------------------------------------------------------------ initial
+class Stock(Section):
+    """Cases already waiting at one stage when the run starts."""
+
+    cases: int = param(0, "cases", "ASSUMPTION: calibrated stock", ge=0, le=10_000_000)
+    max_age_days: float = param(0.0, "days", "ASSUMPTION: the stock entered its stage uniformly within this many days before the start", ge=0, le=36500, allow_inf_nan=False)
+
+
 class Initial(Section):
     """Cases already waiting when the run starts, so that a run need not start empty."""
 
-    forensics_queue: int = param(0, "cases", "ASSUMPTION: calibrated stock", ge=0, le=10_000_000)
-    charging_queue: int = param(0, "cases", "ASSUMPTION", ge=0, le=10_000_000)
-    magistrates_queue: int = param(0, "cases", "ASSUMPTION", ge=0, le=10_000_000)
-    crown_trial_queue: int = param(0, "cases", "ASSUMPTION: calibrated against C5 and T11", ge=0, le=10_000_000)
-    max_age_days: float = param(0.0, "days", "ASSUMPTION: initial cases entered their stage uniformly within this many days before the start", ge=0, le=36500, allow_inf_nan=False)
+    forensics: Stock = Stock()
+    charging: Stock = Stock()
+    magistrates: Stock = Stock()
+    crown_trial: Stock = Stock()
 
 
 # ----------------------------------------------------------------------------------------- scenario

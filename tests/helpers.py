@@ -14,8 +14,8 @@ SCALED = (
     ("court", "charging", "lawyers"), ("court", "magistrates", "sitting_days_per_month"),
     ("court", "crown", "sitting_days_per_month"), ("scheme", "facilitators"), ("caution", "assessors"),
     ("self_referral", "assessors"), ("self_referral", "treatment_places"),
-    ("initial", "forensics_queue"), ("initial", "charging_queue"), ("initial", "magistrates_queue"),
-    ("initial", "crown_trial_queue"),
+    ("initial", "forensics", "cases"), ("initial", "charging", "cases"), ("initial", "magistrates", "cases"),
+    ("initial", "crown_trial", "cases"),
 )
 
 

@@ -4,7 +4,6 @@ import csv
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +14,7 @@ from sim.metrics import HEADLINE, MONTHLY
 SMALL = ["--years", "1", "--set", "arrivals.per_month=60", "--set", "forensics.examiners=9",
          "--set", "court.crown.sitting_days_per_month=30", "--set", "court.magistrates.sitting_days_per_month=9",
          "--set", "court.charging.lawyers=2", "--set", "scheme.facilitators=5",
-         "--set", "initial.forensics_queue=400", "--set", "initial.crown_trial_queue=15"]
+         "--set", "initial.forensics.cases=400", "--set", "initial.crown_trial.cases=15"]
 
 
 def test_run_writes_a_complete_folder(tmp_path, capsys):

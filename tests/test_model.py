@@ -93,7 +93,7 @@ AMPLE = dict(
     court__charging__lawyers=1e4, court__charging__working_days_per_week=7,
     court__magistrates__sitting_days_per_month=1e5, court__magistrates__sitting_days_per_week=7,
     court__crown__sitting_days_per_month=1e5, court__crown__sitting_days_per_week=7,
-    initial__forensics_queue=0, initial__crown_trial_queue=0,
+    initial__forensics__cases=0, initial__crown_trial__cases=0,
 )
 
 
@@ -178,7 +178,7 @@ def test_more_sitting_days_never_larger_backlog():
 
 
 def test_zero_arrivals():
-    sc = scenario("status-quo", arrivals__per_month=0.0, initial__forensics_queue=0, initial__crown_trial_queue=0)
+    sc = scenario("status-quo", arrivals__per_month=0.0, initial__forensics__cases=0, initial__crown_trial__cases=0)
     r = check_consistency(run(sc))
     assert r.headline["cases.arrived"] == 0 and r.headline["court.receipts"] == 0
     assert math.isnan(r.headline["court.wait_days_mean"])
@@ -207,7 +207,7 @@ def test_court_reduced_to_mmc_matches_erlang_c():
         court__crown__trial_hours={"dist": "exponential", "mean": mean_days * 24},
         court__crown__hours_per_sitting_day=24, court__crown__sitting_days_per_week=7,
         court__crown__sitting_days_per_month=c * 365.25 / 12, reoffending__probability=0.0,
-        decision__rules={}, initial__forensics_queue=0, initial__crown_trial_queue=0,
+        decision__rules={}, initial__forensics__cases=0, initial__crown_trial__cases=0,
         run__warmup_months=2,
     )
     sc = scenario("status-quo", factor=1.0, years=4, **mmc)

@@ -37,7 +37,7 @@ class CautionRoute:
     def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
         d = case.d
-        if not d[CAUTION_SUITABLE]:
+        if not case.bits & CAUTION_SUITABLE:
             # not low risk: the ordinary prosecution route (examination first if not yet done)
             if case.examined:
                 m.court.charge(case, end)
@@ -48,7 +48,7 @@ class CautionRoute:
         rec.caution_conditional_t.append(end)
         rec.register_t.append(end)
         m.move(case, S.CAUTION_COURSE, end)
-        if d[CAUTION_BREACH]:
+        if case.bits & CAUTION_BREACH:
             t_breach = end + self._window
             rec.caution_breach_t.append(t_breach)
             m.police.prosecute(case, t_breach)

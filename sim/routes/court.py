@@ -73,7 +73,7 @@ class CourtRoute:
         m = self.m
         m.rec.charging_start_t.append(start)
         m.rec.charging_wait.append(start - ready)
-        if case.d[CHARGED]:
+        if case.bits & CHARGED:
             self.receive_charged(case, end, end + case.d[FIRST_HEARING_DELAY])
         else:
             m.outcomes.close(case, S.CLOSED_NFA_CPS, end)
@@ -98,7 +98,7 @@ class CourtRoute:
         d = case.d
         kind = case.hearing
         if kind == FIRST:
-            if d[TO_CROWN]:
+            if case.bits & TO_CROWN:
                 self.send_to_crown(case, end, end + d[SENDING_DELAY])
             else:
                 self._plea(case, self.mags, start, end)
@@ -119,7 +119,7 @@ class CourtRoute:
 
     def _plea(self, case: Case, level: Level, start: float, end: float) -> None:
         d = case.d
-        if d[GUILTY]:
+        if case.bits & GUILTY:
             self._convicted(case, level, start, end)
         else:
             self.list_trial(case, level, end, end + d[TRIAL_READY_DAYS])
@@ -141,7 +141,7 @@ class CourtRoute:
             rec = self.m.rec
             rec.crown_trial_t.append(start)
             rec.crown_trial_wait.append(start - case.t_sent)
-        if case.d[CONVICTED]:
+        if case.bits & CONVICTED:
             self._convicted(case, level, start, end)
         else:
             self._disposed(case, end)
@@ -149,7 +149,7 @@ class CourtRoute:
 
     def _convicted(self, case: Case, level: Level, start: float, end: float) -> None:
         d = case.d
-        if d[PSR]:
+        if case.bits & PSR:
             case.hearing = SENTENCE
             self.m.move(case, level.for_sentence, end)
             level.pool.push(end + d[PSR_DELAY], d[level.sentence_col], case, SHORT)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..calendar import DAYS_PER_MONTH
-from ..case import COMMUNITY_PROGRAMME, CUSTODY, CUSTODY_MONTHS, SENTENCE, SUSPENDED, U_REOFFEND, U_REOFFEND_TIME, Case
+from ..case import COMMUNITY_PROGRAMME, CUSTODY, CUSTODY_MONTHS, SENTENCE, SUSPENDED, U_REOFFEND, U_REOFFEND_TIME, Case, field
 from ..states import S
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class Outcomes:
     def sentence(self, case: Case, t: float) -> None:
         """Sentence a convicted case at ``t``: custody, suspended sentence or community order."""
         d = case.d
-        kind = d[SENTENCE]
+        kind = field(case.bits, SENTENCE)
         rec = self.m.rec
         if kind == CUSTODY:
             release = t + d[CUSTODY_MONTHS] * DAYS_PER_MONTH * self._release

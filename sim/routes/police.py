@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from ..calendar import level_by_day, servers_by_day, working_mask
 from ..case import (
-    FORENSIC_DAYS, INVESTIGATION_DAYS, NFA, NO_ROUTE, R_CONDITIONAL, R_DEFERRED, R_NFA, R_SIMPLE,
-    ROUTE_AFTER, ROUTE_INTERVIEW, Case,
+    FORENSIC_DAYS, INVESTIGATION_DAYS, NFA, R_CONDITIONAL, R_DEFERRED, R_NFA, R_SIMPLE, ROUTE_AFTER,
+    ROUTE_INTERVIEW, Case, field,
 )
 from ..servers import ServerPool
 from ..states import S
@@ -38,11 +38,10 @@ class PoliceRoute:
         """A newly detected case (or a reoffender's new case) at ``t``: interview, then decision."""
         m = self.m
         m.move(case, S.INVESTIGATION, t)
-        d = case.d
-        t_interview = t + d[INVESTIGATION_DAYS]
-        route = d[ROUTE_INTERVIEW]
-        if route != NO_ROUTE:
-            self.dispatch(case, route, t_interview)
+        t_interview = t + case.d[INVESTIGATION_DAYS]
+        route = field(case.bits, ROUTE_INTERVIEW)
+        if route:
+            self.dispatch(case, route - 1, t_interview)
         else:
             self.investigate(case, t_interview)
 
@@ -81,11 +80,10 @@ class PoliceRoute:
         rec.forensic_start_t.append(start)
         rec.forensic_wait.append(start - ready)
         case.examined = True
-        d = case.d
-        if d[NFA]:
+        if case.bits & NFA:
             m.outcomes.close(case, S.CLOSED_NFA_POLICE, end)
-        elif not case.diverted and d[ROUTE_AFTER] != NO_ROUTE:
-            self.dispatch(case, d[ROUTE_AFTER], end)
+        elif not case.diverted and field(case.bits, ROUTE_AFTER):
+            self.dispatch(case, field(case.bits, ROUTE_AFTER) - 1, end)
         else:
             m.court.charge(case, end)
 
@@ -98,12 +96,12 @@ class PoliceRoute:
         m = self.m
         ini = m.sc.initial
         ages = self._ages
-        for n, place in ((ini.forensics_queue, self.investigate),
-                         (ini.charging_queue, m.court.charge),
-                         (ini.magistrates_queue, m.court.initial_magistrates),
-                         (ini.crown_trial_queue, m.court.initial_crown_trial)):
-            if n:
-                entered = sorted((-ages.random(n) * ini.max_age_days).tolist())
+        for stock, place in ((ini.forensics, self.investigate),
+                             (ini.charging, m.court.charge),
+                             (ini.magistrates, m.court.initial_magistrates),
+                             (ini.crown_trial, m.court.initial_crown_trial)):
+            if stock.cases:
+                entered = sorted((-ages.random(stock.cases) * stock.max_age_days).tolist())
                 for t in entered:
                     place(m.new_case("initial", t), t)
 

@@ -20,7 +20,7 @@ import heapq
 from collections import deque
 from typing import TYPE_CHECKING
 
-from ..case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, SCHEME_REOFFENDS, U_SCHEME_REOFFENCE_TIME, Case
+from ..case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, SCHEME_REOFFENDS, U_SCHEME_REOFFENCE_TIME, Case, field
 from ..scenario import Scheme
 from ..states import S
 
@@ -88,9 +88,9 @@ class SchemeRoute:
         m.move(case, S.SCHEME_COURSE, t)
         rec.scheme_wait.append(t - ready)
         d = case.d
-        k = d[SCHEME_FAIL_SESSION]
+        k = field(case.bits, SCHEME_FAIL_SESSION)
         t_fail = times[k - 1] if k else INF
-        if d[SCHEME_REOFFENDS]:
+        if case.bits & SCHEME_REOFFENDS:
             t_reoffence = t + d[U_SCHEME_REOFFENCE_TIME] * self._span
             if t_reoffence < t_fail:
                 t_fail = t_reoffence
@@ -103,7 +103,7 @@ class SchemeRoute:
             return
         if t_fail > t_follow_up_wait:
             m.move(case, S.SCHEME_FOLLOW_UP, t_follow_up_wait)
-        proceeds = d[LATE_PROCEEDS]
+        proceeds = bool(case.bits & LATE_PROCEEDS)
         rec.scheme_fail_t.append(t_fail)
         rec.scheme_fail_proceeds.append(proceeds)
         if proceeds:

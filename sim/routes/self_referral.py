@@ -43,18 +43,18 @@ class SelfReferralRoute:
     def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
         d = case.d
-        if not d[SR_SUITABLE]:
+        if not case.bits & SR_SUITABLE:
             m.police.investigate(case, end)
             return
         m.move(case, S.TREATMENT, end)
         days = self._treatment_days
-        if not d[SR_COMPLETES]:
+        if not case.bits & SR_COMPLETES:
             days *= d[U_SR_DROPOUT_TIME]
         self.places.push(end, days, case)
 
     def _treatment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        if case.d[SR_COMPLETES]:
+        if case.bits & SR_COMPLETES:
             m.rec.self_referral_caution_t.append(end)
             m.outcomes.close(case, S.CLOSED_SELF_REFERRAL_CAUTION, end)
         else:
