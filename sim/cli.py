@@ -18,8 +18,10 @@ from . import NOTICE, __version__
 from .errors import ScenarioError
 from .explain import parameters
 from .loading import list_shipped, load_raw, load_scenario, resolve, validate as validate_data
-from .runfolder import RunFolderError, default_folder, run_to_folder
-from .runner import default_workers
+from .compare import comparison, unique_names, write_comparison
+from .executors import default_workers, make_executor
+from .replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, StoppingRule
+from .runfolder import RunFolder, RunFolderError, default_folder, prepare_folder, run_auto, run_fixed
 from .stats import summarise
 
 app = typer.Typer(
@@ -29,7 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="divertsim: illustrative model of court load under diversion policies (aggregate rates only).",
 )
-out_console = Console(highlight=False, soft_wrap=True)
+out_console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 #: the metrics shown on screen after a run (summary.json has them all)
@@ -48,15 +50,26 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _overrides(reps: Optional[int], seed: Optional[int], years: Optional[float], sets: list[str]) -> list[str]:
+def _overrides(seed: Optional[int], years: Optional[float], sets: list[str]) -> list[str]:
     out = list(sets)
-    if reps is not None:
-        out.append(f"run.replications={reps}")
     if seed is not None:
         out.append(f"run.seed={seed}")
     if years is not None:
         out.append(f"run.years={years!r}")
     return out
+
+
+def _reps(reps: Optional[str]) -> Optional[int]:
+    """``--reps``: a whole number, or ``auto`` (returned as None)."""
+    if reps is None or reps == "auto":
+        return None
+    try:
+        n = int(reps)
+    except ValueError:
+        raise ScenarioError("--reps", None, f"must be a whole number or 'auto' (got {reps!r})") from None
+    if n < 1:
+        raise ScenarioError("--reps", None, f"must be at least 1 (got {n})")
+    return n
 
 
 def _fmt(x: float | None) -> str:
@@ -70,51 +83,114 @@ def _fmt(x: float | None) -> str:
     return f"{x:.3f}"
 
 
+def _executor(kind: str, workers: Optional[int], scheduler: Optional[str]):
+    if workers is not None and workers < 1:
+        fail("--workers: must be at least 1")
+    if kind not in ("processes", "dask"):
+        fail(f"--executor: must be processes or dask (got {kind!r})")
+    if scheduler and kind != "dask":
+        fail("--scheduler: only with --executor dask")
+    try:
+        return make_executor(kind, workers or default_workers(), scheduler)
+    except OSError as exc:
+        fail(f"--scheduler: cannot reach {scheduler} ({exc})")
+
+
+def _rule(precision: float, max_reps: int) -> StoppingRule:
+    try:
+        return StoppingRule(precision=precision, max_reps=max_reps)
+    except ValueError as exc:
+        raise ScenarioError("--precision/--max-reps", None, str(exc)) from None
+
+
+REPS_HELP = "Replications, or 'auto' to add them until every headline metric's 95% CI is within --precision."
+
+
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="A scenario file, or the name of a shipped scenario (see `divertsim list`).")],
-    reps: Annotated[Optional[int], typer.Option("--reps", help="Replications (overrides run.replications).")] = None,
+    reps: Annotated[Optional[str], typer.Option("--reps", help=REPS_HELP)] = None,
+    precision: Annotated[float, typer.Option("--precision", help="Relative CI half-width for --reps auto.")] = DEFAULT_PRECISION,
+    max_reps: Annotated[int, typer.Option("--max-reps", help="Most replications --reps auto may run.")] = DEFAULT_MAX_REPS,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed (overrides run.seed).")] = None,
     years: Annotated[Optional[float], typer.Option("--years", help="Horizon in years (overrides run.years).")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a parameter: KEY=VALUE (repeatable).")] = [],
     workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    executor: Annotated[str, typer.Option("--executor", help="processes or dask.")] = "processes",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default results/<scenario>-<timestamp>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out.")] = False,
 ) -> None:
     """Run a scenario's replications and write its run folder."""
-    if workers is not None and workers < 1:
-        fail("--workers: must be at least 1")
     if resume and out is None:
         fail("--resume needs --out naming the folder to continue")
-    sc = load_scenario(scenario, _overrides(reps, seed, years, set_))
-    folder = out if out is not None else default_folder(sc)
-    n_workers = workers or default_workers()
-    progress_cb, progress_close = _progress(sc.run.replications)
+    n = _reps(reps)
+    sets = _overrides(seed, years, set_) + ([f"run.replications={n}"] if n is not None else [])
+    sc = load_scenario(scenario, sets)
+    rule = _rule(precision, max_reps) if reps == "auto" else None
+    folder = out if out is not None else default_folder(sc.name)
+    ex = _executor(executor, workers, scheduler)
+    bar = _Progress("replications", sc.run.replications if rule is None else None)
     try:
-        results = run_to_folder(sc, folder, n_workers, resume=resume, progress=progress_cb)
+        with ex_closing(ex):
+            if rule is None:
+                results = run_fixed(sc, folder, ex, resume=resume, progress=bar.update)
+                stopping = None
+            else:
+                with RunFolder(sc, folder, resume) as rf:
+                    decision = run_auto([rf], rule, ex, progress=bar.update)
+                    stopping = _stopping(rule, decision)
+                    results = rf.finish(decision.replications, {"stopping": stopping})
     except KeyboardInterrupt:
-        progress_close()
+        bar.close()
         err_console.print(f"interrupted: finished replications are saved in {folder}; "
                           f"continue with --resume --out {folder}", markup=False)
         raise typer.Exit(130)
-    progress_close()
+    bar.close()
     _print_results(sc.name, results, folder)
+    if stopping:
+        out_console.print(f"replications: {stopping['replications']} ({stopping['reason']})", markup=False)
 
 
-def _progress(total: int):
-    if not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+def _stopping(rule: StoppingRule, decision) -> dict:
+    return {"method": "confidence interval with Hoad-Robinson-Davies look-ahead", "precision": rule.precision,
+            "look_ahead": rule.look_ahead, "max_reps": rule.max_reps, "replications": decision.replications,
+            "reason": decision.reason, "not_within_precision": decision.imprecise}
 
-    bar = Progress(TextColumn("replications"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("eta"), TimeRemainingColumn(), console=err_console, transient=True)
-    task = bar.add_task("run", total=total)
-    bar.start()
 
-    def update(done: int, _total: int) -> None:
-        bar.update(task, completed=done)
+class ex_closing:
+    def __init__(self, ex) -> None:
+        self.ex = ex
 
-    return update, bar.stop
+    def __enter__(self):
+        return self.ex
+
+    def __exit__(self, *exc: object) -> None:
+        self.ex.close()
+
+
+class _Progress:
+    """A progress bar with ETA on a terminal; nothing otherwise."""
+
+    def __init__(self, label: str, total: int | None) -> None:
+        self.bar = None
+        if not sys.stderr.isatty():
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("eta"), TimeRemainingColumn(), console=err_console, transient=True)
+        self.task = self.bar.add_task(label, total=total)
+        self.bar.start()
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 def _print_results(name: str, results, folder: Path) -> None:
@@ -127,6 +203,94 @@ def _print_results(name: str, results, folder: Path) -> None:
         ci = "-" if s["ci_low"] is None else f"{_fmt(s['ci_low'])} to {_fmt(s['ci_high'])}"
         table.add_row(key, _fmt(s["mean"]), ci)
     out_console.print(table)
+    out_console.print(f"results: {folder}", markup=False)
+    out_console.print(NOTICE, markup=False)
+
+
+@app.command()
+def compare(
+    base: Annotated[str, typer.Argument(help="The base scenario (file or shipped name).")],
+    others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
+    reps: Annotated[Optional[str], typer.Option("--reps", help=REPS_HELP)] = None,
+    precision: Annotated[float, typer.Option("--precision", help="Relative CI half-width for --reps auto.")] = DEFAULT_PRECISION,
+    max_reps: Annotated[int, typer.Option("--max-reps", help="Most replications --reps auto may run.")] = DEFAULT_MAX_REPS,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed for every scenario (default: the base's).")] = None,
+    years: Annotated[Optional[float], typer.Option("--years", help="Horizon in years for every scenario.")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a parameter in every scenario: KEY=VALUE.")] = [],
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    executor: Annotated[str, typer.Option("--executor", help="processes or dask.")] = "processes",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Comparison folder (default results/compare-<base>-<timestamp>).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted comparison in --out.")] = False,
+) -> None:
+    """Run scenarios on common random numbers and report paired differences against the base."""
+    if resume and out is None:
+        fail("--resume needs --out naming the folder to continue")
+    n = _reps(reps)
+    base_sc = load_scenario(base, _overrides(seed, years, set_))
+    seed_all = base_sc.run.seed if seed is None else seed
+    n_all = n if n is not None else base_sc.run.replications
+    common = _overrides(seed_all, years, set_) + [f"run.replications={n_all}"]
+    scenarios = [load_scenario(name, common) for name in [base, *others]]
+    names = unique_names([sc.name for sc in scenarios])
+    rule = _rule(precision, max_reps) if reps == "auto" else None
+    folder = out if out is not None else default_folder(f"compare-{names[0]}")
+    prepare_folder(folder, resume)
+    ex = _executor(executor, workers, scheduler)
+    bar = _Progress("replications", None)
+    folders: list[RunFolder] = []
+    try:
+        with ex_closing(ex):
+            for sc, name in zip(scenarios, names):
+                folders.append(RunFolder(sc, folder / name, resume=resume and (folder / name).exists()))
+            if rule is None:
+                for rf in folders:
+                    rf.run(list(range(n_all)), ex, bar.update, total=n_all)
+                n_used, stopping = n_all, None
+            else:
+                decision = run_auto(folders, rule, ex, progress=bar.update)
+                n_used, stopping = decision.replications, _stopping(rule, decision)
+            results = {name: rf.finish(n_used, {"stopping": stopping} if stopping else None)
+                       for name, rf in zip(names, folders)}
+    except KeyboardInterrupt:
+        bar.close()
+        err_console.print(f"interrupted: finished replications are saved in {folder}; "
+                          f"continue with --resume --out {folder}", markup=False)
+        raise typer.Exit(130)
+    finally:
+        for rf in folders:
+            rf.close()
+    bar.close()
+    data = comparison(names, results)
+    if stopping:
+        data["stopping"] = stopping
+    write_comparison(folder, data)
+    _print_comparison(data, folder)
+
+
+def _print_comparison(data: dict, folder: Path) -> None:
+    names = data["scenarios"]
+    table = Table(title=f"{' vs '.join(names)}: {data['replications']} paired replications (95% CIs)",
+                  title_justify="left")
+    for col, justify in (("metric", "left"), ("scenario", "left"), ("mean", "right"), ("95% CI", "right"),
+                         ("difference from base", "right"), ("difference 95% CI", "right"), ("lower in", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for key in SCREEN_METRICS:
+        m = data["metrics"][key]
+        for i, name in enumerate(names):
+            s = m[name]
+            ci = "-" if s["ci_low"] is None else f"{_fmt(s['ci_low'])} to {_fmt(s['ci_high'])}"
+            if i == 0:
+                table.add_row(key, f"{name} (base)", _fmt(s["mean"]), ci, "", "", "")
+                continue
+            d = s["diff"]
+            dci = "-" if d["ci_low"] is None else f"{_fmt(d['ci_low'])} to {_fmt(d['ci_high'])}"
+            share = "-" if d["share_lower"] is None else f"{d['share_lower']:.0%} of reps"
+            table.add_row("", name, _fmt(s["mean"]), ci, _fmt(d["mean"]), dci, share)
+    out_console.print(table)
+    out_console.print(data["paired_differences"], markup=False)
+    if "stopping" in data:
+        out_console.print(f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})", markup=False)
     out_console.print(f"results: {folder}", markup=False)
     out_console.print(NOTICE, markup=False)
 

@@ -86,7 +86,8 @@ class Store:
 
     # ----------------------------------------------------------------------------------- tasks
     def put(self, point: int, result: RepResult) -> None:
-        monthly = np.stack([np.asarray(result.monthly[k], dtype="<f8") for k in MONTHLY]).tobytes()
+        monthly = (np.stack([np.asarray(result.monthly[k], dtype="<f8") for k in MONTHLY]).tobytes()
+                   if result.monthly else None)
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute(
@@ -108,17 +109,17 @@ class Store:
         return list(self.db.execute("SELECT point, rep, error FROM tasks WHERE status = 'failed' ORDER BY point, rep"))
 
     def results(self, point: int = 0) -> Iterator[RepResult]:
-        """Finished replications of ``point`` in replication order."""
+        """Finished replications of ``point`` in replication order (monthly series if kept)."""
         rows = self.db.execute(
             "SELECT rep, headline, open_by_stage, checks, monthly, runtime FROM tasks "
             "WHERE point = ? AND status = 'done' ORDER BY rep", (point,))
         for rep, headline, open_by_stage, checks, monthly, runtime in rows:
-            arr = np.frombuffer(monthly, dtype="<f8").reshape(len(MONTHLY), -1)
+            arr = np.frombuffer(monthly, dtype="<f8").reshape(len(MONTHLY), -1) if monthly is not None else None
             yield RepResult(
                 rep,
                 {k: (math.nan if v is None else float(v)) for k, v in json.loads(headline).items()},
                 json.loads(open_by_stage),
-                {k: arr[i] for i, k in enumerate(MONTHLY)},
+                {k: arr[i] for i, k in enumerate(MONTHLY)} if arr is not None else {},
                 json.loads(checks),
                 float(runtime),
             )

@@ -55,7 +55,11 @@ def test_same_seed_same_files_any_workers(tmp_path):
 
 @pytest.mark.parametrize("args, words", [
     (["run", "no-such-scenario"], "no such scenario"),
-    (["run", "status-quo", "--reps", "-2"], "run.replications"),
+    (["run", "status-quo", "--reps", "-2"], "--reps: must be at least 1"),
+    (["run", "status-quo", "--reps", "lots"], "whole number or 'auto'"),
+    (["run", "status-quo", "--reps", "auto", "--precision", "2"], "precision"),
+    (["compare", "status-quo", "nope"], "no such scenario"),
+    (["run", "status-quo", "--executor", "cloud"], "--executor"),
     (["run", "status-quo", "--reps", "abc"], "--reps"),
     (["run", "status-quo", "--set", "court.crown.sitting_days_per_month"], "KEY=VALUE"),
     (["run", "status-quo", "--set", "court.crown.sitting_dayz=3"], "unknown parameter"),
@@ -96,3 +100,34 @@ def test_installed_command_runs_in_a_subprocess(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "court.crown.sitting_days_per_month" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_compare_writes_paired_differences(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", "status-quo", "justice-2019", "--reps", "3", "--workers", "1", "--out", str(out), *SMALL]) == 0
+    printed = capsys.readouterr().out
+    assert "paired" in printed and "difference from base" in printed
+    data = json.loads((out / "comparison.json").read_text())
+    assert data["base"] == "status-quo" and data["scenarios"] == ["status-quo", "justice-2019"]
+    m = data["metrics"]["court.receipts"]
+    assert set(m["status-quo"]) == {"mean", "ci_low", "ci_high"}
+    assert {"mean", "ci_low", "ci_high", "share_lower"} <= set(m["justice-2019"]["diff"])
+    for name in ("status-quo", "justice-2019"):
+        assert json.loads((out / name / "manifest.json").read_text())["status"] == "complete"
+    # the difference equals the difference of the two run folders, replication by replication
+    def column(name):
+        rows = [line for line in (out / name / "replications.csv").open() if not line.startswith("#")]
+        return [float(r["court.receipts"]) for r in csv.DictReader(rows)]
+    diffs = [b - a for a, b in zip(column("status-quo"), column("justice-2019"))]
+    assert m["justice-2019"]["diff"]["mean"] == pytest.approx(sum(diffs) / len(diffs))
+
+
+def test_reps_auto_records_why_it_stopped(tmp_path, capsys):
+    out = tmp_path / "auto"
+    assert main(["run", "status-quo", "--reps", "auto", "--precision", "0.2", "--max-reps", "12", "--workers", "1",
+                 "--out", str(out), *SMALL]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    stop = manifest["stopping"]
+    assert 3 <= stop["replications"] <= 12 and stop["reason"]
+    assert manifest["replications"] == stop["replications"]
+    assert "replications:" in capsys.readouterr().out

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from golden_cases import CASES
-from sim.runner import simulate
+from sim.executors import simulate
 
 GOLDEN = Path(__file__).parent / "golden"
 

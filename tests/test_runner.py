@@ -1,4 +1,4 @@
-"""Replications: identical whatever the number of workers; stored, resumed, summarised."""
+"""Replications: identical on every back end; stored, resumed, summarised; failures recorded."""
 
 import json
 import math
@@ -7,16 +7,18 @@ import numpy as np
 import pytest
 
 from helpers import scenario
-from sim.runfolder import RunFolderError, run_to_folder
-from sim.runner import execute, simulate
+from sim.executors import ProcessExecutor, SerialExecutor, Task, simulate
+from sim.runfolder import RunFolder, RunFolderError, run_fixed
 from sim.stats import summarise
 from sim.store import STORE_NAME, Store, StoreError
 
 
-def results_by_rep(sc, reps, workers):
-    got = {}
-    execute(sc, reps, sc.run.seed, workers, lambda r: got.__setitem__(r.replication, r))
-    return got
+def run_tasks(executor, sc, reps):
+    got, failed = {}, {}
+    tasks = [Task(0, r, sc.run.seed, sc.model_dump_json(by_alias=True)) for r in reps]
+    executor.run(tasks, lambda t, r: got.__setitem__(t.rep, r), lambda t, m: failed.__setitem__(t.rep, m))
+    executor.close()
+    return got, failed
 
 
 def same(a, b):
@@ -25,12 +27,27 @@ def same(a, b):
     assert a.open_by_stage == b.open_by_stage
 
 
-def test_one_worker_equals_two_workers():
+def test_serial_equals_processes():
     sc = scenario("justice-2019", factor=0.05, years=1)
-    one = results_by_rep(sc, [0, 1, 2], 1)
-    two = results_by_rep(sc, [0, 1, 2], 2)
+    one, _ = run_tasks(SerialExecutor(), sc, [0, 1, 2])
+    two, _ = run_tasks(ProcessExecutor(2), sc, [0, 1, 2])
     for rep in one:
         same(one[rep], two[rep])
+
+
+def boom(scenario_json, rep, seed, keep_monthly):
+    if rep == 1:
+        raise ValueError("boom\nsecond line")
+    return simulate(__import__("sim.scenario", fromlist=["Scenario"]).Scenario.model_validate_json(scenario_json),
+                    rep, seed, keep_monthly)
+
+
+@pytest.mark.parametrize("make", [lambda: SerialExecutor(fn=boom), lambda: ProcessExecutor(2, fn=boom)])
+def test_a_failing_task_is_recorded_and_the_rest_finish(make):
+    sc = scenario("status-quo", factor=0.05, years=1)
+    got, failed = run_tasks(make(), sc, [0, 1, 2, 3])
+    assert sorted(got) == [0, 2, 3]
+    assert failed == {1: "ValueError: boom second line"}
 
 
 def test_summarise_ci():
@@ -53,6 +70,16 @@ def test_store_round_trip(tmp_path):
     same(back[0], r)
 
 
+def test_headline_only_results_round_trip(tmp_path):
+    sc = scenario("status-quo", factor=0.05, years=1)
+    r = simulate(sc, 0, keep_monthly=False)
+    assert r.monthly == {}
+    with Store(tmp_path / STORE_NAME) as st:
+        st.put(3, r)
+        back = list(st.results(3))[0]
+    assert back.monthly == {} and back.headline == pytest.approx(r.headline, nan_ok=True)
+
+
 def test_corrupt_store_is_reported(tmp_path):
     path = tmp_path / STORE_NAME
     path.write_bytes(b"SQLite format 3\x00" + b"\x13" * 2000)
@@ -66,44 +93,30 @@ def test_corrupt_store_is_reported(tmp_path):
 def test_run_folder_and_resume_give_identical_results(tmp_path):
     sc = scenario("justice-2019", factor=0.05, years=1, run__replications=4)
     whole = tmp_path / "whole"
-    run_to_folder(sc, whole, workers=1)
-    # a run that stopped after two replications, then resumed
+    run_fixed(sc, whole, SerialExecutor())
     part = tmp_path / "part"
-    partial = scenario("justice-2019", factor=0.05, years=1, run__replications=4)
-    from sim import runfolder
-    calls = []
-
-    def flaky(scenario_, reps, seed, workers, on_result):
-        for rep in reps:
-            if len(calls) == 2:
-                raise KeyboardInterrupt
-            calls.append(rep)
-            on_result(simulate(scenario_, rep, seed))
-
-    original = runfolder.execute
-    runfolder.execute = flaky
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            run_to_folder(partial, part, workers=1)
-    finally:
-        runfolder.execute = original
+    with RunFolder(sc, part) as rf:  # a run that stopped after two replications
+        rf.run([0, 1], SerialExecutor())
     manifest = json.loads((part / "manifest.json").read_text())
     assert manifest["status"] == "running"
     assert not (part / "summary.json").exists()
-    run_to_folder(partial, part, workers=1, resume=True)
+    run_fixed(sc, part, SerialExecutor(), resume=True)
     for name in ("summary.json", "replications.csv", "monthly.csv"):
         assert (part / name).read_text() == (whole / name).read_text(), name
     assert json.loads((part / "manifest.json").read_text())["status"] == "complete"
 
 
-def test_refuses_existing_folder_and_other_scenario(tmp_path):
+def test_refuses_existing_folder_other_scenario_and_second_writer(tmp_path):
     sc = scenario("justice-2019", factor=0.05, years=1, run__replications=1)
     out = tmp_path / "r"
-    run_to_folder(sc, out, workers=1)
+    run_fixed(sc, out, SerialExecutor())
     with pytest.raises(RunFolderError, match="exists"):
-        run_to_folder(sc, out, workers=1)
+        run_fixed(sc, out, SerialExecutor())
     other = scenario("justice-2019", factor=0.05, years=1, run__replications=1, run__seed=5)
     with pytest.raises(RunFolderError, match="different scenario"):
-        run_to_folder(other, out, workers=1, resume=True)
+        run_fixed(other, out, SerialExecutor(), resume=True)
     with pytest.raises(RunFolderError, match="nothing to resume"):
-        run_to_folder(sc, tmp_path / "new", workers=1, resume=True)
+        run_fixed(sc, tmp_path / "new", SerialExecutor(), resume=True)
+    with RunFolder(sc, out, resume=True):
+        with pytest.raises(RunFolderError, match="another run"):
+            RunFolder(sc, out, resume=True)

@@ -1,0 +1,248 @@
+"""Where replications run: in this process, on local worker processes, or on a Dask cluster.
+
+Every task is a pure function of (scenario, replication, seed), so the three back ends give
+bit-identical results; only the coordinating process sees results, and it is the only writer of
+the results store. At most a few tasks per worker are in flight at once, so the coordinator's
+memory does not grow with the number of tasks. A task that raises is reported with its error and
+the others go on; a worker process that dies is replaced and its tasks run again (Dask does the
+same for its workers); a task that kills its worker three times is reported as failed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import gc
+import multiprocessing as mp
+import os
+import time
+import uuid
+from collections import OrderedDict
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Protocol
+
+from .metrics import RepResult, compute
+from .model import Model
+from .scenario import Scenario
+
+IN_FLIGHT_PER_WORKER = 4
+MAX_WORKER_DEATHS = 3
+
+
+@dataclass(frozen=True)
+class Task:
+    """One replication of one scenario (a sweep point, or a compared scenario)."""
+
+    point: int
+    rep: int
+    seed: int
+    scenario_json: str
+    keep_monthly: bool = True
+
+
+def simulate(scenario: Scenario, replication: int, seed: int | None = None, keep_monthly: bool = True) -> RepResult:
+    """Run one replication and compute its results."""
+    t0 = time.perf_counter()
+    model = Model(scenario, replication, seed)
+    model.run()
+    result = compute(model, runtime_s=time.perf_counter() - t0)
+    del model
+    gc.collect()  # the model's stages refer to each other: free the replication before the next
+    if not keep_monthly:
+        result.monthly = {}
+    return result
+
+
+_SCENARIOS: "OrderedDict[str, Scenario]" = OrderedDict()
+
+
+def _scenario(scenario_json: str) -> Scenario:
+    """Validated scenario for a JSON text, cached per worker (a sweep sends many points)."""
+    sc = _SCENARIOS.get(scenario_json)
+    if sc is None:
+        sc = Scenario.model_validate_json(scenario_json)
+        _SCENARIOS[scenario_json] = sc
+        if len(_SCENARIOS) > 64:
+            _SCENARIOS.popitem(last=False)
+    return sc
+
+
+def run_task(scenario_json: str, rep: int, seed: int, keep_monthly: bool) -> RepResult:
+    """The work of one task, wherever it runs."""
+    return simulate(_scenario(scenario_json), rep, seed, keep_monthly)
+
+
+def describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+OnDone = Callable[[Task, RepResult], None]
+OnFail = Callable[[Task, str], None]
+TaskFn = Callable[[str, int, int, bool], RepResult]
+
+
+class Executor(Protocol):
+    workers: int
+
+    def run(self, tasks: Iterable[Task], on_done: OnDone, on_fail: OnFail) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Tasks one after another in this process (``--workers 1``)."""
+
+    def __init__(self, fn: TaskFn = run_task) -> None:
+        self.workers = 1
+        self.fn = fn
+
+    def run(self, tasks: Iterable[Task], on_done: OnDone, on_fail: OnFail) -> None:
+        for task in tasks:
+            try:
+                result = self.fn(task.scenario_json, task.rep, task.seed, task.keep_monthly)
+            except Exception as exc:  # a failing task is recorded; the run goes on
+                on_fail(task, describe(exc))
+            else:
+                on_done(task, result)
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessExecutor:
+    """Tasks on local worker processes (spawned, so nothing is inherited by accident)."""
+
+    def __init__(self, workers: int, fn: TaskFn = run_task) -> None:
+        self.workers = workers
+        self.fn = fn
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+
+    def run(self, tasks: Iterable[Task], on_done: OnDone, on_fail: OnFail) -> None:
+        todo: Iterator[Task] = iter(tasks)
+        retry: list[Task] = []
+        deaths: dict[tuple[int, int], int] = {}
+        if self._pool is None:
+            self._pool = self._new_pool()
+        running: dict[cf.Future, Task] = {}
+        window = self.workers * IN_FLIGHT_PER_WORKER
+        try:
+            while True:
+                while len(running) < window:
+                    task = retry.pop() if retry else next(todo, None)
+                    if task is None:
+                        break
+                    running[self._pool.submit(self.fn, task.scenario_json, task.rep, task.seed, task.keep_monthly)] = task
+                if not running:
+                    return
+                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                broken = False
+                for fut in done:
+                    task = running.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        key = (task.point, task.rep)
+                        deaths[key] = deaths.get(key, 0) + 1
+                        if deaths[key] >= MAX_WORKER_DEATHS:
+                            on_fail(task, f"WorkerDied: the worker running this task died {deaths[key]} times")
+                        else:
+                            retry.append(task)
+                    except Exception as exc:
+                        on_fail(task, describe(exc))
+                    else:
+                        on_done(task, result)
+                if broken:  # every task in flight is lost with the pool: run them again on a new one
+                    retry.extend(running.values())
+                    running.clear()
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool()
+        except BaseException:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """Tasks on a Dask cluster: an existing scheduler, or a LocalCluster of ``workers`` processes."""
+
+    def __init__(self, workers: int, scheduler: str | None = None, fn: TaskFn = run_task) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - dask is a dependency
+            raise RuntimeError("the dask executor needs dask[distributed]") from exc
+        self.fn = fn
+        self._cluster: Any = None
+        if scheduler:
+            self._client = Client(scheduler, timeout="30s")
+            self.workers = max(1, sum(w.get("nthreads", 1) for w in self._client.scheduler_info()["workers"].values()))
+        else:
+            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                         host="127.0.0.1", dashboard_address=None, silence_logs=40)
+            self._client = Client(self._cluster)
+            self.workers = workers
+
+    def run(self, tasks: Iterable[Task], on_done: OnDone, on_fail: OnFail) -> None:
+        from dask.distributed import as_completed
+
+        todo = iter(tasks)
+        window = self.workers * IN_FLIGHT_PER_WORKER
+        running: dict[Any, Task] = {}
+        pending = as_completed()
+
+        def submit() -> bool:
+            task = next(todo, None)
+            if task is None:
+                return False
+            fut = self._client.submit(self.fn, task.scenario_json, task.rep, task.seed, task.keep_monthly,
+                                      key=f"divertsim-{task.point}-{task.rep}-{uuid.uuid4().hex}", pure=False)
+            running[fut] = task
+            pending.add(fut)
+            return True
+
+        try:
+            while len(running) < window and submit():
+                pass
+            for fut in pending:
+                task = running.pop(fut)
+                if fut.status == "error":
+                    on_fail(task, describe(fut.exception()))
+                else:
+                    on_done(task, fut.result())
+                fut.release()
+                submit()
+        except BaseException:
+            for fut in running:
+                fut.cancel()
+            raise
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(kind: str, workers: int, scheduler: str | None = None) -> Executor:
+    """The back end for ``--executor`` and ``--workers`` (one worker runs in this process)."""
+    if kind == "dask":
+        return DaskExecutor(workers, scheduler)
+    if kind != "processes":
+        raise ValueError(f"unknown executor {kind!r} (processes or dask)")
+    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)

@@ -1,0 +1,107 @@
+"""How many replications are enough: the confidence-interval method with the Hoad-Robinson-Davies
+look-ahead.
+
+After each replication (in replication order), every target metric's 95% confidence-interval
+half-width is compared with ``precision`` times the absolute value of its mean. The first
+replication count at which all targets are precise enough is a candidate; it is accepted once the
+condition has held for ``look_ahead`` further replications (Hoad, Robinson and Davies 2010), which
+guards against stopping on a lucky streak; the results then use the replications up to the end of
+the look-ahead. A metric with no finite values is not a target; a
+metric whose values are all equal is precise at once. The decision depends only on the values in
+replication order, never on how replications were batched across workers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import numpy as np
+from scipy.special import stdtrit
+
+DEFAULT_PRECISION = 0.05
+DEFAULT_MIN_REPS = 3
+DEFAULT_LOOK_AHEAD = 5
+DEFAULT_MAX_REPS = 200
+
+
+def relative_half_width(values: Sequence[float], level: float = 0.95) -> float:
+    """CI half-width over |mean| of the finite values (0 when all equal, inf when undefined)."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n < 2:
+        return math.inf
+    sd = float(np.std(x, ddof=1))
+    if sd == 0.0:
+        return 0.0
+    mean = abs(float(np.mean(x)))
+    if mean == 0.0:
+        return math.inf
+    return float(stdtrit(n - 1, 0.5 + level / 2)) * sd / math.sqrt(n) / mean
+
+
+@dataclass
+class Decision:
+    """The outcome of the stopping rule on the replications so far."""
+
+    stop: bool
+    replications: int            # how many replications the result uses (the first ones, in order)
+    reason: str
+    imprecise: list[str] = field(default_factory=list)  # targets not yet within precision
+
+
+@dataclass
+class StoppingRule:
+    precision: float = DEFAULT_PRECISION
+    min_reps: int = DEFAULT_MIN_REPS
+    look_ahead: int = DEFAULT_LOOK_AHEAD
+    max_reps: int = DEFAULT_MAX_REPS
+
+    def __post_init__(self) -> None:
+        if not 0 < self.precision < 1:
+            raise ValueError("precision must be between 0 and 1 (a share of the mean, e.g. 0.05)")
+        if self.max_reps < max(2, self.min_reps):
+            raise ValueError(f"max_reps must be at least {max(2, self.min_reps)}")
+
+    def _imprecise(self, series: Mapping[str, Sequence[float]], n: int) -> list[str]:
+        out = []
+        for name, values in series.items():
+            head = values[:n]
+            if not any(math.isfinite(v) for v in head):
+                continue
+            if relative_half_width(head) > self.precision:
+                out.append(name)
+        return out
+
+    def decide(self, series: Mapping[str, Sequence[float]]) -> Decision:
+        """Apply the rule to per-metric values in replication order (all of equal length)."""
+        lengths = {len(v) for v in series.values()}
+        if len(lengths) > 1:
+            raise ValueError("every metric needs one value per replication")
+        n_have = lengths.pop() if lengths else 0
+        candidate = None
+        for n in range(max(2, self.min_reps), n_have + 1):
+            ok = not self._imprecise(series, n)
+            if ok and candidate is None:
+                candidate = n
+            elif not ok:
+                candidate = None
+            if candidate is not None and n - candidate >= self.look_ahead:
+                return Decision(True, n,
+                                f"every target within {self.precision:.0%} of its mean from {candidate} replications, "
+                                f"confirmed over {self.look_ahead} more")
+        if n_have >= self.max_reps:
+            n = self.max_reps
+            still = self._imprecise(series, n)
+            if not still:
+                return Decision(True, n, f"every target within {self.precision:.0%} at the maximum of {n} replications")
+            return Decision(True, n, f"stopped at the maximum of {n} replications; {len(still)} target(s) not within "
+                                     f"{self.precision:.0%}", still)
+        return Decision(False, n_have, "more replications needed", self._imprecise(series, n_have) if n_have >= 2 else [])
+
+    def next_batch(self, n_have: int, workers: int) -> int:
+        """How many replications to add next: enough to keep the workers busy, never past the maximum."""
+        want = max(self.min_reps + self.look_ahead - n_have, workers, 1)
+        return max(0, min(want, self.max_reps - n_have))
