@@ -80,7 +80,7 @@ class Case:
     """One case moving through the pipeline: packed decisions ``bits`` and float draws ``d``."""
 
     __slots__ = ("id", "key", "origin", "bits", "d", "t_charged", "t_sent", "examined", "diverted",
-                 "relists_left", "hearing")
+                 "relists_left", "hearing", "tried", "registered")
 
     def __init__(self, cid: int, origin: int, bits: int, row: list[float]) -> None:
         self.id = cid
@@ -91,9 +91,11 @@ class Case:
         self.t_charged = math.nan
         self.t_sent = math.nan
         self.examined = False   # forensic examination done
-        self.diverted = False   # failed or breached a diversion: no second diversion
+        self.diverted = False   # has left a diversion route unsuccessfully: no second diversion
         self.relists_left = (bits >> RELISTINGS[0]) & RELISTINGS[1]
         self.hearing = 0
+        self.tried = False      # an effective trial was held (the main hearing, if in the Crown Court)
+        self.registered = False  # already on the register (a breached caution, then a conviction)
 
 
 def _flags_match(rule: Rule, cols: dict[str, np.ndarray]) -> np.ndarray:

@@ -22,7 +22,12 @@ from .compare import comparison, unique_names, write_comparison
 from .executors import default_workers, make_executor
 from .replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, StoppingRule
 from .runfolder import RunFolder, RunFolderError, default_folder, prepare_folder, run_auto, run_fixed
+from .metrics import HEADLINE
+from .sensitivity import SensitivityError, analyze
+from .sensitivity import write_tables as write_sensitivity
 from .stats import summarise
+from .sweep import SweepPlan, run_sweep
+from .sweepfile import load_sweep
 
 app = typer.Typer(
     add_completion=False,
@@ -293,6 +298,87 @@ def _print_comparison(data: dict, folder: Path) -> None:
         out_console.print(f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})", markup=False)
     out_console.print(f"results: {folder}", markup=False)
     out_console.print(NOTICE, markup=False)
+
+
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="A sweep file (see scenarios/sweeps/).")],
+    reps: Annotated[Optional[int], typer.Option("--reps", help="Replications per point (overrides the file's).")] = None,
+    samples: Annotated[Optional[int], typer.Option("--samples", help="Points to sample (overrides the file's).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    executor: Annotated[str, typer.Option("--executor", help="processes or dask.")] = "processes",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Sweep folder (default results/<sweep>-<timestamp>).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted sweep in --out.")] = False,
+    analyze_: Annotated[Optional[str], typer.Option("--analyze", help="sobol or morris: analyse sensitivity when done.")] = None,
+) -> None:
+    """Run a parameter sweep (grid, Latin hypercube, Sobol', Saltelli or Morris design)."""
+    if resume and out is None:
+        fail("--resume needs --out naming the folder to continue")
+    if analyze_ is not None and analyze_ not in ("sobol", "morris"):
+        fail(f"--analyze: must be sobol or morris (got {analyze_!r})")
+    overrides = {"reps": reps, "samples": samples, **({"analyze": analyze_} if analyze_ else {})}
+    sweep_spec = load_sweep(spec, overrides)
+    plan = SweepPlan(sweep_spec, spec)
+    folder = out if out is not None else default_folder(sweep_spec.name)
+    ex = _executor(executor, workers, scheduler)
+    bar = _Progress("tasks", plan.design.tasks)
+    try:
+        with ex_closing(ex):
+            summary = run_sweep(plan, folder, ex, resume=resume, progress=bar.update)
+    except KeyboardInterrupt:
+        bar.close()
+        err_console.print(f"interrupted: finished tasks are saved in {folder}; "
+                          f"continue with --resume --out {folder}", markup=False)
+        raise typer.Exit(130)
+    bar.close()
+    out_console.print(f"{sweep_spec.name}: {len(plan.design.values)} points, {summary['done']} of {summary['tasks']} "
+                      f"tasks done, {summary['failed']} failed", markup=False)
+    for f in summary["failures"][:10]:
+        out_console.print(f"  failed: point {f['point']} replication {f['replication']}: {f['error']}", markup=False)
+    if sweep_spec.analyze:
+        _sensitivity(folder, sweep_spec.analyze, None)
+    out_console.print(f"results: {folder}", markup=False)
+    out_console.print(NOTICE, markup=False)
+
+
+@app.command()
+def sensitivity(
+    folder: Annotated[Path, typer.Argument(help="A finished sweep folder (saltelli or morris design).")],
+    method: Annotated[Optional[str], typer.Option("--method", help="sobol or morris (default: the design's).")] = None,
+    metric: Annotated[list[str], typer.Option("--metric", help="Metrics to analyse (default: the sweep file's).")] = [],
+) -> None:
+    """Sobol' indices or Morris mu*/sigma for each metric, ranked by influence."""
+    if method is not None and method not in ("sobol", "morris"):
+        fail(f"--method: must be sobol or morris (got {method!r})")
+    bad = [m for m in metric if m not in HEADLINE]
+    if bad:
+        fail(f"--metric: '{bad[0]}' is not a headline metric")
+    _sensitivity(folder, method, metric or None)
+    out_console.print(NOTICE, markup=False)
+
+
+def _sensitivity(folder: Path, method: Optional[str], metrics: Optional[list[str]]) -> None:
+    try:
+        used, rows, notes = analyze(folder, method, metrics)
+    except SensitivityError as exc:
+        fail(str(exc))
+    paths = write_sensitivity(folder, used, rows)
+    key = "ST" if used == "sobol" else "mu_star"
+    table = Table(title=f"{used} sensitivity: top influences on each metric (95% CI)", title_justify="left")
+    for col in ("metric", "rank", "input", key, "95% CI") + (("S1",) if used == "sobol" else ("sigma",)):
+        table.add_column(col, justify="left" if col in ("metric", "input") else "right")
+    for r in rows:
+        if r["rank"] > 4:
+            continue
+        other = r["S1"] if used == "sobol" else r["sigma"]
+        table.add_row(r["metric"] if r["rank"] == 1 else "", str(r["rank"]), r["factor"], f"{r[key]:.3g}",
+                      f"{r[key + '_ci_low']:.3g} to {r[key + '_ci_high']:.3g}", f"{other:.3g}")
+    out_console.print(table)
+    for note in notes:
+        out_console.print(f"  {note}", markup=False)
+    for p in paths:
+        out_console.print(f"wrote {p}", markup=False)
 
 
 @app.command()

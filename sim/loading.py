@@ -242,9 +242,14 @@ def effective_dict(scenario: Scenario) -> dict[str, Any]:
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """A short, stable fingerprint of the effective parameters (names and notes excluded)."""
+    """A short, stable fingerprint of what a replication's results depend on.
+
+    Names, notes and the number of replications are left out: replication r is the same whatever
+    the total, so a run can be resumed or extended with more replications.
+    """
     data = effective_dict(scenario)
     for key in ("name", "description", "sources"):
         data.pop(key, None)
+    data["run"].pop("replications", None)
     blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:16]

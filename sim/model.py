@@ -92,7 +92,6 @@ class Model:
     def schedule_reentry(self, t: float) -> None:
         """A reoffence detected at ``t`` brings a new, no-longer-first-time case."""
         if t < self.horizon:
-            self.rec.reoffence_t.append(t)
             self._reentry_seq += 1
             heapq.heappush(self._reentries, (t, self._reentry_seq))
 
@@ -118,6 +117,7 @@ class Model:
                     t = next(times, None)
                 streams[i] = (receive, factory, times, t)
             for t in self.pop_reentries(until):
+                self.rec.reoffence_t.append(t)
                 self.police.receive_new(self._case(self.factories["reentry"], t), t)
 
     def _stage(self, advance: Callable[[float], None]) -> simpy.events.ProcessGenerator:

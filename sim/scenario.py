@@ -34,6 +34,8 @@ FLAG_NAMES = (
 )
 ROUTES = ("deferred_prosecution", "conditional_caution", "simple_caution", "charge", "nfa")
 CATEGORIES = ("A", "B", "C")
+#: the most cases one replication may be expected to see (memory and time stay bounded)
+MAX_CASES = 20_000_000
 
 
 def param(default: Any, unit: str, source: str, **kw: Any) -> Any:
@@ -69,8 +71,8 @@ def _check_schedule(steps: list[ScheduleStep]) -> None:
 # --------------------------------------------------------------------------------------------- run
 class Run(Section):
     start_date: dt.date = param(dt.date(2018, 1, 1), "date", "ASSUMPTION: calibration year 2018 (evidence caveat 3: keep to one year)")
-    years: float = param(10.0, "years", "ASSUMPTION: policy horizon reported, after any warm-up", gt=0, le=200, allow_inf_nan=False)
-    warmup_months: int = param(0, "months", "ASSUMPTION: months simulated before the reported horizon and excluded from statistics", ge=0, le=600)
+    years: float = param(10.0, "years", "ASSUMPTION: policy horizon reported, after any warm-up", gt=0, le=100, allow_inf_nan=False)
+    warmup_months: int = param(0, "months", "ASSUMPTION: months simulated before the reported horizon and excluded from statistics", ge=0, le=240)
     replications: int = param(10, "replications", "ASSUMPTION", ge=1, le=100_000)
     seed: int = param(20190610, "seed", "ASSUMPTION: arbitrary master seed", ge=0, lt=2**63)
 
@@ -78,6 +80,12 @@ class Run(Section):
     def months(self) -> int:
         """Months simulated: the warm-up plus the reported horizon (at least one month)."""
         return self.warmup_months + max(1, round(self.years * 12))
+
+    @model_validator(mode="after")
+    def _dates(self) -> "Run":
+        if not 1900 <= self.start_date.year <= 2200:
+            raise ValueError(f"start_date {self.start_date} is outside 1900-2200")
+        return self
 
 
 # ---------------------------------------------------------------------------------------- arrivals
@@ -108,7 +116,7 @@ class ArrivalStep(Section):
 class Arrivals(Section):
     per_month: float = count(650.0, "cases/month", "ASSUMPTION from V1/V2 (S15, S102): ~400-450 arrests a month plus voluntary interviews, within ~1,000 investigations a month")
     process: Literal["poisson", "deterministic"] = param("poisson", "-", "ASSUMPTION: independent detections; 'deterministic' spaces arrivals evenly (oracles)")
-    annual_growth: float = param(0.0, "share/year", "ASSUMPTION: flat; V4/V6 show growth in referrals, a sensitivity", ge=-0.99, le=10, allow_inf_nan=False)
+    annual_growth: float = param(0.0, "share/year", "ASSUMPTION: flat; V4/V6 show growth in referrals, a sensitivity", ge=-0.9, le=1.0, allow_inf_nan=False)
     schedule: list[ArrivalStep] = param([], "cases/month", "ASSUMPTION: optional piecewise rate from a month on")
     arrested_share: float = share(0.65, "ASSUMPTION: share arrested rather than interviewed voluntarily (S92); gives ~420 arrests/month (V2)")
     population: Population = Population()
@@ -207,7 +215,7 @@ class Scheme(Section):
     group_size: int = param(10, "places/group", "ASSUMPTION: NOT FOUND", ge=1, le=1000)
     min_group_size: int = param(6, "people", "ASSUMPTION: a group starts once this many are waiting", ge=1, le=1000)
     max_wait_days: float = param(56.0, "days", "ASSUMPTION: a smaller group starts once the longest waiter has waited this long", ge=0, le=3650, allow_inf_nan=False)
-    group_start_interval_days: float = param(14.0, "days", "ASSUMPTION: a new group can start every fortnight", gt=0, le=365, allow_inf_nan=False)
+    group_start_interval_days: float = param(14.0, "days", "ASSUMPTION: a new group can start every fortnight", ge=1, le=365, allow_inf_nan=False)
     facilitators: float = count(0.0, "facilitators", "ASSUMPTION: none unless a scenario funds the scheme")
     facilitators_per_group: int = param(2, "facilitators", "ASSUMPTION", ge=1, le=100)
     groups_per_facilitator: int = param(3, "groups", "ASSUMPTION: concurrent groups one facilitator can run", ge=1, le=100)
@@ -268,7 +276,7 @@ class SelfReferral(Section):
     assessors: float = count(5.0, "assessors", "ASSUMPTION: independent assessors")
     assessment_days: Duration = param({"dist": "gamma", "mean": 1.0, "sd": 0.5}, "assessor-days", "ASSUMPTION")
     suitable_share: float = share(0.70, "ASSUMPTION: share found suitable for treatment instead of investigation")
-    treatment_places: float = count(50.0, "places", "ASSUMPTION: concurrent treatment places")
+    treatment_places: int = param(50, "places", "ASSUMPTION: concurrent treatment places (whole places: a place is held for the programme)", ge=0, le=100_000)
     treatment_sessions: int = param(11, "sessions", "FOUND P10 (S43): Inform Plus is an 11-session programme", ge=1, le=200)
     session_interval_days: float = param(7.0, "days", "ASSUMPTION: weekly sessions", gt=0, le=365, allow_inf_nan=False)
     completion_share: float = share(0.80, "ASSUMPTION: those who do not complete go to the ordinary investigation route")
@@ -383,7 +391,7 @@ class Reoffending(Section):
 class Stock(Section):
     """Cases already waiting at one stage when the run starts."""
 
-    cases: int = param(0, "cases", "ASSUMPTION: calibrated stock", ge=0, le=10_000_000)
+    cases: int = param(0, "cases", "ASSUMPTION: calibrated stock", ge=0, le=1_000_000)
     max_age_days: float = param(0.0, "days", "ASSUMPTION: the stock entered its stage uniformly within this many days before the start", ge=0, le=36500, allow_inf_nan=False)
 
 
@@ -413,3 +421,14 @@ class Scenario(Section):
     reoffending: Reoffending = Reoffending()
     initial: Initial = Initial()
     sources: dict[str, str] = param({}, "-", "scenario file: sources for values the file sets")
+
+    @model_validator(mode="after")
+    def _size(self) -> "Scenario":
+        a = self.arrivals
+        months = self.run.months
+        peak = max([a.per_month, *(s.per_month for s in a.schedule)]) + self.self_referral.per_month
+        expected = peak * months * max(1.0, (1.0 + a.annual_growth) ** (months / 12))
+        if expected > MAX_CASES:
+            raise ValueError(f"the run would see about {expected:,.0f} cases, more than the {MAX_CASES:,} a run "
+                             "can hold: shorten run.years or lower the arrival rate")
+        return self

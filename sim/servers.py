@@ -18,7 +18,8 @@ in or before the day; nothing is rounded to days. The stage hands each start to 
 once, with its end time already known, so the case's next step is scheduled without a further
 event. Items wait in per-day buckets until their day and then in plain FIFO queues, so a long
 backlog costs nothing per item beyond an append and a pop. An item pushed for a day already drawn
-up (a hand-off against the pipeline order) joins the next day's list with its own ready time.
+up (a hand-off against the pipeline order) joins the queue in ready order and starts no earlier
+than the next day's list; its wait still counts from its own ready time.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections import deque
 from typing import Any, Callable, Sequence
 
 INF = float("inf")
+_NO_DAY = -(2**62)
 
 OnStart = Callable[[Any, int, float, float, float], None]
 """``on_start(item, cls, ready, start, end)``: called once per job, in start-time order."""
@@ -36,7 +38,7 @@ OnStart = Callable[[Any, int, float, float, float], None]
 class ServerPool:
     __slots__ = (
         "name", "counts", "ndays", "n_servers", "n_classes", "on_start", "busy_by_day",
-        "_buckets", "_today", "_instant", "_queues", "_servers", "_seq", "_clock", "_next_day", "_beyond",
+        "_buckets", "_today", "_instant", "_queues", "_servers", "_seq", "_clock", "_next_day", "_open_day", "_beyond",
     )
 
     def __init__(self, name: str, counts: Sequence[int], on_start: OnStart, n_classes: int = 1) -> None:
@@ -58,7 +60,8 @@ class ServerPool:
         self._servers: list[tuple[float, int]] = [(0.0, r) for r in range(self.n_servers)]
         self._seq = 0
         self._clock = 0.0
-        self._next_day = 0
+        self._next_day = 0    # the next day whose list is to be drawn up
+        self._open_day = _NO_DAY  # the day whose list is being drawn up, if any
 
     # ------------------------------------------------------------------------------------ input
     def push(self, ready: float, work: float, item: Any, cls: int = 0) -> None:
@@ -71,14 +74,20 @@ class ServerPool:
         if work <= 0:
             heapq.heappush(self._instant, (ready, self._seq, cls, item))
             return
-        entry = (ready, self._seq, cls, work, item)
         day = int(ready)  # truncates towards zero: an item ready before the start is in day 0's list
-        if day < self._next_day:
-            heapq.heappush(self._today, entry)
-        elif day < self.ndays:
-            self._buckets[day].append(entry)
-        else:
-            self._beyond.append(entry)
+        if day >= self._next_day:
+            if day < self.ndays:
+                self._buckets[day].append((ready, self._seq, cls, work, item))
+            else:
+                self._beyond.append((ready, self._seq, cls, work, item))
+        elif day == self._open_day:  # ready later in the day being drawn up
+            heapq.heappush(self._today, (ready, self._seq, cls, work, item))
+        else:  # late: its day's list is drawn up; it waits in ready order for the next list
+            queue = self._queues[cls]
+            i = len(queue)
+            while i and queue[i - 1][0] > ready:
+                i -= 1
+            queue.insert(i, (ready, work, item))
 
     # ---------------------------------------------------------------------------------- running
     def advance(self, until: float) -> None:
@@ -86,6 +95,9 @@ class ServerPool:
         while self._next_day < until and self._next_day < self.ndays:
             day = self._next_day
             self._next_day = day + 1
+            self._open_day = day
+            if self._clock < day:
+                self._clock = float(day)  # nothing starts before the day whose list this is
             bucket = self._buckets[day]
             self._buckets[day] = []
             today = self._today
@@ -111,6 +123,7 @@ class ServerPool:
             while today:
                 ready, _, cls, work, item = heapq.heappop(today)
                 queues[cls].append((ready, work, item))
+            self._open_day = _NO_DAY
         if until == INF:  # nothing is started after the horizon; zero-work items still pass
             instant = self._instant
             while instant:

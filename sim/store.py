@@ -124,6 +124,16 @@ class Store:
                 float(runtime),
             )
 
+    def headlines(self, batch: int = 500) -> Iterator[tuple[int, int, dict[str, float]]]:
+        """(point, replication, headline metrics) of every finished task, in that order, read in batches."""
+        cur = self.db.execute("SELECT point, rep, headline FROM tasks WHERE status = 'done' ORDER BY point, rep")
+        while True:
+            rows = cur.fetchmany(batch)
+            if not rows:
+                return
+            for p, r, h in rows:
+                yield p, r, {k: (math.nan if v is None else float(v)) for k, v in json.loads(h).items()}
+
     def close(self) -> None:
         self.db.close()
 

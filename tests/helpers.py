@@ -45,7 +45,7 @@ def scenario(name: str = "status-quo", factor: float = 0.1, years: float = 2.0, 
             value = _get(defaults, path)
         if value:
             scaled = value * factor
-            _set(raw, path, round(scaled) if isinstance(value, int) and path[0] == "initial" else scaled)
+            _set(raw, path, max(1, round(scaled)) if isinstance(value, int) else scaled)
     _set(raw, ("run", "years"), years)
     for key, value in over.items():
         _set(raw, tuple(key.split("__")), value)

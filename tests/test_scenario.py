@@ -150,3 +150,17 @@ def test_hash_changes_with_parameters_only():
 def test_scenario_json_round_trip():
     sc = load_scenario("justice-2019")
     assert Scenario.model_validate_json(sc.model_dump_json()) == sc
+
+
+@pytest.mark.parametrize("sets, key, words", [
+    (["run.start_date=9999-06-01"], "run", "outside"),
+    (["arrivals.annual_growth=10"], "arrivals.annual_growth", "less than or equal"),
+    (["run.years=100", "arrivals.per_month=30000"], None, "more than the"),
+    (["scheme.group_start_interval_days=0.0001"], "scheme.group_start_interval_days", "greater than or equal to 1"),
+    (["self_referral.treatment_places=1.5"], "self_referral.treatment_places", "integer"),
+    (["initial.forensics.cases=50000000"], "initial.forensics.cases", "less than or equal"),
+])
+def test_runs_that_cannot_be_held_are_refused(sets, key, words):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("status-quo", sets)
+    assert err.value.key == key and words in str(err.value)

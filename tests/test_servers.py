@@ -155,3 +155,25 @@ def test_pool_properties(jobs, counts, priority):
         starts = [out[i][1] for _, i in started]
         assert starts == sorted(starts)
     assert len(out) + pool.waiting() == len(jobs)
+
+
+def test_late_hand_off_joins_the_next_list_in_ready_order():
+    out = {}
+    pool = ServerPool("t", [1] * 10, lambda i, cls, r, s, e: out.__setitem__(i, (r, s, e)))
+    pool.push(0.0, 2.0, "X")   # holds the only server until 2.0
+    pool.push(0.5, 0.5, "Y")
+    pool.advance(1.0)
+    pool.push(0.3, 0.5, "Z")   # pushed after day 0's list was drawn up, ready before Y
+    pool.advance(10.0)
+    assert out["X"][1:] == (0.0, 2.0)
+    assert out["Z"] == (0.3, 2.0, 2.5) and out["Y"] == (0.5, 2.5, 3.0)
+
+
+def test_late_hand_off_never_starts_in_a_day_already_drawn_up():
+    out = {}
+    pool = ServerPool("t", [2] * 10, lambda i, cls, r, s, e: out.__setitem__(i, (r, s, e)))
+    pool.push(0.1, 0.2, "A")
+    pool.advance(1.0)
+    pool.push(0.4, 0.2, "late")   # a free server existed at 0.4, but day 0's list is closed
+    pool.advance(2.0)
+    assert out["A"][1] == 0.1 and out["late"] == (0.4, 1.0, 1.2)

@@ -38,15 +38,13 @@ class CautionRoute:
         m = self.m
         d = case.d
         if not case.bits & CAUTION_SUITABLE:
-            # not low risk: the ordinary prosecution route (examination first if not yet done)
-            if case.examined:
-                m.court.charge(case, end)
-            else:
-                m.police.investigate(case, end)
+            # not low risk: prosecution (examination first if not yet done), with no second diversion
+            m.police.prosecute(case, end)
             return
         rec = m.rec
         rec.caution_conditional_t.append(end)
         rec.register_t.append(end)
+        case.registered = True
         m.move(case, S.CAUTION_COURSE, end)
         if case.bits & CAUTION_BREACH:
             t_breach = end + self._window

@@ -114,7 +114,8 @@ class CourtRoute:
         elif kind == TRIAL:
             self._trial(case, self.crown, start, end)
         else:
-            self._crown_main_hearing(case, start)
+            if not case.tried:  # a guilty plea: the sentencing hearing is the main hearing
+                self._crown_main_hearing(case, start)
             self._sentenced(case, end)
 
     def _plea(self, case: Case, level: Level, start: float, end: float) -> None:
@@ -136,6 +137,7 @@ class CourtRoute:
             case.relists_left -= 1
             self.list_trial(case, level, end, end + case.d[RELIST_DELAY])
             return
+        case.tried = True
         if level is self.crown:
             self._crown_main_hearing(case, start)
             rec = self.m.rec

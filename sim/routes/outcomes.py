@@ -49,8 +49,9 @@ class Outcomes:
         m.move(case, state, t)
         self.closure_t.append(t)
         d = case.d
-        if state in REGISTERED:
+        if state in REGISTERED and not case.registered:
             m.rec.register_t.append(t)
+            case.registered = True
         if d[U_REOFFEND] < self._p_reoffend[state]:
             start = t if reoffend_from is None else reoffend_from
             m.schedule_reentry(start + d[U_REOFFEND_TIME] * self._window_days)

@@ -66,7 +66,8 @@ class PoliceRoute:
             m.court.charge(case, t)
 
     def prosecute(self, case: Case, t: float) -> None:
-        """A failed diversion from ``t``: prosecution needs the examination if it was never done."""
+        """A case leaving a diversion route unsuccessfully at ``t`` is prosecuted, never diverted again;
+        prosecution needs the examination if it was never done."""
         case.diverted = True
         if case.examined:
             self.m.court.charge(case, t)

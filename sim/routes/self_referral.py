@@ -4,7 +4,8 @@ Self-referrals arrive at their own rate (zero unless a scenario enables it). Aft
 their devices they wait for an independent assessment (finite assessors). Those found suitable
 wait for a treatment place (finite places held for the whole programme); those who complete it
 receive a caution and go on the register. Those found unsuitable, and those who drop out of
-treatment, go to the ordinary investigation route with their devices already seized.
+treatment, go to the ordinary investigation route with their devices already seized, and are not
+offered another diversion.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class SelfReferralRoute:
         m = self.m
         d = case.d
         if not case.bits & SR_SUITABLE:
-            m.police.investigate(case, end)
+            m.police.prosecute(case, end)
             return
         m.move(case, S.TREATMENT, end)
         days = self._treatment_days
@@ -58,7 +59,7 @@ class SelfReferralRoute:
             m.rec.self_referral_caution_t.append(end)
             m.outcomes.close(case, S.CLOSED_SELF_REFERRAL_CAUTION, end)
         else:
-            m.police.investigate(case, end)
+            m.police.prosecute(case, end)
 
     def advance(self, until: float) -> None:
         self.assessors.advance(until)

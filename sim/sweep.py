@@ -1,0 +1,266 @@
+"""A sweep from sweep file to finished folder: points, tasks, store, exports; resumable.
+
+Each (point, replication) is a task whose random numbers depend on (sweep seed, replication) and,
+only when ``common_random_numbers = false``, on the point: points therefore share common random
+numbers by default, and results are bit-identical serially, on any number of processes and on
+Dask. Each finished task is one committed row of the folder's SQLite store, written by this
+(coordinating) process; ``--resume`` runs only what is missing. A task that raises is recorded
+with its error and the sweep goes on. Exports are written from the store at the end, streamed in
+batches so that memory does not grow with the number of tasks.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from . import NOTICE
+from .designs import Design, build
+from .errors import ScenarioError
+from .executors import Executor, Task
+from .loading import deep_merge, effective_dict, load_raw, resolve, set_dotted, validate
+from .metrics import HEADLINE
+from .output import atomic_write, manifest, write_json
+from .runfolder import FolderLock, RunFolderError, prepare_folder, remove_partial_files
+from .scenario import Scenario
+from .stats import summarise
+from .store import STORE_NAME, Store, StoreError
+from .sweepfile import SweepSpec
+
+BATCH = 500
+
+
+def base_path(spec: SweepSpec, spec_path: Path) -> Path:
+    """The base scenario: a file relative to the sweep file, or a shipped name."""
+    candidate = spec_path.parent / spec.base
+    if candidate.is_file():
+        return candidate
+    try:
+        return resolve(spec.base)
+    except ScenarioError:
+        raise ScenarioError(str(spec_path), "base", f"'{spec.base}' is neither a file beside the sweep file nor a shipped scenario") from None
+
+
+def point_seed(spec: SweepSpec, point: int) -> int:
+    """The master seed of a point's replications."""
+    if spec.common_random_numbers:
+        return spec.seed
+    return int(np.random.SeedSequence([spec.seed, point]).generate_state(1, np.uint64)[0] >> 1)
+
+
+class SweepPlan:
+    """A sweep file expanded: its design and the validated scenario of every point."""
+
+    def __init__(self, spec: SweepSpec, spec_path: Path) -> None:
+        self.spec = spec
+        self.spec_path = spec_path
+        self.base = base_path(spec, spec_path)
+        raw = load_raw(self.base)
+        raw.setdefault("name", self.base.stem)
+        for key, value in spec.set.items():
+            set_dotted(raw, key, value, source=f"{spec_path}: set")
+        self._raw = raw
+        self.base_scenario = validate(raw, f"{self.base} (with the sweep's set)")
+        self.design: Design = build(spec)
+        self._json: dict[int, str] = {}
+        for point in range(len(self.design.values)):
+            self._json[point] = self._point_json(point)
+
+    def _point_json(self, point: int) -> str:
+        values = self.design.values[point]
+        patch: dict[str, Any] = {}
+        for key, value in zip(self.design.factors, values):
+            set_dotted(patch, key, value, source=str(self.spec_path))
+        raw = deep_merge(self._raw, patch)
+        raw.setdefault("run", {})["seed"] = point_seed(self.spec, point)
+        shown = ", ".join(f"{k}={v:g}" for k, v in zip(self.design.factors, values))
+        try:
+            sc = validate(raw, str(self.spec_path))
+        except ScenarioError as exc:
+            raise ScenarioError(str(self.spec_path), "factors",
+                                f"point {point} ({shown}) is not a valid scenario: {exc.key or ''}: {exc.problem}") from None
+        return sc.model_dump_json(by_alias=True)
+
+    def scenario(self, point: int) -> Scenario:
+        return Scenario.model_validate_json(self._json[point])
+
+    def tasks(self, skip: set[tuple[int, int]] = frozenset()) -> Iterator[Task]:  # type: ignore[assignment]
+        for point, reps in enumerate(self.design.reps):
+            seed = point_seed(self.spec, point)
+            for rep in reps:
+                if (point, rep) not in skip:
+                    yield Task(point, rep, seed, self._json[point], self.spec.keep_monthly)
+
+    @property
+    def digest(self) -> str:
+        blob = json.dumps({"spec": self.spec.model_dump(mode="json"), "base": effective_dict(self.base_scenario)},
+                          sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+Progress = Callable[[int, int], None]
+
+
+def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, resume: bool = False,
+              progress: Progress | None = None) -> dict[str, Any]:
+    """Run every task of the plan into ``folder`` and write its exports; return the summary."""
+    prepare_folder(folder, resume)
+    lock = FolderLock(folder)
+    try:
+        remove_partial_files(folder)
+        try:
+            store = Store(folder / STORE_NAME)
+        except StoreError as exc:
+            raise RunFolderError(str(exc)) from None
+        with store:
+            meta = store.get_meta()
+            if "sweep_hash" in meta and meta["sweep_hash"] != plan.digest:
+                raise RunFolderError(f"{folder}: holds a different sweep (hash {meta['sweep_hash']}, now {plan.digest}); "
+                                     "resume with the same sweep file and options")
+            if "sweep_hash" not in meta:
+                store.set_meta({"kind": "sweep", "sweep_hash": plan.digest,
+                                "spec": plan.spec.model_dump_json(), "design": _design_json(plan.design)})
+            t0 = time.perf_counter()
+            info = _manifest(plan, "running", None, 0)
+            write_json(folder / "manifest.json", info)
+            done = store.done()
+            failed_before = {(p, r) for p, r, _ in store.failures()}
+            total = plan.design.tasks
+            finished = len(done)
+            if progress:
+                progress(finished, total)
+
+            def keep(task: Task, result) -> None:
+                nonlocal finished
+                store.put(task.point, result)
+                finished += 1
+                if progress:
+                    progress(finished, total)
+
+            def failed(task: Task, message: str) -> None:
+                nonlocal finished
+                store.put_failure(task.point, task.rep, message)
+                finished += 1
+                if progress:
+                    progress(finished, total)
+
+            executor.run(plan.tasks(skip=done), keep, failed)
+            failures = store.failures()
+            write_exports(folder, store, plan)
+            summary = {"tasks": total, "done": len(store.done()), "failed": len(failures),
+                       "failures": [{"point": p, "replication": r, "error": e} for p, r, e in failures[:100]],
+                       "retried_failures": len(failed_before)}
+            write_json(folder / "manifest.json",
+                       _manifest(plan, "complete", round(time.perf_counter() - t0, 3), len(failures), summary))
+            return summary
+    finally:
+        lock.release()
+
+
+def _design_json(design: Design) -> str:
+    return json.dumps({"factors": design.factors, "values": design.values, "reps": design.reps,
+                       "inputs": design.inputs.tolist() if design.inputs is not None else None,
+                       "problem": design.problem})
+
+
+def load_design(store: Store) -> Design:
+    data = json.loads(store.get_meta()["design"])
+    inputs = np.asarray(data["inputs"]) if data["inputs"] is not None else None
+    return Design(data["factors"], [tuple(v) for v in data["values"]], data["reps"], inputs, data["problem"])
+
+
+def _manifest(plan: SweepPlan, status: str, runtime: float | None, failed: int,
+              summary: dict[str, Any] | None = None) -> dict[str, Any]:
+    base = effective_dict(plan.base_scenario)
+    info = manifest(base, plan.digest, plan.spec.seed, None, status, runtime)
+    info.update({
+        "kind": "sweep",
+        "sweep": plan.spec.model_dump(mode="json"),
+        "sweep_file": str(plan.spec_path),
+        "base_file": str(plan.base),
+        "points": len(plan.design.values),
+        "tasks": plan.design.tasks,
+        "failed_tasks": failed,
+        **({"summary": summary} if summary else {}),
+    })
+    info["scenario"] = info.pop("scenario")  # keep the long scenario last
+    return info
+
+
+# ------------------------------------------------------------------------------------------ exports
+def _batches(store: Store) -> Iterator[list[tuple[int, int, dict[str, float]]]]:
+    batch: list[tuple[int, int, dict[str, float]]] = []
+    for row in store.headlines(BATCH):
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> None:
+    """results.csv and results.parquet (tidy), points.csv (one row per point), from the store."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    design = plan.design if plan is not None else load_design(store)
+    metric_type = pa.dictionary(pa.int16(), pa.string())
+    schema = pa.schema([("point", pa.int32()), ("replication", pa.int32()), ("metric", metric_type), ("value", pa.float64())])
+    tmp_parquet = folder / ".results.parquet.tmp"
+    tmp_csv = folder / ".results.csv.tmp"
+    with pq.ParquetWriter(tmp_parquet, schema) as pw, tmp_csv.open("w", newline="") as fh:
+        fh.write(f"# {NOTICE}\n")
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["point", "replication", "metric", "value"])
+        for batch in _batches(store):
+            points, reps, metrics, values = [], [], [], []
+            for p, r, h in batch:
+                for k in HEADLINE:
+                    v = h.get(k, math.nan)
+                    points.append(p)
+                    reps.append(r)
+                    metrics.append(k)
+                    values.append(v)
+                    w.writerow([p, r, k, "" if not math.isfinite(v) else f"{v:.10g}"])
+            pw.write_table(pa.table({"point": pa.array(points, pa.int32()), "replication": pa.array(reps, pa.int32()),
+                                     "metric": pa.array(metrics).dictionary_encode().cast(metric_type),
+                                     "value": pa.array(values, pa.float64())}, schema=schema))
+    tmp_parquet.replace(folder / "results.parquet")
+    tmp_csv.replace(folder / "results.csv")
+    atomic_write(folder / "points.csv", _points_csv(store, design))
+
+
+def _points_csv(store: Store, design: Design) -> str:
+    import io
+
+    buf = io.StringIO()
+    buf.write(f"# {NOTICE}\n")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["point", *design.factors, "replications", *(f"{m}.{s}" for m in HEADLINE for s in ("mean", "ci_low", "ci_high"))])
+    current: int | None = None
+    rows: list[dict[str, float]] = []
+
+    def flush() -> None:
+        if current is None:
+            return
+        cells = [current, *(f"{v:.10g}" for v in design.values[current]), len(rows)]
+        for m in HEADLINE:
+            s = summarise(r[m] for r in rows)
+            cells += ["" if s[k] is None else f"{s[k]:.10g}" for k in ("mean", "ci_low", "ci_high")]
+        w.writerow(cells)
+
+    for p, _, h in store.headlines(BATCH):
+        if p != current:
+            flush()
+            current, rows = p, []
+        rows.append(h)
+    flush()
+    return buf.getvalue()
