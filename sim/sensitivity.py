@@ -80,9 +80,9 @@ def analyze(folder: Path, method: str | None = None, metrics: list[str] | None =
         wanted = {"saltelli": "sobol", "morris": "morris"}.get(spec.design)
         method = method or spec.analyze or wanted
         if wanted is None or method != wanted:
-            need = "saltelli" if method == "sobol" else "morris"
+            need = {"sobol": "'saltelli'", "morris": "'morris'"}.get(method or "", "'saltelli' (Sobol') or 'morris'")
             raise SensitivityError(f"{folder}: {method or 'a sensitivity analysis'} needs a sweep with design = "
-                                   f"'{need}' (this one is '{spec.design}')")
+                                   f"{need} (this one is '{spec.design}')")
         y_all: dict[str, list[float]] = {m: [math.nan] * len(design.values) for m in (metrics or spec.metrics)}
         seen = 0
         for point, _, headline in store.headlines():
