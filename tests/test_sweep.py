@@ -16,7 +16,6 @@ import pytest
 
 from sim.cli import main
 from sim.designs import build
-from sim.errors import ScenarioError
 from sim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from sim.metrics import HEADLINE
 from sim.sensitivity import morris_indices, sobol_indices
