@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,10 +23,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sim.loading import list_shipped, load_scenario  # noqa: E402
 from sim.metrics import compute  # noqa: E402
 from sim.model import Model  # noqa: E402
+
+from procmem import run_and_sample  # noqa: E402
 
 
 def reference_loop_s() -> float:
@@ -70,51 +72,16 @@ def time_scenario(name: str, reps: int) -> dict:
     }
 
 
-def _tree(root: int) -> dict[int, tuple[int, int]]:
-    """``{pid: (VmRSS kB, VmHWM kB)}`` for ``root`` and all its descendants now (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    mem: dict[int, tuple[int, int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        pid = int(entry.name)
-        children.setdefault(int(fields.get("PPid", "0").strip()), []).append(pid)
-        mem[pid] = (int(fields.get("VmRSS", "0 kB").split()[0]), int(fields.get("VmHWM", "0 kB").split()[0]))
-    out, stack = {}, [root]
-    while stack:
-        pid = stack.pop()
-        if pid in mem:
-            out[pid] = mem[pid]
-        stack.extend(children.get(pid, []))
-    return out
-
-
 def peak_memory_30_reps(workers: int) -> dict:
     """Peak memory of ``divertsim run status-quo --reps 30``: each process's high-water mark
     (VmHWM) and the largest sum of resident memory over all its processes, sampled every 0.1 s."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "sim", "run", "status-quo", "--reps", "30", "--workers", str(workers),
                "--out", str(Path(tmp) / "run")]
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
-        total_peak, hwm = 0, {}
-        while proc.poll() is None:
-            tree = _tree(proc.pid)
-            total_peak = max(total_peak, sum(rss for rss, _ in tree.values()))
-            for pid, (_, high) in tree.items():
-                hwm[pid] = max(hwm.get(pid, 0), high)
-            time.sleep(0.1)
-        wall = time.perf_counter() - t0
-    coordinator = hwm.pop(proc.pid, 0)
-    return {"workers": workers, "wall_s": round(wall, 1), "coordinator_peak_mb": round(coordinator / 1024, 1),
-            "largest_worker_peak_mb": round(max(hwm.values(), default=0) / 1024, 1),
-            "all_processes_peak_mb": round(total_peak / 1024, 1)}
+        mem = run_and_sample(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return {"workers": workers, "wall_s": mem["wall_s"], "coordinator_peak_mb": mem["coordinator_peak_mb"],
+            "largest_worker_peak_mb": mem["largest_other_process_peak_mb"],
+            "all_processes_peak_mb": mem["all_processes_peak_mb"]}
 
 
 def main() -> None:

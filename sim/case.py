@@ -249,6 +249,11 @@ class CaseFactory:
             col[c] = x * scale if scale != 1.0 else x
         return bits.tolist(), col.T.tolist()
 
+    def clear(self) -> None:
+        """Drop the rest of the current block."""
+        self._bits, self._rows = [], []
+        self._next = 0
+
     def new(self, cid: int) -> Case:
         """The next case of this origin, with id ``cid``."""
         i = self._next

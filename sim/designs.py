@@ -18,7 +18,6 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import qmc
 
 from .sweepfile import SweepSpec
 
@@ -69,6 +68,8 @@ def build(spec: SweepSpec) -> Design:
         return Design(names, values, [fixed_reps for _ in values])
     rng = np.random.default_rng(spec.seed)
     if spec.design in ("lhs", "sobol"):
+        from scipy.stats import qmc  # imported here: scipy.stats is heavy and most commands never need it
+
         d = len(names)
         engine = qmc.LatinHypercube(d=d, seed=rng) if spec.design == "lhs" else qmc.Sobol(d=d, scramble=True, seed=rng)
         values = _rounded(_scale(engine.random(spec.samples), spec), spec)

@@ -11,7 +11,6 @@ same for its workers); a task that kills its worker three times is reported as f
 from __future__ import annotations
 
 import concurrent.futures as cf
-import gc
 import multiprocessing as mp
 import os
 import time
@@ -46,8 +45,7 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None, keep
     model = Model(scenario, replication, seed)
     model.run()
     result = compute(model, runtime_s=time.perf_counter() - t0)
-    del model
-    gc.collect()  # the model's stages refer to each other: free the replication before the next
+    model.dispose()
     if not keep_monthly:
         result.monthly = {}
     return result
@@ -70,6 +68,15 @@ def _scenario(scenario_json: str) -> Scenario:
 def run_task(scenario_json: str, rep: int, seed: int, keep_monthly: bool) -> RepResult:
     """The work of one task, wherever it runs."""
     return simulate(_scenario(scenario_json), rep, seed, keep_monthly)
+
+
+def _warm() -> None:
+    """Worker start-up: import what a task needs before the first task arrives."""
+    from . import metrics, model  # noqa: F401
+
+
+def _ready(_: int) -> bool:
+    return True
 
 
 def describe(exc: BaseException) -> str:
@@ -119,7 +126,14 @@ class ProcessExecutor:
         self._pool: cf.ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"))
+        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+                                      initializer=_warm)
+
+    def start(self) -> None:
+        """Start every worker now (they import the model once), rather than on the first tasks."""
+        if self._pool is None:
+            self._pool = self._new_pool()
+        list(self._pool.map(_ready, range(self.workers)))
 
     def run(self, tasks: Iterable[Task], on_done: OnDone, on_fail: OnFail) -> None:
         todo: Iterator[Task] = iter(tasks)
@@ -187,8 +201,14 @@ class DaskExecutor:
             self._client = Client(scheduler, timeout="30s")
             self.workers = max(1, sum(w.get("nthreads", 1) for w in self._client.scheduler_info()["workers"].values()))
         else:
-            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=None, silence_logs=40)
+            import dask
+
+            # the tasks are pure Python: the workers' sampling profiler and memory monitor would
+            # take the interpreter lock from them every few milliseconds
+            with dask.config.set({"distributed.worker.profile.enabled": False,
+                                  "distributed.worker.memory.monitor-interval": "1s"}):
+                self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                             host="127.0.0.1", dashboard_address=None, silence_logs=40)
             self._client = Client(self._cluster)
             self.workers = workers
 

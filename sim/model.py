@@ -173,6 +173,21 @@ class Model:
         }
         return {name: (np.asarray(p.counts, dtype=float), np.asarray(p.busy_by_day)) for name, p in pools.items()}
 
+    def dispose(self) -> None:
+        """Drop every case still held, once results are computed.
+
+        The stages and the model refer to each other, so without this the cases of a finished
+        replication would wait for the cyclic garbage collector, whose full pass costs tens of
+        milliseconds per replication; emptying the containers lets reference counting free them.
+        """
+        for pool in (self.police.examiners, self.caution.assessors, self.self_referral.assessors,
+                     self.self_referral.places, self.court.lawyers, self.court.mags.pool, self.court.crown.pool):
+            pool.clear()
+        self.scheme.clear()
+        self._reentries.clear()
+        for factory in self.factories.values():
+            factory.clear()
+
     @property
     def cases_created(self) -> int:
         return self._next_id

@@ -259,6 +259,13 @@ class ServerPool:
             t = float(d)
         return t + work  # beyond the horizon: no calendar, the job simply ends later
 
+    def clear(self) -> None:
+        """Drop every waiting item (the end of a replication: frees the cases without the collector)."""
+        self._buckets = []
+        self._today, self._beyond, self._instant = [], [], []
+        for q in self._queues:
+            q.clear()
+
     # ------------------------------------------------------------------------------ inspection
     def waiting(self) -> int:
         """Items offered but not started (whatever their ready time)."""

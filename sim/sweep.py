@@ -69,9 +69,8 @@ class SweepPlan:
         self._raw = raw
         self.base_scenario = validate(raw, f"{self.base} (with the sweep's set)")
         self.design: Design = build(spec)
-        self._json: dict[int, str] = {}
-        for point in range(len(self.design.values)):
-            self._json[point] = self._point_json(point)
+        for point in range(len(self.design.values)):  # every point is checked before anything runs
+            self._point_json(point)
 
     def _point_json(self, point: int) -> str:
         values = self.design.values[point]
@@ -89,14 +88,19 @@ class SweepPlan:
         return sc.model_dump_json(by_alias=True)
 
     def scenario(self, point: int) -> Scenario:
-        return Scenario.model_validate_json(self._json[point])
+        return Scenario.model_validate_json(self._point_json(point))
 
     def tasks(self, skip: set[tuple[int, int]] = frozenset()) -> Iterator[Task]:  # type: ignore[assignment]
+        """The tasks not in ``skip``, point by point; a point's scenario is built when it is reached,
+        so memory does not grow with the number of points."""
         for point, reps in enumerate(self.design.reps):
+            todo = [rep for rep in reps if (point, rep) not in skip]
+            if not todo:
+                continue
             seed = point_seed(self.spec, point)
-            for rep in reps:
-                if (point, rep) not in skip:
-                    yield Task(point, rep, seed, self._json[point], self.spec.keep_monthly)
+            text = self._point_json(point)
+            for rep in todo:
+                yield Task(point, rep, seed, text, self.spec.keep_monthly)
 
     @property
     def digest(self) -> str:

@@ -113,3 +113,7 @@ class SchemeRoute:
 
     def live(self) -> int:
         return len(self._pending) + len(self._waiting)
+
+    def clear(self) -> None:
+        self._pending.clear()
+        self._waiting.clear()
