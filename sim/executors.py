@@ -11,6 +11,7 @@ same for its workers); a task that kills its worker three times is reported as f
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import multiprocessing as mp
 import os
 import time
@@ -187,10 +188,27 @@ class ProcessExecutor:
             self._pool = None
 
 
-class DaskExecutor:
-    """Tasks on a Dask cluster: an existing scheduler, or a LocalCluster of ``workers`` processes."""
+def run_chunk(fn: TaskFn, items: list[tuple[str, int, int, bool]]) -> list[tuple[bool, Any]]:
+    """Several tasks in one Dask task: ``(True, result)`` or ``(False, error)`` for each, in order."""
+    out: list[tuple[bool, Any]] = []
+    for scenario_json, rep, seed, keep_monthly in items:
+        try:
+            out.append((True, fn(scenario_json, rep, seed, keep_monthly)))
+        except Exception as exc:
+            out.append((False, describe(exc)))
+    return out
 
-    def __init__(self, workers: int, scheduler: str | None = None, fn: TaskFn = run_task) -> None:
+
+class DaskExecutor:
+    """Tasks on a Dask cluster: an existing scheduler, or a LocalCluster of ``workers`` processes.
+
+    Replications travel in chunks of ``chunk`` per Dask task: the scheduler's and the client's
+    work per Dask task is then shared by several replications, which matters when the cluster
+    shares a few cores with them. A chunk whose worker dies is run again by Dask.
+    """
+
+    def __init__(self, workers: int, scheduler: str | None = None, fn: TaskFn = run_task, chunk: int = 4) -> None:
+        self.chunk = max(1, chunk)
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a dependency
@@ -216,17 +234,18 @@ class DaskExecutor:
         from dask.distributed import as_completed
 
         todo = iter(tasks)
-        window = self.workers * IN_FLIGHT_PER_WORKER
-        running: dict[Any, Task] = {}
+        window = self.workers * 2
+        running: dict[Any, list[Task]] = {}
         pending = as_completed()
 
         def submit() -> bool:
-            task = next(todo, None)
-            if task is None:
+            chunk = list(itertools.islice(todo, self.chunk))
+            if not chunk:
                 return False
-            fut = self._client.submit(self.fn, task.scenario_json, task.rep, task.seed, task.keep_monthly,
-                                      key=f"divertsim-{task.point}-{task.rep}-{uuid.uuid4().hex}", pure=False)
-            running[fut] = task
+            items = [(t.scenario_json, t.rep, t.seed, t.keep_monthly) for t in chunk]
+            fut = self._client.submit(run_chunk, self.fn, items, pure=False,
+                                      key=f"divertsim-{chunk[0].point}-{chunk[0].rep}-{uuid.uuid4().hex}")
+            running[fut] = chunk
             pending.add(fut)
             return True
 
@@ -234,11 +253,13 @@ class DaskExecutor:
             while len(running) < window and submit():
                 pass
             for fut in pending:
-                task = running.pop(fut)
-                if fut.status == "error":
-                    on_fail(task, describe(fut.exception()))
+                chunk = running.pop(fut)
+                if fut.status == "error":  # the chunk itself failed (e.g. it could not be sent)
+                    for task in chunk:
+                        on_fail(task, describe(fut.exception()))
                 else:
-                    on_done(task, fut.result())
+                    for task, (ok, value) in zip(chunk, fut.result()):
+                        (on_done if ok else on_fail)(task, value)
                 fut.release()
                 submit()
         except BaseException:
