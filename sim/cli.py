@@ -19,7 +19,8 @@ from .errors import ScenarioError
 from .explain import parameters
 from .loading import list_shipped, load_raw, load_scenario, resolve, validate as validate_data
 from .compare import comparison, unique_names, write_comparison
-from .executors import default_workers, make_executor
+from .calibrate import fit, parse_free, raw_scenario, write_fit
+from .executors import default_workers, make_executor, replicate
 from .replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, StoppingRule
 from .runfolder import RunFolder, RunFolderError, default_folder, prepare_folder, run_auto, run_fixed
 from .metrics import HEADLINE
@@ -28,6 +29,7 @@ from .sensitivity import write_tables as write_sensitivity
 from .stats import summarise
 from .sweep import SweepPlan, run_sweep
 from .sweepfile import load_sweep
+from .targets import check, load_targets
 
 app = typer.Typer(
     add_completion=False,
@@ -379,6 +381,84 @@ def _sensitivity(folder: Path, method: Optional[str], metrics: Optional[list[str
         out_console.print(f"  {note}", markup=False)
     for p in paths:
         out_console.print(f"wrote {p}", markup=False)
+
+
+@app.command(name="calibrate-check")
+def calibrate_check(
+    scenario: Annotated[str, typer.Argument(help="A scenario file or shipped name.")],
+    targets_file: Annotated[Path, typer.Argument(help="A targets file (e.g. scenarios/targets/2018.toml).")],
+    reps: Annotated[Optional[int], typer.Option("--reps", help="Replications (default: the targets file's).")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed (overrides run.seed).")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a parameter: KEY=VALUE (repeatable).")] = [],
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+) -> None:
+    """Compare a scenario with published figures; exit 0 only if every target is met."""
+    tg = load_targets(targets_file)
+    n = _reps(str(reps)) if reps is not None else tg.replications
+    sc = load_scenario(scenario, _overrides(seed, tg.years, set_))
+    ex = _executor("processes", workers, None)
+    with ex_closing(ex):
+        results = replicate(sc, n, ex)
+    checks = check(tg, results)
+    _print_checks(f"{sc.name} against {tg.name}: {n} replications over {tg.years:g} reported years", checks)
+    if not all(c.within for c in checks):
+        raise typer.Exit(1)
+
+
+def _print_checks(title: str, checks) -> None:
+    table = Table(title=title, title_justify="left")
+    for col in ("target", "metric", "model mean", "95% CI", "target band", "unit", "met"):
+        table.add_column(col, justify="right" if col in ("model mean", "95% CI", "target band") else "left")
+    for c in checks:
+        ci = "-" if c.ci_low is None else f"{_fmt(c.ci_low)} to {_fmt(c.ci_high)}"
+        table.add_row(c.name, c.target.metric, _fmt(c.mean), ci, c.target.shown, c.target.unit,
+                      "yes" if c.within else "NO")
+    out_console.print(table)
+    for c in checks:
+        out_console.print(f"  {c.name}: {c.target.source}" + (f" Units: {c.target.units}" if c.target.units else ""),
+                          markup=False)
+    met = sum(c.within for c in checks)
+    out_console.print(f"{met} of {len(checks)} targets met", markup=False)
+    out_console.print(NOTICE, markup=False)
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[str, typer.Argument(help="A scenario file or shipped name.")],
+    targets_file: Annotated[Path, typer.Argument(help="A targets file (e.g. scenarios/targets/2018.toml).")],
+    free: Annotated[list[str], typer.Option("--free", help="A parameter to fit: KEY or KEY=LOW:HIGH (repeatable).")] = [],
+    reps: Annotated[Optional[int], typer.Option("--reps", help="Replications per evaluation (default: the targets file's).")] = None,
+    max_evals: Annotated[int, typer.Option("--max-evals", help="Most evaluations of the objective.")] = 60,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed (overrides run.seed).")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a parameter: KEY=VALUE (repeatable).")] = [],
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for calibrated.toml and fit.json.")] = None,
+) -> None:
+    """Fit the named parameters to the targets and write the calibrated scenario with a record of the fit."""
+    if not free:
+        fail("--free: name at least one parameter to fit")
+    if max_evals < 2:
+        fail("--max-evals: must be at least 2")
+    tg = load_targets(targets_file)
+    n = _reps(str(reps)) if reps is not None else tg.replications
+    path = resolve(scenario)
+    overrides = _overrides(seed, tg.years, set_)
+    sc = load_scenario(str(path), overrides)
+    params = [parse_free(f, sc) for f in free]
+    raw = raw_scenario(path, overrides)
+    folder = out if out is not None else default_folder(f"calibrate-{sc.name}")
+    prepare_folder(folder, resume=False)
+    ex = _executor("processes", workers, None)
+    bar = _Progress("evaluations", max_evals)
+    with ex_closing(ex):
+        result = fit(raw, str(path), tg, params, n, ex, max_evals, progress=lambda i, v: bar.update(i, max_evals))
+    bar.close()
+    written = write_fit(folder, path, targets_file, tg, result, n, sc.run.seed, sc.name)
+    for key, value in result.values.items():
+        out_console.print(f"{key} = {value:.6g}", markup=False)
+    _print_checks(f"calibrated {sc.name} against {tg.name}: {n} replications, {result.evaluations} evaluations",
+                  result.checks)
+    out_console.print(f"wrote {written} and {folder / 'fit.json'}", markup=False)
 
 
 @app.command()

@@ -273,6 +273,19 @@ class DaskExecutor:
             self._cluster.close()
 
 
+def replicate(scenario: Scenario, reps: int, executor: Executor, keep_monthly: bool = False) -> list[RepResult]:
+    """Replications 0..reps-1 of ``scenario`` (not stored), in order; the first failure is raised."""
+    text = scenario.model_dump_json(by_alias=True)
+    got: dict[int, RepResult] = {}
+    failed: dict[int, str] = {}
+    executor.run((Task(0, r, scenario.run.seed, text, keep_monthly) for r in range(reps)),
+                 lambda t, res: got.__setitem__(t.rep, res), lambda t, msg: failed.__setitem__(t.rep, msg))
+    if failed:
+        rep = min(failed)
+        raise RuntimeError(f"replication {rep} failed: {failed[rep]}")
+    return [got[r] for r in range(reps)]
+
+
 def make_executor(kind: str, workers: int, scheduler: str | None = None) -> Executor:
     """The back end for ``--executor`` and ``--workers`` (one worker runs in this process)."""
     if kind == "dask":

@@ -130,7 +130,7 @@ def parse_override(text: str) -> tuple[str, Any]:
 def set_dotted(data: dict[str, Any], key: str, value: Any, source: str = "--set") -> None:
     """Set ``a.b.c`` inside nested tables, refusing keys the scenario does not have."""
     parts = key.split(".")
-    if not _is_known_path(Scenario, parts):
+    if not is_known_key(Scenario, parts):
         raise ScenarioError(source, key, "unknown parameter (see `divertsim explain SCENARIO` for every key)")
     node = data
     for part in parts[:-1]:
@@ -142,7 +142,7 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, source: str = "--set"
     node[parts[-1]] = value
 
 
-def _is_known_path(model: type[BaseModel], parts: list[str]) -> bool:
+def is_known_key(model: type[BaseModel], parts: list[str]) -> bool:
     field = model.model_fields.get(parts[0])
     if field is None:
         return False
@@ -150,14 +150,14 @@ def _is_known_path(model: type[BaseModel], parts: list[str]) -> bool:
         return True
     ann = field.annotation
     if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return _is_known_path(ann, parts[1:])
+        return is_known_key(ann, parts[1:])
     origin = getattr(ann, "__origin__", None)
     if origin is dict:  # rules.<name>.<field>, multipliers.<route>
         value_type = ann.__args__[1]  # type: ignore[union-attr]
         if len(parts) == 2:
             return True
         if isinstance(value_type, type) and issubclass(value_type, BaseModel):
-            return _is_known_path(value_type, parts[2:])
+            return is_known_key(value_type, parts[2:])
     if len(parts) >= 2 and _is_distribution(ann):
         return True  # e.g. police.investigation_delay_days.mode
     return False
@@ -167,21 +167,23 @@ def _is_distribution(ann: Any) -> bool:
     return "DistSpec" in repr(ann) or "Fixed" in repr(ann)
 
 
-def _format_loc(loc: Iterable[Any]) -> str:
+DIST_TAGS = ("fixed", "exponential", "uniform", "triangular", "lognormal", "gamma")
+
+
+def format_loc(loc: Iterable[Any]) -> str:
+    """A pydantic error location as the dotted key a user writes."""
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in ("fixed", "exponential", "uniform", "triangular", "lognormal", "gamma", "function-before[coerce_number(), tagged-union[Fixed,Exponential,Uniform,Triangular,Lognormal,Gamma]]"):
-            continue  # discriminated-union branch names are noise to a user
-        elif str(item).startswith("function-"):
-            continue
+        elif item in DIST_TAGS or str(item).startswith("function-"):
+            continue  # the branch names of a distribution's union are noise to a user
         else:
             parts.append(("." if parts else "") + str(item))
     return "".join(parts)
 
 
-def _problem(err: dict[str, Any]) -> str:
+def problem_text(err: dict[str, Any]) -> str:
     msg = err.get("msg", "invalid value")
     msg = msg.removeprefix("Value error, ")
     if err.get("type") == "extra_forbidden":
@@ -205,9 +207,9 @@ def validate(data: dict[str, Any], label: str) -> Scenario:
         errors = exc.errors()
         first = errors[0]
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        raise ScenarioError(label, _format_loc(first["loc"]) or None, _problem(first) + more) from None
+        raise ScenarioError(label, format_loc(first["loc"]) or None, problem_text(first) + more) from None
     for key in scenario.sources:
-        if not _is_known_path(Scenario, key.split(".")):
+        if not is_known_key(Scenario, key.split(".")):
             raise ScenarioError(label, f"sources.{key}", "names no parameter")
     return scenario
 

@@ -29,7 +29,8 @@ HEADLINE = (
     "forensics.examinations", "forensics.wait_days_mean", "forensics.backlog_end", "forensics.utilisation",
     "scheme.referred", "scheme.started", "scheme.completed", "scheme.failed", "scheme.prosecuted_after_failure",
     "scheme.active_end", "scheme.wait_days_mean", "scheme.facilitator_hours",
-    "caution.issued", "caution.simple", "caution.conditional", "caution.breached", "caution.course_hours",
+    "caution.issued", "caution.issued_per_year", "caution.simple", "caution.conditional", "caution.breached",
+    "caution.course_hours",
     "self_referral.referred", "self_referral.cautioned",
     "charging.decisions", "charging.wait_days_mean",
     "court.receipts", "court.receipts_per_year", "court.crown.receipts", "court.disposals",
@@ -38,6 +39,7 @@ HEADLINE = (
     "court.sitting_days_used", "court.magistrates.sitting_days_used", "court.crown.sitting_days_used",
     "court.magistrates.utilisation", "court.crown.utilisation",
     "sentence.convictions", "sentence.custody", "sentence.suspended", "sentence.community", "sentence.custody_share",
+    "sentence.non_custodial_share",
     "prison.population_end", "register.entries", "reoffending.reoffences",
 )
 
@@ -217,6 +219,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     hl["caution.simple"] = float(np.count_nonzero(_in(simple_t, W, H)))
     hl["caution.conditional"] = float(np.count_nonzero(_in(cond_t, W, H)))
     hl["caution.issued"] = hl["caution.simple"] + hl["caution.conditional"]
+    hl["caution.issued_per_year"] = hl["caution.issued"] / years
     hl["caution.breached"] = float(np.count_nonzero(_in(_arr(rec.caution_breach_t), W, H)))
     ch_t, ch = _arr(rec.course_hours_t), _arr(rec.course_hours)
     hl["caution.course_hours"] = float(ch[_in(ch_t, W, H)].sum())
@@ -260,6 +263,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
         hl[f"sentence.{k}"] = v
     hl["sentence.convictions"] = n_sentenced
     hl["sentence.custody_share"] = sentences["custody"] / n_sentenced if n_sentenced else float("nan")
+    hl["sentence.non_custodial_share"] = 1.0 - hl["sentence.custody_share"]
 
     p_in, p_out = _arr(rec.prison_in), _arr(rec.prison_out)
     hl["prison.population_end"] = float(np.count_nonzero((p_in < H) & (p_out >= H)))

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ScenarioError
-from .loading import _format_loc, _is_known_path, _problem, read_toml
+from .loading import format_loc, is_known_key, problem_text, read_toml
 from .metrics import HEADLINE
 from .scenario import Scenario
 
@@ -113,14 +113,14 @@ class SweepSpec(BaseModel):
         if not self.factors:
             raise ValueError("factors: name at least one factor")
         for key, f in self.factors.items():
-            if not _is_known_path(Scenario, key.split(".")):
+            if not is_known_key(Scenario, key.split(".")):
                 raise ValueError(f"factors: '{key}' is not a scenario parameter")
             if self.design == "grid" and f.values is None and f.levels is None:
                 raise ValueError(f"factors.{key}: a grid needs values = [...] or levels with min and max")
             if self.design != "grid" and f.values is not None:
                 raise ValueError(f"factors.{key}: the {self.design} design samples a range: give min and max")
         for key in self.set:
-            if not _is_known_path(Scenario, key.split(".")):
+            if not is_known_key(Scenario, key.split(".")):
                 raise ValueError(f"set: '{key}' is not a scenario parameter")
             if key in self.factors:
                 raise ValueError(f"set: '{key}' is also a factor")
@@ -149,4 +149,4 @@ def load_sweep(path: Path, overrides: dict[str, Any] | None = None) -> SweepSpec
     except ValidationError as exc:
         err = exc.errors()[0]
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ScenarioError(label, _format_loc(err["loc"]) or None, _problem(err) + more) from None
+        raise ScenarioError(label, format_loc(err["loc"]) or None, problem_text(err) + more) from None

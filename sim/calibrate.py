@@ -1,0 +1,164 @@
+"""Fitting uncertain parameters to targets: a bounded search over common-random-number replications.
+
+Every evaluation runs the same replications (same seed, same replication numbers), so the
+objective changes only through the parameters and the search is not misled by noise that differs
+from one evaluation to the next. The objective is the sum over targets of the squared distance of
+the model's mean from the centre of the target's band, in half-widths of the band: a value below
+the number of targets does not by itself mean every target is met, so the fit is followed by the
+same check as ``calibrate-check``. Nelder-Mead (SciPy) with bounds searches the free parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import ScenarioError
+from .executors import Executor, replicate
+from .loading import deep_merge, is_known_key, load_raw, set_dotted, validate
+from .output import atomic_write, write_json
+from .scenario import Scenario
+from .targets import Check, Targets, check
+
+
+@dataclass(frozen=True)
+class Free:
+    key: str
+    low: float
+    high: float
+    start: float
+    integer: bool = False
+
+    def value(self, x: float) -> float | int:
+        return int(round(x)) if self.integer else float(x)
+
+
+def parse_free(text: str, scenario: Scenario) -> Free:
+    """``KEY`` or ``KEY=LOW:HIGH``; without bounds, +/-50% around the current value (within [0, 1] for shares)."""
+    key, _, bounds = text.partition("=")
+    key = key.strip()
+    if not is_known_key(Scenario, key.split(".")):
+        raise ScenarioError("--free", key, "unknown parameter")
+    value: Any = scenario
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError("--free", key, "only a number can be fitted")
+    start = float(value)
+    if bounds:
+        try:
+            low, high = (float(b) for b in bounds.split(":"))
+        except ValueError:
+            raise ScenarioError("--free", key, "bounds must be LOW:HIGH, e.g. 0.5:0.9") from None
+    else:
+        low, high = start * 0.5, start * 1.5 if start else 1.0
+        if key.endswith("_share") or key.endswith("take_up") or key.endswith("_rate"):
+            low, high = max(low, 0.0), min(high, 1.0)
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ScenarioError("--free", key, f"needs LOW < HIGH (got {low:g}:{high:g})")
+    return Free(key, low, high, min(max(start, low), high), integer=isinstance(value, int))
+
+
+@dataclass
+class Fit:
+    free: list[Free]
+    values: dict[str, float]
+    objective: float
+    evaluations: int
+    checks: list[Check]
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def objective(checks: list[Check]) -> float:
+    return float(sum(min(c.distance, 1e6) ** 2 for c in checks))
+
+
+def fit(raw: dict, label: str, targets: Targets, free: list[Free], reps: int, executor: Executor,
+        max_evals: int = 60, progress: Callable[[int, float], None] | None = None) -> Fit:
+    """Search the free parameters; every evaluation uses replications 0..reps-1 of the same seed."""
+    from scipy.optimize import minimize
+
+    history: list[dict[str, Any]] = []
+    cache: dict[tuple[float, ...], tuple[float, list[Check]]] = {}
+
+    def scenario_at(x: np.ndarray) -> Scenario:
+        patch: dict = {}
+        for f, v in zip(free, x):
+            set_dotted(patch, f.key, f.value(v))
+        return validate(deep_merge(raw, patch), label)
+
+    def evaluate(x: np.ndarray) -> float:
+        key = tuple(f.value(v) for f, v in zip(free, x))
+        if key in cache:
+            return cache[key][0]
+        try:
+            sc = scenario_at(x)
+        except ScenarioError:
+            return 1e12  # outside what the scenario allows: never the answer
+        checks = check(targets, replicate(sc, reps, executor))
+        value = objective(checks)
+        cache[key] = (value, checks)
+        history.append({"values": dict(zip((f.key for f in free), key)), "objective": value})
+        if progress:
+            progress(len(history), value)
+        return value
+
+    x0 = np.array([f.start for f in free])
+    simplex = [x0]
+    for i, f in enumerate(free):  # each other vertex moves one parameter by 15% of its range, inwards
+        step = 0.15 * (f.high - f.low)
+        vertex = x0.copy()
+        vertex[i] = x0[i] + step if x0[i] + step <= f.high else x0[i] - step
+        simplex.append(vertex)
+    minimize(evaluate, x0, method="Nelder-Mead", bounds=[(f.low, f.high) for f in free],
+             options={"maxfev": max_evals, "initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-3})
+    (best_x, (best_value, best_checks)) = min(cache.items(), key=lambda kv: kv[1][0])
+    return Fit(free, dict(zip((f.key for f in free), best_x)), best_value, len(history), best_checks, history)
+
+
+def write_fit(out: Path, scenario_path: Path, targets_path: Path, targets: Targets, result: Fit, reps: int,
+              seed: int, name: str) -> Path:
+    """``calibrated.toml`` (the original scenario with the fitted values) and ``fit.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    today = dt.date.today().isoformat()
+    rel = os.path.relpath(scenario_path.resolve(), out.resolve())
+    lines = [
+        f"# Calibrated by `divertsim calibrate` on {today} against {targets_path.name} ({targets.name}).",
+        f"# {result.evaluations} evaluations of {reps} replications (seed {seed}); objective {result.objective:.4g}.",
+        "# The record of the fit is fit.json beside this file.",
+        "",
+        f'extends = "{rel}"',
+        f'name = "{name}-calibrated"',
+        "",
+    ]
+    for key, value in result.values.items():
+        lines.append(f"{key} = {value!r}")
+    lines += ["", "[sources]"]
+    for key, value in result.values.items():
+        lines.append(f'"{key}" = "CALIBRATED to {targets.name} ({targets_path.name}) on {today}; see fit.json"')
+    path = out / "calibrated.toml"
+    atomic_write(path, "\n".join(lines) + "\n")
+    write_json(out / "fit.json", {
+        "scenario": str(scenario_path), "targets": str(targets_path), "date": today, "replications": reps, "seed": seed,
+        "free": [{"key": f.key, "low": f.low, "high": f.high, "start": f.start} for f in result.free],
+        "values": result.values, "objective": result.objective, "evaluations": result.evaluations,
+        "checks": [c.as_dict() for c in result.checks], "history": result.history,
+    })
+    return path
+
+
+def raw_scenario(path: Path, overrides: list[str]) -> dict:
+    from .loading import parse_override
+
+    raw = load_raw(path)
+    raw.setdefault("name", path.stem)
+    for text in overrides:
+        key, value = parse_override(text)
+        set_dotted(raw, key, value)
+    return raw
