@@ -127,8 +127,19 @@ def run(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default results/<scenario>-<timestamp>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out.")] = False,
+    report_: Annotated[bool, typer.Option("--report", help="Also write report.html with its figures.")] = False,
+    event_log: Annotated[bool, typer.Option("--event-log", help="Also write an event log (HSMA schema) of the first replications.")] = False,
+    event_log_reps: Annotated[int, typer.Option("--event-log-reps", help="Replications in the event log.")] = 1,
+    event_log_format: Annotated[str, typer.Option("--event-log-format", help="parquet or csv.")] = "parquet",
+    event_log_max: Annotated[int, typer.Option("--event-log-max-events", help="Most rows of the event log.")] = 2_000_000,
 ) -> None:
     """Run a scenario's replications and write its run folder."""
+    if event_log and event_log_format not in ("parquet", "csv"):
+        fail(f"--event-log-format: must be parquet or csv (got {event_log_format!r})")
+    if event_log and not 1 <= event_log_reps <= 100:
+        fail("--event-log-reps: must be between 1 and 100")
+    if event_log and event_log_max < 1:
+        fail("--event-log-max-events: must be at least 1")
     if resume and out is None:
         fail("--resume needs --out naming the folder to continue")
     n = _reps(reps)
@@ -157,6 +168,14 @@ def run(
     _print_results(sc.name, results, folder)
     if stopping:
         out_console.print(f"replications: {stopping['replications']} ({stopping['reason']})", markup=False)
+    if event_log:
+        from .eventlog import write as write_event_log
+
+        path, rows, cut = write_event_log(folder, sc, min(event_log_reps, len(results)), event_log_format, event_log_max)
+        out_console.print(f"event log: {path} ({rows:,} events{', cut at --event-log-max-events' if cut else ''})",
+                          markup=False)
+    if report_:
+        _report(folder, None)
 
 
 def _stopping(rule: StoppingRule, decision) -> dict:
@@ -229,6 +248,7 @@ def compare(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Comparison folder (default results/compare-<base>-<timestamp>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted comparison in --out.")] = False,
+    report_: Annotated[bool, typer.Option("--report", help="Also write report.html with its figures.")] = False,
 ) -> None:
     """Run scenarios on common random numbers and report paired differences against the base."""
     if resume and out is None:
@@ -273,6 +293,8 @@ def compare(
         data["stopping"] = stopping
     write_comparison(folder, data)
     _print_comparison(data, folder)
+    if report_:
+        _report(folder, None)
 
 
 def _print_comparison(data: dict, folder: Path) -> None:
@@ -381,6 +403,25 @@ def _sensitivity(folder: Path, method: Optional[str], metrics: Optional[list[str
         out_console.print(f"  {note}", markup=False)
     for p in paths:
         out_console.print(f"wrote {p}", markup=False)
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A finished run, comparison or sweep folder.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="The report file (default FOLDER/report.html).")] = None,
+) -> None:
+    """A self-contained HTML report with figures (also saved as PNG and SVG beside it)."""
+    _report(folder, out)
+
+
+def _report(folder: Path, out: Optional[Path]) -> None:
+    from .report import ReportError, write as write_report
+
+    try:
+        path = write_report(folder, out)
+    except ReportError as exc:
+        fail(str(exc))
+    out_console.print(f"report: {path} (figures in {path.parent / 'figures'})", markup=False)
 
 
 @app.command(name="calibrate-check")

@@ -44,12 +44,16 @@ HEADLINE = (
 )
 
 
+#: bins of the charge-to-disposal wait distribution: fortnights up to four years, then the rest
+WAIT_BINS_DAYS = tuple(float(x) for x in range(0, 1461, 14)) + (float("inf"),)
+
 STAGES = ("police", "forensics", "scheme", "caution", "self_referral", "charging", "magistrates", "crown")
 
 MONTHLY = (
     "arrivals", "arrests", "forensic_exams", "forensic_queue_end", "forensics_utilisation",
     "scheme_referred", "scheme_started", "scheme_completed", "scheme_failed", "scheme_waiting_end",
-    "scheme_active_end", "facilitator_hours", "cautions_simple", "cautions_conditional",
+    "scheme_active_end", "scheme_slot_utilisation", "facilitator_hours", "cautions_simple", "cautions_conditional",
+    "caution_assessor_utilisation", "self_referral_assessor_utilisation", "treatment_utilisation",
     "charging_utilisation", "court_receipts", "crown_receipts", "court_disposals",
     "magistrates_backlog_end", "crown_backlog_end", "court_backlog_end",
     "magistrates_sitting_days_used", "magistrates_sitting_days_available", "magistrates_utilisation",
@@ -69,6 +73,10 @@ class RepResult:
     monthly: dict[str, np.ndarray]
     checks: dict[str, int] = field(default_factory=dict)
     runtime_s: float = 0.0
+    #: closures in the window by how the case ended (``custody``, ``scheme_completed``, ...)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    #: court disposals in the window by wait from charge, in the bins of WAIT_BINS_DAYS
+    court_wait_hist: list[int] = field(default_factory=list)
 
 
 class _Log:
@@ -146,6 +154,15 @@ def _per_month_sum(per_day: np.ndarray, edges: np.ndarray) -> np.ndarray:
     cum = np.concatenate(([0.0], np.cumsum(per_day)))
     idx = edges.astype(np.int64)
     return cum[idx[1:]] - cum[idx[:-1]]
+
+
+def _overlap_per_month(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Total length of the intervals ``[starts, ends)`` falling in each month."""
+    if not len(starts):
+        return np.zeros(len(edges) - 1)
+    def covered(t: np.ndarray) -> np.ndarray:  # total interval length before each time in t
+        return np.clip(t[:, None] - starts[None, :], 0, (ends - starts)[None, :]).sum(axis=1)
+    return np.diff(covered(edges))
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -283,7 +300,10 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     mo["arrests"] = _count_in(arrests, edges)
     mo["forensic_exams"] = _count_in(fst, edges)
     mo["forensic_queue_end"] = _waiting(log, S.FORENSICS, fst, ends)
-    for name, key in (("forensics", "forensics_utilisation"), ("charging", "charging_utilisation")):
+    for name, key in (("forensics", "forensics_utilisation"), ("charging", "charging_utilisation"),
+                      ("caution_assessors", "caution_assessor_utilisation"),
+                      ("self_referral_assessors", "self_referral_assessor_utilisation"),
+                      ("treatment_places", "treatment_utilisation")):
         counts, busy = pools[name]
         mo[key] = _ratio(_per_month_sum(busy, edges), _per_month_sum(counts, edges))
     mo["scheme_referred"] = _count_in(log.entries((S.SCHEME_WAITING,)), edges)
@@ -292,6 +312,8 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     mo["scheme_failed"] = _count_in(fail_t, edges)
     mo["scheme_waiting_end"] = log.stock((S.SCHEME_WAITING,), ends)
     mo["scheme_active_end"] = log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP), ends)
+    slot_days = _overlap_per_month(group_t, group_t + scfg.course_days, edges)
+    mo["scheme_slot_utilisation"] = _ratio(slot_days, scfg.group_slots * np.diff(edges))
     mo["facilitator_hours"] = (_count_in(sess_t, edges) * scfg.facilitators_per_group + _count_in(fu_t, edges)) * session_h
     mo["cautions_simple"] = _count_in(simple_t, edges)
     mo["cautions_conditional"] = _count_in(cond_t, edges)
@@ -316,6 +338,10 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
         mo[f"open_{stage}_end"] = log.stock([s for s in OPEN_STATES if STAGE_OF[s] == stage], ends)
     monthly = {k: np.asarray(mo[k], dtype=float) for k in MONTHLY}
 
+    outcomes = {S(st).name.removeprefix("CLOSED_").lower(): int(np.count_nonzero(_in(log.entries((st,)), W, H)))
+                for st in CLOSED_STATES}
+    wait_hist = np.histogram(disp_wait[dwin], bins=np.array(WAIT_BINS_DAYS))[0].astype(int).tolist()
+
     checks = {
         "cases_created": model.cases_created,
         "cases_in_log": int(np.count_nonzero(log.first)),
@@ -324,5 +350,6 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
         "closures_in_log": int(np.count_nonzero(closures < H)),
         "closed_by_model": model.outcomes.closed_before(H),
     }
-    return RepResult(model.replication, {k: float(hl[k]) for k in HEADLINE}, open_by_stage, monthly, checks, runtime_s)
+    return RepResult(model.replication, {k: float(hl[k]) for k in HEADLINE}, open_by_stage, monthly, checks, runtime_s,
+                     outcomes, wait_hist)
 

@@ -35,6 +35,7 @@ from .routes.police import PoliceRoute
 from .routes.scheme import SchemeRoute
 from .routes.self_referral import SelfReferralRoute
 from .scenario import Scenario
+from .servers import ServerPool
 from .states import S
 from .streams import Streams
 
@@ -44,7 +45,7 @@ INITIAL = ORIGINS.index("initial")
 class Model:
     """The pipeline for one (scenario, seed, replication)."""
 
-    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None) -> None:
+    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None, trace: bool = False) -> None:
         self.sc = scenario
         self.replication = replication
         self.seed = scenario.run.seed if seed is None else seed
@@ -66,6 +67,9 @@ class Model:
         self.scheme = SchemeRoute(self)
         self.court = CourtRoute(self)
         self.stages = [self.police, self.caution, self.self_referral, self.scheme, self.court]
+        if trace:  # record every job's server for the event log (it changes no random number)
+            for pool in self.pool_objects().values():
+                pool.trace = []
         self._reentries: list[tuple[float, int]] = []
         self._reentry_seq = 0
 
@@ -163,15 +167,19 @@ class Model:
         return (self.police.live() + self.caution.live() + self.self_referral.live()
                 + self.scheme.live() + self.court.live() + closing_later)
 
-    def pools(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Servers sitting and server-days used on each day, per capacity pool."""
-        pools = {
+    def pool_objects(self) -> dict[str, "ServerPool"]:
+        """Every capacity pool by name."""
+        return {
             "forensics": self.police.examiners, "charging": self.court.lawyers,
             "magistrates": self.court.mags.pool, "crown": self.court.crown.pool,
             "caution_assessors": self.caution.assessors, "self_referral_assessors": self.self_referral.assessors,
             "treatment_places": self.self_referral.places,
         }
-        return {name: (np.asarray(p.counts, dtype=float), np.asarray(p.busy_by_day)) for name, p in pools.items()}
+
+    def pools(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Servers sitting and server-days used on each day, per capacity pool."""
+        return {name: (np.asarray(p.counts, dtype=float), np.asarray(p.busy_by_day))
+                for name, p in self.pool_objects().items()}
 
     def dispose(self) -> None:
         """Drop every case still held, once results are computed.
@@ -180,8 +188,7 @@ class Model:
         replication would wait for the cyclic garbage collector, whose full pass costs tens of
         milliseconds per replication; emptying the containers lets reference counting free them.
         """
-        for pool in (self.police.examiners, self.caution.assessors, self.self_referral.assessors,
-                     self.self_referral.places, self.court.lawyers, self.court.mags.pool, self.court.crown.pool):
+        for pool in self.pool_objects().values():
             pool.clear()
         self.scheme.clear()
         self._reentries.clear()

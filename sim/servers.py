@@ -39,6 +39,7 @@ class ServerPool:
     __slots__ = (
         "name", "counts", "ndays", "n_servers", "n_classes", "on_start", "busy_by_day",
         "_buckets", "_today", "_instant", "_queues", "_servers", "_seq", "_clock", "_next_day", "_open_day", "_beyond",
+        "trace",
     )
 
     def __init__(self, name: str, counts: Sequence[int], on_start: OnStart, n_classes: int = 1) -> None:
@@ -60,6 +61,8 @@ class ServerPool:
         self._servers: list[tuple[float, int]] = [(0.0, r) for r in range(self.n_servers)]
         self._seq = 0
         self._clock = 0.0
+        #: when a list, every job as (item, server, ready, start, end): the event log's resource use
+        self.trace: list[tuple[Any, int, float, float, float]] | None = None
         self._next_day = 0    # the next day whose list is to be drawn up
         self._open_day = _NO_DAY  # the day whose list is being drawn up, if any
 
@@ -148,6 +151,7 @@ class ServerPool:
         heappop, heapreplace = heapq.heappop, heapq.heapreplace
         clock = self._clock
         busy = self.busy_by_day
+        trace = self.trace
         while True:
             if queue:
                 t = queue[0][0]
@@ -177,6 +181,8 @@ class ServerPool:
             else:
                 end = self._finish(r, t, work)
             heapreplace(servers, (end, r))
+            if trace is not None:
+                trace.append((item, r, ready, t, end))
             on_start(item, 0, ready, t, end)
         self._clock = clock
 
@@ -192,6 +198,7 @@ class ServerPool:
         heappop, heapreplace = heapq.heappop, heapq.heapreplace
         clock = self._clock
         busy = self.busy_by_day
+        trace = self.trace
         waiting = sum(len(q) for q in queues)
         while True:
             t_server, r = servers[0]
@@ -227,6 +234,8 @@ class ServerPool:
             else:
                 end = self._finish(r, t, work)
             heapreplace(servers, (end, r))
+            if trace is not None:
+                trace.append((item, r, ready, t, end))
             on_start(item, cls, ready, t, end)
         self._clock = clock
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from .metrics import MONTHLY, RepResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STORE_NAME = "store.sqlite"
 
 
@@ -58,7 +58,7 @@ class Store:
             self.db.execute(
                 "CREATE TABLE tasks (point INTEGER NOT NULL, rep INTEGER NOT NULL, status TEXT NOT NULL "
                 "CHECK (status IN ('done', 'failed')), headline TEXT, open_by_stage TEXT, checks TEXT, "
-                "monthly BLOB, runtime REAL, error TEXT, PRIMARY KEY (point, rep))")
+                "monthly BLOB, runtime REAL, error TEXT, extra TEXT, PRIMARY KEY (point, rep))")
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.db.execute("INSERT INTO meta VALUES ('monthly_columns', ?)", (json.dumps(MONTHLY),))
 
@@ -91,9 +91,10 @@ class Store:
         with self.db:
             self.db.execute("BEGIN")
             self.db.execute(
-                "INSERT OR REPLACE INTO tasks VALUES (?, ?, 'done', ?, ?, ?, ?, ?, NULL)",
+                "INSERT OR REPLACE INTO tasks VALUES (?, ?, 'done', ?, ?, ?, ?, ?, NULL, ?)",
                 (point, result.replication, json.dumps(_clean(result.headline), default=_json_default),
-                 json.dumps(result.open_by_stage), json.dumps(result.checks), monthly, result.runtime_s))
+                 json.dumps(result.open_by_stage), json.dumps(result.checks), monthly, result.runtime_s,
+                 json.dumps({"outcomes": result.outcomes, "court_wait_hist": result.court_wait_hist})))
 
     def put_failure(self, point: int, rep: int, error: str) -> None:
         with self.db:
@@ -111,9 +112,10 @@ class Store:
     def results(self, point: int = 0) -> Iterator[RepResult]:
         """Finished replications of ``point`` in replication order (monthly series if kept)."""
         rows = self.db.execute(
-            "SELECT rep, headline, open_by_stage, checks, monthly, runtime FROM tasks "
+            "SELECT rep, headline, open_by_stage, checks, monthly, runtime, extra FROM tasks "
             "WHERE point = ? AND status = 'done' ORDER BY rep", (point,))
-        for rep, headline, open_by_stage, checks, monthly, runtime in rows:
+        for rep, headline, open_by_stage, checks, monthly, runtime, extra in rows:
+            more = json.loads(extra) if extra else {}
             arr = np.frombuffer(monthly, dtype="<f8").reshape(len(MONTHLY), -1) if monthly is not None else None
             yield RepResult(
                 rep,
@@ -122,6 +124,8 @@ class Store:
                 {k: arr[i] for i, k in enumerate(MONTHLY)} if arr is not None else {},
                 json.loads(checks),
                 float(runtime),
+                more.get("outcomes", {}),
+                more.get("court_wait_hist", []),
             )
 
     def headlines(self, batch: int = 500) -> Iterator[tuple[int, int, dict[str, float]]]:

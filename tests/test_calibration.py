@@ -68,6 +68,7 @@ def test_free_parameter_parsing():
             parse_free(bad, sc)
 
 
+@pytest.mark.slow
 def test_calibration_recovers_a_known_charge_share(tmp_path):
     """Targets made from a run with charge_share 0.70; the fit starts at 0.85 and finds it again."""
     truth = scenario("status-quo", factor=0.1, years=2, court__charging__charge_share=0.70)

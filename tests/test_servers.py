@@ -123,6 +123,7 @@ def test_md1_matches_pollaczek_khinchine():
     assert ok, info
 
 
+@pytest.mark.slow
 def test_mg1_uniform_service_matches_pollaczek_khinchine():
     lam, lo, hi = 0.5, 0.5, 2.5
     es, es2 = (lo + hi) / 2, (lo**2 + lo * hi + hi**2) / 3

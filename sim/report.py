@@ -1,0 +1,270 @@
+"""One self-contained HTML report for a run, comparison or sweep folder.
+
+The figures are drawn by :mod:`sim.figures`, saved as PNG and SVG in ``figures/`` beside the
+report, and embedded in ``report.html`` as PNG data, so the page needs no network and no other
+file to open. The page carries the notice that the model is illustrative and not a tool for
+assessing individuals, the headline results with their intervals, the run's metadata, and every
+parameter with its source.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import NOTICE, __version__
+from . import figures as F
+from .calendar import add_months
+from .explain import parameters
+from .output import atomic_write
+from .scenario import Scenario
+from .stats import summarise
+from .store import STORE_NAME, Store
+
+SUMMARY_METRICS = (
+    ("court.receipts_per_year", "court receipts a year"), ("court.disposals", "court disposals"),
+    ("court.backlog_end", "court backlog at the end"), ("court.crown.backlog_end", "Crown backlog at the end"),
+    ("court.wait_days_mean", "days from charge to disposal (mean)"),
+    ("court.crown.wait_weeks_median", "Crown wait to main hearing, weeks (median)"),
+    ("court.sitting_days_used", "sitting days used"), ("forensics.wait_days_mean", "forensic wait, days (mean)"),
+    ("scheme.referred", "referred to deferred prosecution"), ("scheme.completed", "completed the scheme"),
+    ("scheme.prosecuted_after_failure", "prosecuted after failing the scheme"),
+    ("caution.issued", "cautions issued"), ("sentence.custody_share", "custody share of sentences"),
+    ("prison.population_end", "prison population at the end"),
+)
+
+
+class ReportError(Exception):
+    """The folder is not one a report can be made from."""
+
+
+@dataclass
+class Report:
+    kind: str                       # run, comparison or sweep
+    title: str
+    folder: Path
+    figures: list[tuple[str, str, Any]] = field(default_factory=list)   # (name, caption, Figure)
+    sections: list[str] = field(default_factory=list)                   # HTML blocks after the figures
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _fmt(x: float | None) -> str:
+    if x is None or not np.isfinite(x):
+        return "-"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def _series(folder: Path, name: str) -> F.Series:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if manifest.get("status") != "complete":
+        raise ReportError(f"{folder}: the run is not complete (status {manifest.get('status')!r}); finish it with --resume")
+    sc = manifest["scenario"]
+    start = dt.date.fromisoformat(sc["run"]["start_date"])
+    months = Scenario.model_validate(sc).run.months
+    with Store(folder / STORE_NAME) as store:
+        results = [r for r in store.results(0) if r.replication < manifest["replications"]]
+    if not results or not results[0].monthly:
+        raise ReportError(f"{folder}: no monthly results to draw")
+    return F.Series(name, results, [add_months(start, k) for k in range(months)], sc["run"]["warmup_months"])
+
+
+def _kind(folder: Path) -> str:
+    if (folder / "comparison.json").exists():
+        return "comparison"
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise ReportError(f"{folder}: not a run, comparison or sweep folder (no manifest.json or comparison.json)")
+    return "sweep" if json.loads(manifest_path.read_text()).get("kind") == "sweep" else "run"
+
+
+def _summary_table(series: list[F.Series], comparison: dict | None) -> str:
+    head = "".join(f"<th>{_esc(s.name)}</th>" for s in series)
+    rows = []
+    for key, label in SUMMARY_METRICS:
+        cells = []
+        for i, s in enumerate(series):
+            st = summarise(r.headline[key] for r in s.results)
+            text = _fmt(st["mean"])
+            if st["ci_low"] is not None:
+                text += f" <span class=ci>({_fmt(st['ci_low'])} to {_fmt(st['ci_high'])})</span>"
+            if comparison and i > 0:
+                d = comparison["metrics"][key][s.name]["diff"]
+                if d["mean"] is not None and d["ci_low"] is not None:
+                    text += (f"<br><span class=diff>difference {_fmt(d['mean'])} ({_fmt(d['ci_low'])} to "
+                             f"{_fmt(d['ci_high'])}), lower in {d['share_lower']:.0%} of replications</span>")
+            cells.append(f"<td>{text}</td>")
+        rows.append(f"<tr><th scope=row>{_esc(label)}<br><code>{_esc(key)}</code></th>{''.join(cells)}</tr>")
+    note = ("<p class=small>Means with 95% confidence intervals across replications. " +
+            (_esc(comparison["paired_differences"]) if comparison else "") + "</p>")
+    return f"<h2>Headline results</h2><table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>{note}"
+
+
+def _parameters_table(manifest: dict, title: str, only_differing_from: dict | None = None) -> str:
+    sc = Scenario.model_validate(manifest["scenario"])
+    base = {p.key: p.value for p in parameters(Scenario.model_validate(only_differing_from))} if only_differing_from else None
+    rows = []
+    for p in parameters(sc):
+        if base is not None and base.get(p.key) == p.value:
+            continue
+        rows.append(f"<tr><td><code>{_esc(p.key)}</code></td><td>{_esc(p.value)}</td><td>{_esc(p.unit)}</td>"
+                    f"<td>{_esc(p.set_by)}</td><td>{_esc(p.source)}</td></tr>")
+    if not rows:
+        return ""
+    return (f"<h3>{_esc(title)}</h3><table class=params><tr><th>parameter</th><th>value</th><th>unit</th>"
+            f"<th>set by</th><th>source</th></tr>{''.join(rows)}</table>")
+
+
+def _metadata(manifest: dict) -> str:
+    items = [("scenario", manifest.get("scenario_name")), ("seed", manifest.get("seed")),
+             ("replications", manifest.get("replications")), ("scenario hash", manifest.get("scenario_hash")),
+             ("runtime (s)", manifest.get("runtime_s")), ("command", " ".join(manifest.get("command") or [])),
+             ("versions", ", ".join(f"{k} {v}" for k, v in (manifest.get("versions") or {}).items()))]
+    if "stopping" in manifest:
+        items.append(("replications chosen by", manifest["stopping"]["reason"]))
+    rows = "".join(f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in items if v is not None)
+    return f"<table class=meta>{rows}</table>"
+
+
+def build(folder: Path) -> Report:
+    kind = _kind(folder)
+    if kind == "run":
+        manifest = json.loads((folder / "manifest.json").read_text())
+        series = [_series(folder, manifest["scenario_name"])]
+        rep = Report("run", f"{manifest['scenario_name']}: {len(series[0].results)} replications", folder)
+        _trajectory_figures(rep, series)
+        rep.sections.append(_summary_table(series, None))
+        rep.sections.append("<h2>Run</h2>" + _metadata(manifest))
+        rep.sections.append("<h2>Parameters and their sources</h2>" + _parameters_table(manifest, manifest["scenario_name"]))
+        return rep
+    if kind == "comparison":
+        comp = json.loads((folder / "comparison.json").read_text())
+        series = [_series(folder / name, name) for name in comp["scenarios"]]
+        rep = Report("comparison", f"{' vs '.join(comp['scenarios'])}: {comp['replications']} paired replications", folder)
+        _trajectory_figures(rep, series)
+        rep.figures.insert(0, ("differences", "Paired differences from the base scenario, as a share of the base's mean, "
+                               "with 95% confidence intervals.", F.forest(comp)))
+        rep.sections.append(_summary_table(series, comp))
+        manifests = [json.loads((folder / name / "manifest.json").read_text()) for name in comp["scenarios"]]
+        rep.sections.append("<h2>Runs</h2>" + "".join(f"<h3>{_esc(n)}</h3>{_metadata(m)}" for n, m in zip(comp["scenarios"], manifests)))
+        params = _parameters_table(manifests[0], f"{comp['scenarios'][0]} (base): every parameter")
+        for name, m in zip(comp["scenarios"][1:], manifests[1:]):
+            params += _parameters_table(m, f"{name}: parameters that differ from the base", manifests[0]["scenario"])
+        rep.sections.append("<h2>Parameters and their sources</h2>" + params)
+        return rep
+    return _sweep_report(folder)
+
+
+def _trajectory_figures(rep: Report, series: list[F.Series]) -> None:
+    rep.figures += [
+        ("backlog", "Cases in court at the end of each month. Bold: mean over replications; band: middle 95% of "
+                    "replications; faint: each replication. An overloaded court never settles, so read the trajectory.",
+         F.backlog(series)),
+        ("receipts_disposals", "Cases reaching court (charged) and leaving it (sentenced or acquitted) each month.",
+         F.receipts_disposals(series)),
+        ("wait_distribution", "Distribution of the time from charge to disposal, pooled over replications.",
+         F.wait_distribution(series)),
+        ("outcomes", "How cases closed in the reporting window ended, by route.", F.outcomes(series)),
+    ]
+    flow = F.scheme_flow(series)
+    if flow is not None:
+        rep.figures.append(("scheme_flow", "Deferred prosecution: from referral to completion or prosecution.", flow))
+    rep.figures.append(("utilisation", "Share of each finite resource's capacity in use, month by month.", F.utilisation(series)))
+
+
+def _sweep_report(folder: Path) -> Report:
+    import pandas as pd
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if manifest.get("status") != "complete":
+        raise ReportError(f"{folder}: the sweep is not complete; finish it with --resume")
+    spec = manifest["sweep"]
+    points = pd.read_csv(folder / "points.csv", comment="#")
+    factors = list(spec["factors"])
+    rep = Report("sweep", f"sweep {spec['name']}: {manifest['points']} points, {manifest['tasks']} tasks", folder)
+    metrics = {m: points[f"{m}.mean"].to_numpy(dtype=float) for m in ("court.receipts_per_year", "court.backlog_end",
+                                                                    "court.wait_days_mean") if f"{m}.mean" in points}
+    rep.figures.append(("factor_effects", "Each court-load metric against each factor: a dot per design point (mean over "
+                        "its replications) and the mean by level or bin.",
+                        F.factor_effects(factors, points[factors].to_numpy(dtype=float), metrics)))
+    for method in ("sobol", "morris"):
+        path = folder / f"sensitivity_{method}.csv"
+        if path.exists():
+            rows = pd.read_csv(path, comment="#").to_dict("records")
+            rep.figures.append((f"sensitivity_{method}", "Inputs ranked by influence on each metric, with 95% bootstrap "
+                                "intervals; the 'replication' bar is the model's own noise: an input below it cannot be "
+                                "told from chance at this sample size.", F.sensitivity_bars(method, rows, spec["metrics"])))
+    summary = manifest.get("summary", {})
+    rep.sections.append("<h2>Sweep</h2>" + "<table class=meta>" + "".join(
+        f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in (
+            ("design", spec["design"]), ("factors", ", ".join(factors)), ("points", manifest["points"]),
+            ("tasks", manifest["tasks"]), ("failed tasks", summary.get("failed", manifest.get("failed_tasks"))),
+            ("seed", spec["seed"]), ("common random numbers", spec["common_random_numbers"]))) + "</table>")
+    rep.sections.append("<h2>Base scenario: parameters and their sources</h2>" + _parameters_table(manifest, spec["base"]))
+    return rep
+
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:0 auto;padding:1rem 1.5rem;color:#111}
+.notice{border:2px solid #111;background:#fff8e1;padding:.8rem 1rem;font-weight:600;margin:1rem 0}
+figure{margin:1.5rem 0;border-top:1px solid #ddd;padding-top:1rem}figure img{max-width:100%;height:auto}
+figcaption{font-size:13px;color:#333;margin-top:.3rem}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:13px}
+td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}.ci,.diff,.small{color:#444;font-size:12px}
+table.params td:last-child{max-width:480px}code{font-size:12px}
+"""
+
+
+def render(rep: Report) -> tuple[str, dict[str, tuple[bytes, bytes]]]:
+    """The HTML page and each figure's PNG and SVG bytes."""
+    images: dict[str, tuple[bytes, bytes]] = {}
+    blocks = []
+    for name, caption, fig in rep.figures:
+        png, svg = io.BytesIO(), io.BytesIO()
+        fig.savefig(png, format="png", bbox_inches="tight")
+        fig.savefig(svg, format="svg", bbox_inches="tight")
+        F.plt.close(fig)
+        images[name] = (png.getvalue(), svg.getvalue())
+        title = fig.texts[0].get_text() if fig.texts else (fig.axes[0].get_title() if fig.axes else name)
+        data = base64.b64encode(png.getvalue()).decode()
+        blocks.append(f'<figure id="{name}"><img alt="{_esc(title)}" src="data:image/png;base64,{data}">'
+                      f"<figcaption>{_esc(caption)}</figcaption></figure>")
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    page = (f"<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+            f"<title>divertsim report: {_esc(rep.title)}</title><style>{CSS}</style></head><body>"
+            f"<div class=notice id=notice>{_esc(NOTICE)}</div>"
+            f"<h1>{_esc(rep.title)}</h1><p class=small>divertsim {__version__} report of <code>{_esc(rep.folder.name)}</code>"
+            f" ({rep.kind}), made {stamp}.</p>"
+            + "".join(blocks) + "".join(rep.sections) +
+            f"<div class=notice>{_esc(NOTICE)}</div></body></html>\n")
+    return page, images
+
+
+def write(folder: Path, out: Path | None = None) -> Path:
+    """Build, render and write the report and its figures; return the report's path."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ReportError(f"{folder}: no such folder")
+    rep = build(folder)
+    page, images = render(rep)
+    target = out if out is not None else folder / "report.html"
+    fig_dir = target.parent / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    for name, (png, svg) in images.items():
+        atomic_write(fig_dir / f"{name}.png", png)
+        atomic_write(fig_dir / f"{name}.svg", svg)
+    atomic_write(target, page)
+    return target
