@@ -19,6 +19,7 @@ from .errors import ScenarioError
 from .explain import parameters
 from .loading import list_shipped, load_raw, load_scenario, resolve, validate as validate_data
 from .compare import comparison, unique_names, write_comparison
+from .diagnostics import capacity_warnings
 from .calibrate import fit, parse_free, raw_scenario, write_fit
 from .executors import default_workers, make_executor, replicate
 from .replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, StoppingRule
@@ -27,6 +28,7 @@ from .metrics import HEADLINE
 from .sensitivity import SensitivityError, analyze
 from .sensitivity import write_tables as write_sensitivity
 from .stats import summarise
+from .store import StoreError
 from .sweep import SweepPlan, run_sweep
 from .sweepfile import load_sweep
 from .targets import check, load_targets
@@ -229,8 +231,14 @@ def _print_results(name: str, results, folder: Path) -> None:
         ci = "-" if s["ci_low"] is None else f"{_fmt(s['ci_low'])} to {_fmt(s['ci_high'])}"
         table.add_row(key, _fmt(s["mean"]), ci)
     out_console.print(table)
+    _print_warnings(results)
     out_console.print(f"results: {folder}", markup=False)
     out_console.print(NOTICE, markup=False)
+
+
+def _print_warnings(results, name: str | None = None) -> None:
+    for w in capacity_warnings(results):
+        out_console.print(f"warning: {name + ': ' if name else ''}{w}", markup=False)
 
 
 @app.command()
@@ -291,8 +299,11 @@ def compare(
     data = comparison(names, results)
     if stopping:
         data["stopping"] = stopping
+    data["warnings"] = {name: capacity_warnings(res) for name, res in results.items()}
     write_comparison(folder, data)
     _print_comparison(data, folder)
+    for name, res in results.items():
+        _print_warnings(res, name)
     if report_:
         _report(folder, None)
 
@@ -565,9 +576,12 @@ def main(argv: list[str] | None = None) -> int:
         if message:
             err_console.print(f"error: {message}", markup=False)
         return 2
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         err_console.print("interrupted", markup=False)
         return 130
+    except StoreError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        return 1
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         err_console.print(f"error: {where}{exc.strerror or exc}", markup=False)

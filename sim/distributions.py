@@ -15,8 +15,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+#: no duration in the model is longer than this (days or hours); larger values are mistakes
+MAX_DURATION = 1e6
+#: a gamma or lognormal's standard deviation over its mean must lie within these bounds: beyond them
+#: the sampler overflows or underflows (use a fixed value for no spread)
+CV_RANGE = (1e-6, 100.0)
+
+
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -34,7 +41,7 @@ class Fixed(_Dist):
     """Always the same value: for oracles with hand-computable times."""
 
     dist: Literal["fixed"] = "fixed"
-    value: float = Field(ge=0, allow_inf_nan=False)
+    value: float = Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)
 
     def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
@@ -48,9 +55,9 @@ class Exponential(_Dist):
     """Memoryless; with Poisson arrivals it reduces a stage to M/M/c (queueing-theory oracles)."""
 
     dist: Literal["exponential"] = "exponential"
-    mean_: float = Field(alias="mean", gt=0, allow_inf_nan=False)
+    mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, allow_inf_nan=False)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
     def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
         return gen.exponential(self.mean_, n)
@@ -65,8 +72,8 @@ class Exponential(_Dist):
 
 class Uniform(_Dist):
     dist: Literal["uniform"] = "uniform"
-    min: float = Field(ge=0, allow_inf_nan=False)
-    max: float = Field(ge=0, allow_inf_nan=False)
+    min: float = Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)
+    max: float = Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Uniform":
@@ -86,9 +93,9 @@ class Triangular(_Dist):
     """The evidence file's usual shape for a range with a most-likely value (e.g. forensic waits)."""
 
     dist: Literal["triangular"] = "triangular"
-    min: float = Field(ge=0, allow_inf_nan=False)
-    mode: float = Field(ge=0, allow_inf_nan=False)
-    max: float = Field(ge=0, allow_inf_nan=False)
+    min: float = Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)
+    mode: float = Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)
+    max: float = Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Triangular":
@@ -110,14 +117,20 @@ class Lognormal(_Dist):
     """Right-skewed durations given by their own mean and standard deviation (not the log's)."""
 
     dist: Literal["lognormal"] = "lognormal"
-    mean_: float = Field(alias="mean", gt=0, allow_inf_nan=False)
-    sd: float = Field(ge=0, allow_inf_nan=False)
+    mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, allow_inf_nan=False)
+    sd: float = Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
     def _log_params(self) -> tuple[float, float]:
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)
         return math.log(self.mean_) - 0.5 * sigma2, math.sqrt(sigma2)
+
+    @model_validator(mode="after")
+    def _spread(self) -> "Lognormal":
+        if self.sd / self.mean_ > CV_RANGE[1]:
+            raise ValueError(f"sd / mean must be at most {CV_RANGE[1]:g} (got {self.sd / self.mean_:.3g})")
+        return self
 
     def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
         mu, sigma = self._log_params()
@@ -133,10 +146,18 @@ class Lognormal(_Dist):
 
 class Gamma(_Dist):
     dist: Literal["gamma"] = "gamma"
-    mean_: float = Field(alias="mean", gt=0, allow_inf_nan=False)
-    sd: float = Field(gt=0, allow_inf_nan=False)
+    mean_: float = Field(alias="mean", gt=0, le=MAX_DURATION, allow_inf_nan=False)
+    sd: float = Field(gt=0, le=MAX_DURATION, allow_inf_nan=False)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+
+    @model_validator(mode="after")
+    def _spread(self) -> "Gamma":
+        cv = self.sd / self.mean_
+        if not CV_RANGE[0] <= cv <= CV_RANGE[1]:
+            raise ValueError(f"sd / mean must be between {CV_RANGE[0]:g} and {CV_RANGE[1]:g} (got {cv:.3g}); "
+                             "for no spread use a fixed value")
+        return self
 
     def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
         shape = (self.mean_ / self.sd) ** 2

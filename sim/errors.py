@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters (a NUL in a file name, say) shown as escapes."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
 class ScenarioError(Exception):
     """A scenario, sweep file or command-line argument that cannot be used as given.
 
@@ -11,9 +16,9 @@ class ScenarioError(Exception):
     """
 
     def __init__(self, source: str, key: str | None, problem: str) -> None:
-        self.source = source
-        self.key = key
-        self.problem = " ".join(str(problem).split())  # one line, whatever the cause said
+        self.source = printable(source)
+        self.key = printable(key) if key else key
+        self.problem = printable(" ".join(str(problem).split()))  # one line, whatever the cause said
         super().__init__(str(self))
 
     def __str__(self) -> str:

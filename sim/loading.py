@@ -66,10 +66,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError(label, None, f"cannot read file ({exc.strerror or exc})") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError(label, None, "UTF-16 text: save the file as UTF-8")
     if b"\x00" in raw:
         raise ScenarioError(label, None, "binary file, not TOML text")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (saved by some Windows editors) is harmless
     except UnicodeDecodeError as exc:
         raise ScenarioError(label, None, f"not UTF-8 text (byte {exc.start})") from None
     if not text.strip():

@@ -34,8 +34,9 @@ FLAG_NAMES = (
 )
 ROUTES = ("deferred_prosecution", "conditional_caution", "simple_caution", "charge", "nfa")
 CATEGORIES = ("A", "B", "C")
-#: the most cases one replication may be expected to see (memory and time stay bounded)
-MAX_CASES = 20_000_000
+#: the most cases one replication may be expected to see, so that memory and time stay bounded: a
+#: case still open at the end holds about 1.5 KB, a closed one about 0.3 KB (docs/reliability.md)
+MAX_CASES = 2_000_000
 
 
 def param(default: Any, unit: str, source: str, **kw: Any) -> Any:
@@ -47,19 +48,21 @@ def share(default: float, source: str) -> Any:
     return param(default, "share", source, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
-def count(default: float, unit: str, source: str) -> Any:
-    return param(default, unit, source, ge=0, allow_inf_nan=False)
+def count(default: float, unit: str, source: str, most: float = 100_000) -> Any:
+    """A non-negative amount: people, places, cases a month (an upper bound keeps runs feasible)."""
+    return param(default, unit, source, ge=0, le=most, allow_inf_nan=False)
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True, frozen=True)
+    # strict: "650" is not a number and true is not 1; a whole number is still a valid float
+    model_config = ConfigDict(extra="forbid", validate_default=True, frozen=True, strict=True)
 
 
 class ScheduleStep(Section):
     """From calendar month ``from_month`` (0 = the first month of the run) the value becomes ``value``."""
 
     from_month: int = Field(ge=0)
-    value: float = Field(ge=0, allow_inf_nan=False)
+    value: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)
 
 
 def _check_schedule(steps: list[ScheduleStep]) -> None:
@@ -70,7 +73,8 @@ def _check_schedule(steps: list[ScheduleStep]) -> None:
 
 # --------------------------------------------------------------------------------------------- run
 class Run(Section):
-    start_date: dt.date = param(dt.date(2018, 1, 1), "date", "ASSUMPTION: calibration year 2018 (evidence caveat 3: keep to one year)")
+    start_date: dt.date = param(dt.date(2018, 1, 1), "date", "ASSUMPTION: calibration year 2018 (evidence caveat 3: keep to one year)",
+                                strict=False)
     years: float = param(10.0, "years", "ASSUMPTION: policy horizon reported, after any warm-up", gt=0, le=100, allow_inf_nan=False)
     warmup_months: int = param(0, "months", "ASSUMPTION: months simulated before the reported horizon and excluded from statistics", ge=0, le=240)
     replications: int = param(10, "replications", "ASSUMPTION", ge=1, le=100_000)
@@ -152,7 +156,6 @@ class Forensics(Section):
 
 
 # ---------------------------------------------------------------------------------------- decision
-FlagValue = bool | list[Literal["A", "B", "C"]]
 
 
 class Rule(Section):
@@ -167,7 +170,7 @@ class Rule(Section):
 
     route: Literal["deferred_prosecution", "conditional_caution", "simple_caution", "nfa"]
     point: Literal["interview", "after_forensics"] | None = None
-    when: dict[str, FlagValue] = {}
+    when: dict[str, Any] = {}
     take_up: float = Field(ge=0.0, le=1.0, allow_inf_nan=False)
     order: int = Field(100, ge=0, le=10_000)
 
@@ -177,10 +180,11 @@ class Rule(Section):
             if name not in FLAG_NAMES:
                 raise ValueError(f"unknown flag '{name}' in when (flags: {', '.join(FLAG_NAMES)})")
             if name == "category":
-                if not isinstance(value, list) or not value:
-                    raise ValueError("when.category must be a non-empty list such as [\"B\", \"C\"]")
+                if not isinstance(value, list) or not value or any(c not in CATEGORIES for c in value):
+                    raise ValueError("when.category must be a non-empty list of A, B and C, such as [\"B\", \"C\"]"
+                                     f" (got {value!r})")
             elif not isinstance(value, bool):
-                raise ValueError(f"when.{name} must be true or false")
+                raise ValueError(f"when.{name} must be true or false (got {value!r})")
         return self
 
 
@@ -289,9 +293,9 @@ class SelfReferral(Section):
 
 # -------------------------------------------------------------------------------------------- court
 class CourtLevel(Section):
-    sitting_days_per_month: float = count(0.0, "sitting days/month", "set per level")
+    sitting_days_per_month: float = count(0.0, "sitting days/month", "set per level", most=1_000_000)
     schedule: list[ScheduleStep] = param([], "sitting days/month", "ASSUMPTION: optional change of capacity from a month on (C4 shows allocations change yearly)")
-    hours_per_sitting_day: float = param(4.33, "hours", "FOUND T12 (S83): a sitting day of about 4.33 hours (2003-04)", gt=0, le=24, allow_inf_nan=False)
+    hours_per_sitting_day: float = param(4.33, "hours", "FOUND T12 (S83): a sitting day of about 4.33 hours (2003-04)", ge=0.5, le=24, allow_inf_nan=False)
     sitting_days_per_week: int = param(5, "days/week", "ASSUMPTION: weekdays", ge=1, le=7)
     listing: Literal["short_first", "fifo"] = param("short_first", "-", "ASSUMPTION: short hearings (pleas, sentences) are listed ahead of trials")
     trial_hours: Duration = param({"dist": "triangular", "min": 2, "mode": 3, "max": 6}, "hours", "set per level")
@@ -304,14 +308,14 @@ class CourtLevel(Section):
 
 
 class Magistrates(CourtLevel):
-    sitting_days_per_month: float = count(80.0, "sitting days/month", "ASSUMPTION: magistrates' capacity for these cases, a little above demand")
+    sitting_days_per_month: float = count(80.0, "sitting days/month", "ASSUMPTION: magistrates' capacity for these cases, a little above demand", most=1_000_000)
     first_hearing_hours: Duration = param({"dist": "triangular", "min": 0.25, "mode": 0.5, "max": 1.0}, "hours", "ASSUMPTION: NOT FOUND")
     trial_hours: Duration = param({"dist": "triangular", "min": 2, "mode": 3, "max": 6}, "hours", "ASSUMPTION: NOT FOUND; summary trials are shorter than Crown trials")
     sentence_hours: Duration = param({"dist": "triangular", "min": 0.25, "mode": 0.5, "max": 1.0}, "hours", "ASSUMPTION T13 (NOT FOUND)")
 
 
 class Crown(CourtLevel):
-    sitting_days_per_month: float = count(290.0, "sitting days/month", "ASSUMPTION: share of Crown sitting days (C4: 85-111k a year in all) used by these cases, set near demand")
+    sitting_days_per_month: float = count(290.0, "sitting days/month", "ASSUMPTION: share of Crown sitting days (C4: 85-111k a year in all) used by these cases, set near demand", most=1_000_000)
     ptph_hours: Duration = param({"dist": "triangular", "min": 0.5, "mode": 1.0, "max": 1.5}, "hours", "ASSUMPTION T13: 0.5-1.5 h")
     trial_hours: Duration = param({"dist": "triangular", "min": 7, "mode": 10, "max": 21}, "hours", "FOUND T12 (S83): ~7 h per not-guilty trial; ASSUMPTION sexual trials longer (7-14 h)")
 
@@ -427,7 +431,8 @@ class Scenario(Section):
         a = self.arrivals
         months = self.run.months
         peak = max([a.per_month, *(s.per_month for s in a.schedule)]) + self.self_referral.per_month
-        expected = peak * months * max(1.0, (1.0 + a.annual_growth) ** (months / 12))
+        stocks = sum(getattr(self.initial, s).cases for s in ("forensics", "charging", "magistrates", "crown_trial"))
+        expected = peak * months * max(1.0, (1.0 + a.annual_growth) ** (months / 12)) + stocks
         if expected > MAX_CASES:
             raise ValueError(f"the run would see about {expected:,.0f} cases, more than the {MAX_CASES:,} a run "
                              "can hold: shorten run.years or lower the arrival rate")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -51,9 +52,18 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a readable results store ({exc})") from None
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One committed transaction; a failure to write (disk full, read-only) is a StoreError."""
+        try:
+            with self.db:
+                self.db.execute("BEGIN")
+                yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot write the results store ({exc})") from None
+
     def _create(self) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
+        with self._transaction():
             self.db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             self.db.execute(
                 "CREATE TABLE tasks (point INTEGER NOT NULL, rep INTEGER NOT NULL, status TEXT NOT NULL "
@@ -80,16 +90,14 @@ class Store:
         return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
 
     def set_meta(self, items: dict[str, str]) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
+        with self._transaction():
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(items.items()))
 
     # ----------------------------------------------------------------------------------- tasks
     def put(self, point: int, result: RepResult) -> None:
         monthly = (np.stack([np.asarray(result.monthly[k], dtype="<f8") for k in MONTHLY]).tobytes()
                    if result.monthly else None)
-        with self.db:
-            self.db.execute("BEGIN")
+        with self._transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO tasks VALUES (?, ?, 'done', ?, ?, ?, ?, ?, NULL, ?)",
                 (point, result.replication, json.dumps(_clean(result.headline), default=_json_default),
@@ -97,8 +105,7 @@ class Store:
                  json.dumps({"outcomes": result.outcomes, "court_wait_hist": result.court_wait_hist})))
 
     def put_failure(self, point: int, rep: int, error: str) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
+        with self._transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO tasks (point, rep, status, error) VALUES (?, ?, 'failed', ?)",
                 (point, rep, error))

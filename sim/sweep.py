@@ -64,19 +64,34 @@ class SweepPlan:
         self.base = base_path(spec, spec_path)
         raw = load_raw(self.base)
         raw.setdefault("name", self.base.stem)
+        validate(raw, str(self.base))  # a bad base file is named as such
         for key, value in spec.set.items():
             set_dotted(raw, key, value, source=f"{spec_path}: set")
+        try:
+            self.base_scenario = validate(raw, str(spec_path))
+        except ScenarioError as exc:
+            raise ScenarioError(str(spec_path), f"set.{exc.key}" if exc.key else "set", exc.problem) from None
         self._raw = raw
-        self.base_scenario = validate(raw, f"{self.base} (with the sweep's set)")
+        self._integer = {key: self._number_at(key, spec_path) for key in spec.factors}
         self.design: Design = build(spec)
         for point in range(len(self.design.values)):  # every point is checked before anything runs
             self._point_json(point)
+
+    def _number_at(self, key: str, spec_path: Path) -> bool:
+        """Check that a factor names a number in the scenario; say whether it is a whole number."""
+        node: Any = self.base_scenario
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
+        if isinstance(node, bool) or not isinstance(node, (int, float)):
+            what = "a table" if node is not None and not isinstance(node, (str, bool)) else "no number"
+            raise ScenarioError(str(spec_path), f"factors.{key}", f"names {what} in the scenario; a factor must be a number")
+        return isinstance(node, int)
 
     def _point_json(self, point: int) -> str:
         values = self.design.values[point]
         patch: dict[str, Any] = {}
         for key, value in zip(self.design.factors, values):
-            set_dotted(patch, key, value, source=str(self.spec_path))
+            set_dotted(patch, key, int(round(value)) if self._integer[key] else value, source=str(self.spec_path))
         raw = deep_merge(self._raw, patch)
         raw.setdefault("run", {})["seed"] = point_seed(self.spec, point)
         shown = ", ".join(f"{k}={v:g}" for k, v in zip(self.design.factors, values))

@@ -36,6 +36,9 @@ from .loading import format_loc, is_known_key, problem_text, read_toml
 from .metrics import HEADLINE
 from .scenario import Scenario
 
+#: the most tasks (points x replications) one sweep may hold
+MAX_TASKS = 1_000_000
+
 #: the metrics a sensitivity analysis ranks by default: court load first
 COURT_LOAD = (
     "court.receipts_per_year", "court.backlog_end", "court.crown.backlog_end", "court.wait_days_mean",
@@ -136,7 +139,22 @@ class SweepSpec(BaseModel):
             raise ValueError("analyze = 'sobol' needs design = 'saltelli'")
         if self.analyze == "morris" and self.design != "morris":
             raise ValueError("analyze = 'morris' needs design = 'morris'")
+        if self.tasks > MAX_TASKS:
+            raise ValueError(f"the design has {self.tasks:,} tasks (points x replications), more than the "
+                             f"{MAX_TASKS:,} a sweep can hold: fewer levels, samples or replications")
         return self
+
+    @property
+    def tasks(self) -> int:
+        """Tasks the design will run, computed without building it."""
+        k = len(self.factors)
+        if self.design == "grid":
+            points = 1
+            for f in self.factors.values():
+                points *= len(f.values) if f.values is not None else (f.levels or 1)
+            return points * self.reps
+        return {"lhs": self.samples, "sobol": self.samples, "saltelli": self.samples * (k + 3),
+                "morris": self.samples * (k + 2)}[self.design] * self.reps
 
 
 def load_sweep(path: Path, overrides: dict[str, Any] | None = None) -> SweepSpec:

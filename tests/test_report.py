@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.report import build, render, write
+from sim.report import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--years", "1", "--set", "arrivals.per_month=60", "--set", "forensics.examiners=9",

@@ -109,7 +109,7 @@ def within_ci(samples, expected, z=3.0):
 
 @pytest.mark.parametrize("lam, mean_s, c", [(1.0, 2.0, 3), (2.0, 2.0, 5), (0.5, 1.5, 1)])
 def test_mmc_matches_erlang_c(lam, mean_s, c):
-    waits = [mean_wait(lambda g, n: g.exponential(mean_s, n), lam, c, 40_000, s) for s in range(12)]
+    waits = [mean_wait(lambda g, n: g.exponential(mean_s, n), lam, c, 25_000, s) for s in range(10)]
     ok, info = within_ci(waits, erlang_c_wq(lam, mean_s, c))
     assert ok, info
 
@@ -118,7 +118,7 @@ def test_md1_matches_pollaczek_khinchine():
     lam, s = 0.8, 1.0
     rho = lam * s
     expected = lam * s**2 / (2 * (1 - rho))  # E[S^2] = s^2 for deterministic service
-    waits = [mean_wait(lambda g, n: np.full(n, s), lam, 1, 40_000, seed) for seed in range(12)]
+    waits = [mean_wait(lambda g, n: np.full(n, s), lam, 1, 25_000, seed) for seed in range(10)]
     ok, info = within_ci(waits, expected)
     assert ok, info
 
