@@ -28,7 +28,7 @@ import numpy as np
 from .model import Model
 from .record import STATE_BITS
 from .scenario import Scenario
-from .states import CLOSED_STATES, S
+from .states import CLOSED_STATES, State
 
 COLUMNS = ("entity_id", "event_type", "event", "time", "run", "resource_id", "pathway")
 DEFAULT_MAX_EVENTS = 2_000_000
@@ -44,7 +44,7 @@ def events(scenario: Scenario, replication: int) -> "Any":
     time = np.frombuffer(model.rec.log.time, dtype=np.float64)
     case = key >> STATE_BITS
     state = (key & ((1 << STATE_BITS) - 1)).astype(int)
-    names = {int(s): s.name.lower() for s in S}
+    names = {int(s): s.name.lower() for s in State}
     closed = np.isin(state, [int(s) for s in CLOSED_STATES])
 
     order = np.argsort(case, kind="stable")

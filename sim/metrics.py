@@ -16,7 +16,7 @@ import numpy as np
 
 from .record import STATE_BITS
 from .states import (
-    CLOSED_STATES, COURT_STATES, CROWN_STATES, MAGS_STATES, OPEN_STATES, STAGE_OF, S,
+    CLOSED_STATES, COURT_STATES, CROWN_STATES, MAGS_STATES, OPEN_STATES, STAGE_OF, S, State,
 )
 
 if TYPE_CHECKING:
@@ -338,7 +338,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
         mo[f"open_{stage}_end"] = log.stock([s for s in OPEN_STATES if STAGE_OF[s] == stage], ends)
     monthly = {k: np.asarray(mo[k], dtype=float) for k in MONTHLY}
 
-    outcomes = {S(st).name.removeprefix("CLOSED_").lower(): int(np.count_nonzero(_in(log.entries((st,)), W, H)))
+    outcomes = {State(st).name.removeprefix("CLOSED_").lower(): int(np.count_nonzero(_in(log.entries((st,)), W, H)))
                 for st in CLOSED_STATES}
     wait_hist = np.histogram(disp_wait[dwin], bins=np.array(WAIT_BINS_DAYS))[0].astype(int).tolist()
 

@@ -10,7 +10,7 @@ from helpers import run, scenario, with_overrides
 from sim.metrics import compute
 from sim.record import STATE_BITS
 from sim.routes.scheme import timetable
-from sim.states import S
+from sim.states import S, State
 
 NAMES = ["status-quo", "justice-2019", "npcc-conditional-caution", "ccpas-self-referral", "prosecution-capacity"]
 
@@ -31,7 +31,7 @@ def check_consistency(m):
     order = np.argsort(case, kind="stable")
     same = case[order][1:] == case[order][:-1]
     assert np.all(np.diff(t[order])[same] >= 0), "a case moved back in time"
-    assert set(np.unique(key & 63).tolist()) <= {int(s) for s in S}
+    assert set(np.unique(key & 63).tolist()) <= {int(s) for s in State}
     for k, v in r.monthly.items():
         if k.endswith("_end"):
             assert np.all(v >= 0), k
