@@ -7,6 +7,10 @@ model and the computation of its results. The figure quoted is the median over `
 replications (replications differ only in their random numbers). ``--memory`` also runs
 ``divertsim run status-quo --reps 30`` in a subprocess and reports its peak resident memory
 (each process's high-water mark, and all processes together).
+
+Each replication is followed by a run of ``naive_reference.py``, a SimPy model of a much simpler
+flow written the obvious way; ``ratio`` is divertsim's seconds per case over the reference's,
+both medians from this run.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from sim.loading import list_shipped, load_scenario  # noqa: E402
 from sim.metrics import compute  # noqa: E402
 from sim.model import Model  # noqa: E402
 
+import naive_reference  # noqa: E402
 from procmem import run_and_sample  # noqa: E402
 
 
@@ -47,8 +52,10 @@ def reference_loop_s() -> float:
 
 
 def time_scenario(name: str, reps: int) -> dict:
+    """Time ``reps`` replications of ``name``, each followed by one of the naive reference model,
+    so that both see the same machine and the ratio of their costs per case is fair."""
     sc = load_scenario(name)
-    times, model_times, cases = [], [], []
+    times, model_times, cases, naive_us = [], [], [], []
     for rep in range(reps):
         t0 = time.perf_counter()
         m = Model(sc, rep)
@@ -56,10 +63,15 @@ def time_scenario(name: str, reps: int) -> dict:
         t1 = time.perf_counter()
         compute(m)
         t2 = time.perf_counter()
+        m.dispose()
         times.append(t2 - t0)
         model_times.append(t1 - t0)
         cases.append(m.cases_created)
+        naive_s, naive_cases = naive_reference.run(rep)
+        naive_us.append(naive_s / naive_cases * 1e6)
     med = statistics.median(times)
+    us_per_case = med / statistics.median(cases) * 1e6
+    naive = statistics.median(naive_us)
     return {
         "scenario": name,
         "years_simulated": sc.run.months / 12,
@@ -68,7 +80,9 @@ def time_scenario(name: str, reps: int) -> dict:
         "model_s_median": round(statistics.median(model_times), 3),
         "cases_per_rep": int(statistics.median(cases)),
         "cases_per_s": int(statistics.median(cases) / med),
-        "us_per_case": round(med / statistics.median(cases) * 1e6, 2),
+        "us_per_case": round(us_per_case, 2),
+        "naive_us_per_case": round(naive, 2),
+        "ratio_to_naive": round(us_per_case / naive, 3),
     }
 
 
@@ -98,12 +112,14 @@ def main() -> None:
         "scenarios": [],
     }
     print(f"reference loop: {ref:.2f} s (about 0.75 s on the quiet reference machine)")
-    print(f"{'scenario':28s} {'years':>6s} {'s/rep':>7s} {'min':>7s} {'model s':>8s} {'cases':>8s} {'cases/s':>9s} {'us/case':>8s}")
+    print(f"{'scenario':28s} {'years':>6s} {'s/rep':>7s} {'min':>7s} {'model s':>8s} {'cases':>8s} {'cases/s':>9s} "
+          f"{'us/case':>8s} {'naive':>6s} {'ratio':>6s}")
     for name in args.scenarios:
         r = time_scenario(name, args.reps)
         report["scenarios"].append(r)
         print(f"{name:28s} {r['years_simulated']:6.1f} {r['s_per_rep_median']:7.3f} {r['s_per_rep_min']:7.3f} "
-              f"{r['model_s_median']:8.3f} {r['cases_per_rep']:8d} {r['cases_per_s']:9d} {r['us_per_case']:8.2f}")
+              f"{r['model_s_median']:8.3f} {r['cases_per_rep']:8d} {r['cases_per_s']:9d} {r['us_per_case']:8.2f} "
+              f"{r['naive_us_per_case']:6.1f} {r['ratio_to_naive']:6.3f}")
     ref_after = reference_loop_s()
     report["machine"]["reference_loop_after_s"] = round(ref_after, 3)
     print(f"reference loop after: {ref_after:.2f} s")
