@@ -20,6 +20,7 @@ the same as reading a list.
 from __future__ import annotations
 
 import math
+from typing import Final
 
 import numpy as np
 
@@ -27,27 +28,35 @@ from .record import STATE_BITS
 from .scenario import ROUTES, Rule, Scenario
 from .streams import Streams
 
-BLOCK = 1024
+BLOCK: Final = 1024
 
 # --- one-bit flags and decisions in Case.bits ----------------------------------------------------
-_FLAG_NAMES = (
-    "PRIOR", "MAKING", "ADMITS", "CONTACT", "ARRESTED", "FIRST_TIME",
-    "NFA", "CHARGED", "TO_CROWN", "GUILTY", "CONVICTED", "PSR",
-    "SCHEME_REOFFENDS", "LATE_PROCEEDS", "CAUTION_SUITABLE", "CAUTION_BREACH", "SR_SUITABLE", "SR_COMPLETES",
-)
-(
-    PRIOR, MAKING, ADMITS, CONTACT, ARRESTED, FIRST_TIME,
-    NFA, CHARGED, TO_CROWN, GUILTY, CONVICTED, PSR,
-    SCHEME_REOFFENDS, LATE_PROCEEDS, CAUTION_SUITABLE, CAUTION_BREACH, SR_SUITABLE, SR_COMPLETES,
-) = (1 << i for i in range(len(_FLAG_NAMES)))
+PRIOR: Final = 1 << 0
+MAKING: Final = 1 << 1
+ADMITS: Final = 1 << 2
+CONTACT: Final = 1 << 3
+ARRESTED: Final = 1 << 4
+FIRST_TIME: Final = 1 << 5
+NFA: Final = 1 << 6
+CHARGED: Final = 1 << 7
+TO_CROWN: Final = 1 << 8
+GUILTY: Final = 1 << 9
+CONVICTED: Final = 1 << 10
+PSR: Final = 1 << 11
+SCHEME_REOFFENDS: Final = 1 << 12
+LATE_PROCEEDS: Final = 1 << 13
+CAUTION_SUITABLE: Final = 1 << 14
+CAUTION_BREACH: Final = 1 << 15
+SR_SUITABLE: Final = 1 << 16
+SR_COMPLETES: Final = 1 << 17
 
 # --- codes in Case.bits: (shift, mask) -----------------------------------------------------------
-CATEGORY = (18, 0x3)              # 0 = A, 1 = B, 2 = C
-ROUTE_INTERVIEW = (20, 0x7)       # route code + 1; 0 = no rule took the case
-ROUTE_AFTER = (23, 0x7)
-RELISTINGS = (26, 0x7F)           # ineffective listings before the trial is heard
-SENTENCE = (33, 0x3)              # CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME
-SCHEME_FAIL_SESSION = (35, 0x3F)  # session at which attendance fails; 0 = attends all
+CATEGORY: Final = (18, 0x3)              # 0 = A, 1 = B, 2 = C
+ROUTE_INTERVIEW: Final = (20, 0x7)       # route code + 1; 0 = no rule took the case
+ROUTE_AFTER: Final = (23, 0x7)
+RELISTINGS: Final = (26, 0x7F)           # ineffective listings before the trial is heard
+SENTENCE: Final = (33, 0x3)              # CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME
+SCHEME_FAIL_SESSION: Final = (35, 0x3F)  # session at which attendance fails; 0 = attends all
 
 
 def field(bits: int, code: tuple[int, int]) -> int:
@@ -56,18 +65,37 @@ def field(bits: int, code: tuple[int, int]) -> int:
 
 
 #: sentence codes
-CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME = 0, 1, 2, 3
+CUSTODY: Final = 0
+SUSPENDED: Final = 1
+COMMUNITY: Final = 2
+COMMUNITY_PROGRAMME: Final = 3
 
 # --- float columns of Case.d ---------------------------------------------------------------------
-(
-    U_REOFFEND, U_REOFFEND_TIME, U_SCHEME_REOFFENCE_TIME, U_CAUTION_COURSE_TIME, U_SR_DROPOUT_TIME,
-    CUSTODY_MONTHS, CAUTION_COURSE_HOURS, SR_HANDOVER_DAYS, SR_ASSESSMENT_DAYS,
-    INVESTIGATION_DAYS, FORENSIC_DAYS, CAUTION_ASSESSMENT_DAYS, CHARGING_DAYS,
-    FIRST_HEARING_DELAY, MAGS_FIRST_WORK, MAGS_TRIAL_WORK, MAGS_SENTENCE_WORK,
-    SENDING_DELAY, CROWN_PTPH_WORK, CROWN_TRIAL_WORK, CROWN_SENTENCE_WORK,
-    TRIAL_READY_DAYS, PSR_DELAY, RELIST_DELAY,
-) = range(24)
-N_FLOATS = 24
+U_REOFFEND: Final = 0
+U_REOFFEND_TIME: Final = 1
+U_SCHEME_REOFFENCE_TIME: Final = 2
+U_CAUTION_COURSE_TIME: Final = 3
+U_SR_DROPOUT_TIME: Final = 4
+CUSTODY_MONTHS: Final = 5
+CAUTION_COURSE_HOURS: Final = 6
+SR_HANDOVER_DAYS: Final = 7
+SR_ASSESSMENT_DAYS: Final = 8
+INVESTIGATION_DAYS: Final = 9
+FORENSIC_DAYS: Final = 10
+CAUTION_ASSESSMENT_DAYS: Final = 11
+CHARGING_DAYS: Final = 12
+FIRST_HEARING_DELAY: Final = 13
+MAGS_FIRST_WORK: Final = 14
+MAGS_TRIAL_WORK: Final = 15
+MAGS_SENTENCE_WORK: Final = 16
+SENDING_DELAY: Final = 17
+CROWN_PTPH_WORK: Final = 18
+CROWN_TRIAL_WORK: Final = 19
+CROWN_SENTENCE_WORK: Final = 20
+TRIAL_READY_DAYS: Final = 21
+PSR_DELAY: Final = 22
+RELIST_DELAY: Final = 23
+N_FLOATS: Final = 24
 
 NO_ROUTE = -1
 ROUTE_CODE = {name: i for i, name in enumerate(ROUTES)}

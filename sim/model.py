@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gc
 import heapq
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import simpy
@@ -40,6 +40,7 @@ from .states import S
 from .streams import Streams
 
 INITIAL = ORIGINS.index("initial")
+FLUSH_DAYS = 64  # how often the record's lists are packed into arrays
 
 
 class Model:
@@ -56,8 +57,8 @@ class Model:
         self.rec = Record()
         self.factories = {o: CaseFactory(scenario, self.streams, o) for o in ORIGINS}
         self._next_id = 0
-        log = self.rec.log
-        self._log_key, self._log_time = log.key.append, log.time.append
+        self._log_key: list[int] = self.rec.log.key
+        self._log_time: list[float] = self.rec.log.time
 
         # stages, in the order they draw up each day's list
         self.outcomes = Outcomes(self)
@@ -66,7 +67,7 @@ class Model:
         self.self_referral = SelfReferralRoute(self)
         self.scheme = SchemeRoute(self)
         self.court = CourtRoute(self)
-        self.stages = [self.police, self.caution, self.self_referral, self.scheme, self.court]
+        self.stages: list[Any] = [self.police, self.caution, self.self_referral, self.scheme, self.court]
         if trace:  # record every job's server for the event log (it changes no random number)
             for pool in self.pool_objects().values():
                 pool.trace = []
@@ -90,8 +91,8 @@ class Model:
 
     def move(self, case: Case, state: int, t: float) -> None:
         """Log that ``case`` is in ``state`` from time ``t``."""
-        self._log_key(case.key | state)
-        self._log_time(t)
+        self._log_key.append(case.key | state)
+        self._log_time.append(t)
 
     def schedule_reentry(self, t: float) -> None:
         """A reoffence detected at ``t`` brings a new, no-longer-first-time case."""
@@ -120,6 +121,8 @@ class Model:
                     receive(self._case(factory, t), t)
                     t = next(times, None)
                 streams[i] = (receive, factory, times, t)
+            if day % FLUSH_DAYS == 0:
+                self.rec.flush()
             for t in self.pop_reentries(until):
                 self.rec.reoffence_t.append(t)
                 self.police.receive_new(self._case(self.factories["reentry"], t), t)
@@ -158,6 +161,7 @@ class Model:
         finally:
             if collecting:
                 gc.enable()
+        self.rec.seal()
         return self.rec
 
     # ------------------------------------------------------------------------------- accounting

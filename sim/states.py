@@ -7,6 +7,7 @@ is in exactly one state at a time; the ``CLOSED_*`` states are terminal.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Final
 
 
 class S:
@@ -14,39 +15,40 @@ class S:
     about 150 ns and hashing one calls Python code, while these are ordinary class attributes.
     :class:`State` is the same set as an enum, for names."""
 
-    INVESTIGATION = 1          # detected, awaiting interview and device seizure
-    FORENSICS = 2              # waiting for, or in, digital-forensic examination
-    SCHEME_WAITING = 3         # deferred prosecution agreed, waiting for a group place
-    SCHEME_COURSE = 4          # attending the group sessions
-    SCHEME_FOLLOW_UP = 5       # between the last group session and the follow-up session
-    CAUTION_ASSESSMENT = 6     # waiting for, or in, the risk assessment for a conditional caution
-    CAUTION_COURSE = 7         # conditional caution given, course condition outstanding
-    SELF_REFERRAL_HANDOVER = 8
-    SELF_REFERRAL_ASSESSMENT = 9
-    TREATMENT = 10             # waiting for, or in, a treatment place
-    CHARGING = 11              # waiting for, or at, the charging decision
+    INVESTIGATION: Final = 1          # detected, awaiting interview and device seizure
+    FORENSICS: Final = 2              # waiting for, or in, digital-forensic examination
+    SCHEME_WAITING: Final = 3         # deferred prosecution agreed, waiting for a group place
+    SCHEME_COURSE: Final = 4          # attending the group sessions
+    SCHEME_FOLLOW_UP: Final = 5       # between the last group session and the follow-up session
+    CAUTION_ASSESSMENT: Final = 6     # waiting for, or in, the risk assessment for a conditional caution
+    CAUTION_COURSE: Final = 7         # conditional caution given, course condition outstanding
+    SELF_REFERRAL_HANDOVER: Final = 8
+    SELF_REFERRAL_ASSESSMENT: Final = 9
+    TREATMENT: Final = 10             # waiting for, or in, a treatment place
+    CHARGING: Final = 11              # waiting for, or at, the charging decision
     # court states last from the case's arrival at a hearing's list until the hearing is over
-    MAGS_FOR_FIRST = 12        # charged, awaiting (or at) the first hearing
-    MAGS_FOR_TRIAL = 13
-    MAGS_FOR_SENTENCE = 14
-    CROWN_FOR_PTPH = 15        # sent to the Crown Court, for the plea and trial preparation hearing
-    CROWN_FOR_TRIAL = 16
-    CROWN_FOR_SENTENCE = 17
-    CLOSED_NFA_POLICE = 40     # no further action after examination (evidential)
-    CLOSED_NFA_DECISION = 41   # no further action chosen by a policy rule
-    CLOSED_NFA_CPS = 42        # not charged
-    CLOSED_SIMPLE_CAUTION = 43
-    CLOSED_CONDITIONAL_CAUTION = 44
-    CLOSED_SCHEME_COMPLETED = 45
-    CLOSED_LATE_PROSECUTION_DROPPED = 46
-    CLOSED_SELF_REFERRAL_CAUTION = 47
-    CLOSED_ACQUITTED = 48
-    CLOSED_CUSTODY = 49
-    CLOSED_SUSPENDED = 50
-    CLOSED_COMMUNITY = 51
+    MAGS_FOR_FIRST: Final = 12        # charged, awaiting (or at) the first hearing
+    MAGS_FOR_TRIAL: Final = 13
+    MAGS_FOR_SENTENCE: Final = 14
+    CROWN_FOR_PTPH: Final = 15        # sent to the Crown Court, for the plea and trial preparation hearing
+    CROWN_FOR_TRIAL: Final = 16
+    CROWN_FOR_SENTENCE: Final = 17
+    CLOSED_NFA_POLICE: Final = 40     # no further action after examination (evidential)
+    CLOSED_NFA_DECISION: Final = 41   # no further action chosen by a policy rule
+    CLOSED_NFA_CPS: Final = 42        # not charged
+    CLOSED_SIMPLE_CAUTION: Final = 43
+    CLOSED_CONDITIONAL_CAUTION: Final = 44
+    CLOSED_SCHEME_COMPLETED: Final = 45
+    CLOSED_LATE_PROSECUTION_DROPPED: Final = 46
+    CLOSED_SELF_REFERRAL_CAUTION: Final = 47
+    CLOSED_ACQUITTED: Final = 48
+    CLOSED_CUSTODY: Final = 49
+    CLOSED_SUSPENDED: Final = 50
+    CLOSED_COMMUNITY: Final = 51
 
 
-State = IntEnum("State", {k: v for k, v in vars(S).items() if k.isupper()}, module=__name__)
+State = IntEnum(  # type: ignore[misc]
+    "State", {k: v for k, v in vars(S).items() if k.isupper()}, module=__name__)
 """Every state by name: ``State(code).name``."""
 
 OPEN_STATES = tuple(int(s) for s in State if s < 40)

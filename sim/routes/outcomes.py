@@ -7,7 +7,6 @@ open, is exact.
 
 from __future__ import annotations
 
-from array import array
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,7 +40,7 @@ class Outcomes:
         self._window_days = re.window_years * 365.25
         self._release = sc.sentence.release_fraction
         #: the time of every closure decided so far, including those after the horizon
-        self.closure_t = array("d")
+        self.closure_t: list[float] = []
 
     def close(self, case: Case, state: int, t: float, reoffend_from: float | None = None) -> None:
         """End ``case`` in ``state`` at ``t``; reoffending risk runs from ``reoffend_from`` (default ``t``)."""
@@ -75,4 +74,4 @@ class Outcomes:
 
     def closed_before(self, t: float) -> int:
         """Closures decided so far that take effect before ``t``."""
-        return int(np.count_nonzero(np.frombuffer(self.closure_t, dtype=np.float64) < t)) if self.closure_t else 0
+        return int(np.count_nonzero(np.asarray(self.closure_t, dtype=np.float64) < t))
