@@ -11,3 +11,7 @@ NOTICE = (
     "Illustrative policy model over aggregate rates: not a tool for assessing, scoring or predicting "
     "the risk of any individual. Figures depend on stated assumptions (see docs/assumptions.md)."
 )
+
+from . import compiled as _compiled
+
+_compiled.install()
