@@ -3,6 +3,7 @@
 Set DIVERTSIM_PURE_PYTHON=1 to skip compilation altogether.
 """
 
+import hashlib
 import os
 import sys
 
@@ -19,13 +20,28 @@ def _sources() -> list[str]:
     return list(namespace["SOURCES"])
 
 
+def _record_source_hash(sources: list[str]) -> str:
+    # the same digest as sim.compiled.source_hash, compiled into the build so a stale build is detected
+    digest = hashlib.sha256()
+    for path in sources:
+        digest.update(path.encode())
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    with open(os.path.join("sim", "_build.py"), "w", encoding="utf-8") as f:
+        f.write('"""Written by setup.py: the digest of the source the compiled modules were built from."""\n\n'
+                f'SOURCE_HASH = "{digest.hexdigest()}"\n')
+    return "sim/_build.py"
+
+
 def ext_modules() -> list:
     if os.environ.get("DIVERTSIM_PURE_PYTHON", "") not in ("", "0"):
         return []
     try:
         from mypyc.build import mypycify
 
-        extensions = mypycify(["--ignore-missing-imports", "--follow-imports=silent", *_sources()],
+        sources = _sources()
+        extensions = mypycify(["--ignore-missing-imports", "--follow-imports=silent", *sources,
+                               _record_source_hash(sources)],
                               opt_level="3", group_name="divertsim")
     except (Exception, SystemExit) as exc:  # no compiler toolchain, or mypyc refused: run from source
         print(f"divertsim: not compiling the hot modules ({exc}); they will run as plain Python", file=sys.stderr)

@@ -5,15 +5,17 @@ are ordinary, type-annotated Python. ``pip install`` compiles them with mypyc (s
 the same source, so the same results, about twice as fast. Where no compiler is available the
 build falls back to the source, and everything works as before, only slower.
 
-A compiled module is used only when every compiled module is at least as new as its source: after
-an edit to one of them in a checkout, all of them are imported from source (with a one-line
-warning) until ``pip install -e .`` compiles them again, so an edit can never be silently ignored
-and compiled and interpreted modules are never mixed. ``DIVERTSIM_PURE_PYTHON=1`` imports the
+The build records a digest of the source it compiled (``sim/_build.py``, compiled with the rest);
+the compiled modules are used only while the source still has that digest. After an edit in a
+checkout all of them are imported from source (with a one-line warning) until ``pip install -e .``
+compiles them again, so an edit is never silently ignored and compiled and interpreted modules are
+never mixed. ``DIVERTSIM_PURE_PYTHON=1`` imports the
 source whatever is compiled (for profiling, or to check that both give the same results).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -35,20 +37,26 @@ PURE_ENV = "DIVERTSIM_PURE_PYTHON"
 _ROOT = Path(__file__).resolve().parent.parent
 
 
-def _binaries(source: Path) -> list[Path]:
-    return [source.with_name(source.stem + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES
-            if source.with_name(source.stem + suffix).exists()]
-
-
-def stale(root: Path = _ROOT) -> list[str]:
-    """Compiled modules older than their source (an edit since the last ``pip install``)."""
-    out = []
+def source_hash(root: Path = _ROOT) -> str:
+    """A digest of the compiled modules' source, as ``setup.py`` records it in ``sim/_build.py``."""
+    digest = hashlib.sha256()
     for path in SOURCES:
-        source = root / path
-        binaries = _binaries(source)
-        if binaries and source.exists() and source.stat().st_mtime > max(b.stat().st_mtime for b in binaries):
-            out.append(path)
-    return out
+        digest.update(path.encode())
+        digest.update((root / path).read_bytes())
+    return digest.hexdigest()
+
+
+def stale() -> list[str]:
+    """Why the compiled modules must not be used: empty when they were built from the source as it is."""
+    if not any((_ROOT / "sim").glob("_build.*" + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES):
+        return []  # nothing compiled
+    try:
+        from . import _build  # the compiled module records the digest of the source it was built from
+    except ImportError as exc:
+        return [f"the compiled modules cannot be loaded ({exc})"]
+    if _build.SOURCE_HASH != source_hash():
+        return ["the source of the hot modules changed since they were compiled"]
+    return []
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder):
@@ -74,8 +82,8 @@ def install() -> None:
     if os.environ.get(PURE_ENV, "") not in ("", "0"):
         sys.meta_path.insert(0, _SourceFinder())
         return
-    old = stale()
-    if old:
-        print(f"divertsim: {old[0]} changed since it was compiled; running all hot modules from source "
-              "(run `pip install -e .` to compile them again)", file=sys.stderr)
+    why = stale()
+    if why:
+        print(f"divertsim: {why[0]}; running them from source (`pip install -e .` compiles them again)",
+              file=sys.stderr)
         sys.meta_path.insert(0, _SourceFinder())
