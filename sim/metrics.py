@@ -84,10 +84,10 @@ class _Log:
 
     def __init__(self, model: "Model") -> None:
         log = model.rec.log
-        key = np.frombuffer(log.key, dtype=np.int64) if len(log) else np.zeros(0, np.int64)
+        key = np.frombuffer(log.key, dtype=np.int64) if len(log.key) else np.zeros(0, np.int64)
         case = key >> STATE_BITS
         state = key & ((1 << STATE_BITS) - 1)
-        time = np.frombuffer(log.time, dtype=np.float64) if len(log) else np.zeros(0)
+        time = np.frombuffer(log.time, dtype=np.float64) if len(log.key) else np.zeros(0)
         order = np.argsort(case, kind="stable")
         self.case = case[order]
         self.state = state[order].astype(np.int16)

@@ -11,8 +11,8 @@ Processes, each ticking once a day and running in this order on every day:
   becomes ready for its next step. A case therefore costs a few list operations per stage and
   no event of its own, while no time is rounded to days.
 
-Everything the run produces is appended to a :class:`~sim.record.Record`; :mod:`sim.metrics`
-turns it into results.
+Everything the run produces is appended to a :class:`~sim.record.Record` (``Model.out``) and
+sealed into NumPy arrays at the end (``Model.rec``); :mod:`sim.metrics` turns those into results.
 """
 
 from __future__ import annotations
@@ -54,11 +54,12 @@ class Model:
         self.horizon = self.cal.horizon
         self.streams = Streams(self.seed, replication)
         self.env = simpy.Environment()
-        self.rec = Record()
+        self.out = Record()  # what the run records, as it goes
+        self.rec: Any = None  # the sealed record (NumPy arrays), once the run is over
         self.factories = {o: CaseFactory(scenario, self.streams, o) for o in ORIGINS}
         self._next_id = 0
-        self._log_key: list[int] = self.rec.log.key
-        self._log_time: list[float] = self.rec.log.time
+        self._log_key: list[int] = self.out.log.key
+        self._log_time: list[float] = self.out.log.time
 
         # stages, in the order they draw up each day's list
         self.outcomes = Outcomes(self)
@@ -82,7 +83,7 @@ class Model:
     def _case(self, factory: CaseFactory, t: float) -> Case:
         case = factory.new(self._next_id)
         self._next_id += 1
-        rec = self.rec
+        rec = self.out
         rec.arrival_t.append(t)
         rec.arrival_origin.append(case.origin)
         if case.origin != INITIAL and case.bits & ARRESTED:
@@ -122,9 +123,9 @@ class Model:
                     t = next(times, None)
                 streams[i] = (receive, factory, times, t)
             if day % FLUSH_DAYS == 0:
-                self.rec.flush()
+                self.out.flush()
             for t in self.pop_reentries(until):
-                self.rec.reoffence_t.append(t)
+                self.out.reoffence_t.append(t)
                 self.police.receive_new(self._case(self.factories["reentry"], t), t)
 
     def _stage(self, advance: Callable[[float], None]) -> simpy.events.ProcessGenerator:
@@ -134,7 +135,7 @@ class Model:
             yield env.timeout(1.0)
             advance(float(day))
 
-    def run(self) -> Record:
+    def run(self) -> Any:
         """Run to the horizon and return what was recorded.
 
         Every process ticks once a day; SimPy runs same-time events in the order they were
@@ -161,7 +162,7 @@ class Model:
         finally:
             if collecting:
                 gc.enable()
-        self.rec.seal()
+        self.rec = self.out.seal()
         return self.rec
 
     # ------------------------------------------------------------------------------- accounting
@@ -204,7 +205,7 @@ class Model:
         return self._next_id
 
 
-def run_replication(scenario: Scenario, replication: int, seed: int | None = None) -> tuple[Model, Record]:
+def run_replication(scenario: Scenario, replication: int, seed: int | None = None) -> tuple[Model, Any]:
     """Build and run one replication."""
     model = Model(scenario, replication, seed)
     rec = model.run()

@@ -4,44 +4,21 @@ The hot path only appends numbers to lists here (a list append is the cheapest s
 interpreted or compiled; ``array.append`` parses its argument on every call). Every few simulated
 weeks the model calls :meth:`Record.flush`, which moves what has been appended into NumPy chunks,
 so a long run holds its record as packed numbers, not as millions of Python objects. After the run
-:meth:`Record.seal` joins the chunks: every series is then a NumPy array. Every table, stock,
+:meth:`Record.seal` joins the chunks into a plain namespace of NumPy arrays under the same names:
+that, not the live record, is what a finished model exposes as ``Model.rec``. Every table, stock,
 flow, wait and utilisation is computed afterwards, vectorised, by :mod:`sim.metrics`, so that
 measuring costs the simulation almost nothing and a new result never needs a change to the model.
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Final
 
 import numpy as np
 
 #: a log entry packs the case id and its state into one integer: ``case << STATE_BITS | state``
 STATE_BITS: Final = 6
-
-
-class _Chunks:
-    """The flushed part of every series of one object, by attribute name."""
-
-    __slots__ = ("dtypes", "parts")
-
-    def __init__(self, dtypes: dict[str, Any]) -> None:
-        self.dtypes = dtypes
-        self.parts: dict[str, list[np.ndarray]] = {name: [] for name in dtypes}
-
-    def flush(self, owner: Any) -> None:
-        # the lists are emptied in place: the model may hold their bound ``append``
-        for name, dtype in self.dtypes.items():
-            values = getattr(owner, name)
-            if values:
-                self.parts[name].append(np.fromiter(values, dtype, len(values)))
-                values.clear()
-
-    def seal(self, owner: Any) -> None:
-        self.flush(owner)
-        for name, dtype in self.dtypes.items():
-            parts = self.parts[name]
-            setattr(owner, name, np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
-            parts.clear()
 
 
 class TransitionLog:
@@ -54,10 +31,6 @@ class TransitionLog:
     def __init__(self) -> None:
         self.key: list[int] = []      # case << STATE_BITS | state
         self.time: list[float] = []
-        self._chunks = _Chunks({"key": np.int64, "time": np.float64})
-
-    def __len__(self) -> int:
-        return len(self.key) + sum(len(c) for c in self._chunks.parts["key"])
 
 
 class Record:
@@ -97,18 +70,43 @@ class Record:
         self.programme_t: list[float] = []
         self.reoffence_t: list[float] = []
         self.self_referral_caution_t: list[float] = []
-        self._chunks = _Chunks({name: np.int8 if name in _INT8 else np.float64
-                                for name in vars(self) if name != "log"})
+        self._parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in SERIES}
+
+    def _series(self, name: str) -> list[Any]:
+        if name.startswith("log."):
+            return getattr(self.log, name[4:])  # type: ignore[no-any-return]
+        return getattr(self, name)  # type: ignore[no-any-return]
 
     def flush(self) -> None:
-        """Move every value appended so far into NumPy chunks (bounded memory on long runs)."""
-        self.log._chunks.flush(self.log)
-        self._chunks.flush(self)
+        """Move every value appended so far into NumPy chunks (bounded memory on long runs).
 
-    def seal(self) -> None:
-        """End of the run: every series becomes one NumPy array."""
-        self.log._chunks.seal(self.log)
-        self._chunks.seal(self)
+        The lists are emptied in place, so a reference the model holds to one stays valid."""
+        for name, dtype in SERIES:
+            values = self._series(name)
+            if values:
+                self._parts[name].append(np.fromiter(values, dtype, len(values)))
+                values.clear()
+
+    def seal(self) -> SimpleNamespace:
+        """End of the run: every series as one NumPy array, under the same names (``log.key``...)."""
+        self.flush()
+        arrays: dict[str, Any] = {}
+        for name, dtype in SERIES:
+            parts = self._parts[name]
+            arrays[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+            parts.clear()
+        log = SimpleNamespace(key=arrays.pop("log.key"), time=arrays.pop("log.time"))
+        return SimpleNamespace(log=log, **arrays)
 
 
-_INT8 = frozenset({"arrival_origin", "scheme_fail_proceeds"})
+_INT8: Final = frozenset({"arrival_origin", "scheme_fail_proceeds"})
+#: every series and its type once packed
+SERIES: Final = (("log.key", np.int64), ("log.time", np.float64)) + tuple(
+    (name, np.int8 if name in _INT8 else np.float64) for name in (
+        "arrival_t", "arrival_origin", "arrest_t", "forensic_start_t", "forensic_wait", "charging_start_t",
+        "charging_wait", "court_disposal_t", "court_wait", "crown_main_t", "crown_wait", "crown_trial_t",
+        "crown_trial_wait", "crown_receipt_t", "scheme_group_t", "scheme_group_size", "scheme_session_t",
+        "scheme_followup_t", "scheme_fail_t", "scheme_fail_proceeds", "scheme_wait", "caution_simple_t",
+        "caution_conditional_t", "caution_breach_t", "course_hours_t", "course_hours", "register_t",
+        "prison_in", "prison_out", "programme_t", "reoffence_t", "self_referral_caution_t",
+    ))

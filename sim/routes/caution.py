@@ -41,7 +41,7 @@ class CautionRoute:
             # not low risk: prosecution (examination first if not yet done), with no second diversion
             m.police.prosecute(case, end)
             return
-        rec = m.rec
+        rec = m.out
         rec.caution_conditional_t.append(end)
         rec.register_t.append(end)
         case.registered = True

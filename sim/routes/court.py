@@ -71,8 +71,8 @@ class CourtRoute:
 
     def _charging_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        m.rec.charging_start_t.append(start)
-        m.rec.charging_wait.append(start - ready)
+        m.out.charging_start_t.append(start)
+        m.out.charging_wait.append(start - ready)
         if case.bits & CHARGED:
             self.receive_charged(case, end, end + case.d[FIRST_HEARING_DELAY])
         else:
@@ -90,7 +90,7 @@ class CourtRoute:
         case.hearing = PTPH
         m = self.m
         m.move(case, S.CROWN_FOR_PTPH, t)
-        m.rec.crown_receipt_t.append(t)
+        m.out.crown_receipt_t.append(t)
         self.crown.pool.push(ready, case.d[CROWN_PTPH_WORK], case, SHORT)
 
     # ---------------------------------------------------------------------------------- hearings
@@ -140,7 +140,7 @@ class CourtRoute:
         case.tried = True
         if level is self.crown:
             self._crown_main_hearing(case, start)
-            rec = self.m.rec
+            rec = self.m.out
             rec.crown_trial_t.append(start)
             rec.crown_trial_wait.append(start - case.t_sent)
         if case.bits & CONVICTED:
@@ -161,12 +161,12 @@ class CourtRoute:
             self._sentenced(case, end)
 
     def _crown_main_hearing(self, case: Case, start: float) -> None:
-        rec = self.m.rec
+        rec = self.m.out
         rec.crown_main_t.append(start)
         rec.crown_wait.append(start - case.t_sent)
 
     def _disposed(self, case: Case, t: float) -> None:
-        rec = self.m.rec
+        rec = self.m.out
         rec.court_disposal_t.append(t)
         rec.court_wait.append(t - case.t_charged)
 

@@ -49,7 +49,7 @@ class Outcomes:
         self.closure_t.append(t)
         d = case.d
         if state in REGISTERED and not case.registered:
-            m.rec.register_t.append(t)
+            m.out.register_t.append(t)
             case.registered = True
         if d[U_REOFFEND] < self._p_reoffend[state]:
             start = t if reoffend_from is None else reoffend_from
@@ -59,7 +59,7 @@ class Outcomes:
         """Sentence a convicted case at ``t``: custody, suspended sentence or community order."""
         d = case.d
         kind = field(case.bits, SENTENCE)
-        rec = self.m.rec
+        rec = self.m.out
         if kind == CUSTODY:
             release = t + d[CUSTODY_MONTHS] * DAYS_PER_MONTH * self._release
             rec.prison_in.append(t)

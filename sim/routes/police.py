@@ -58,7 +58,7 @@ class PoliceRoute:
         elif route == R_CONDITIONAL:
             m.caution.receive(case, t)
         elif route == R_SIMPLE:
-            m.rec.caution_simple_t.append(t)
+            m.out.caution_simple_t.append(t)
             m.outcomes.close(case, S.CLOSED_SIMPLE_CAUTION, t)
         elif route == R_NFA:
             m.outcomes.close(case, S.CLOSED_NFA_DECISION, t)
@@ -77,7 +77,7 @@ class PoliceRoute:
     # ------------------------------------------------------------------------------ examination
     def _exam_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        rec = m.rec
+        rec = m.out
         rec.forensic_start_t.append(start)
         rec.forensic_wait.append(start - ready)
         case.examined = True

@@ -67,7 +67,7 @@ class SchemeRoute:
             ready, _, case = heapq.heappop(pending)
             waiting.append((ready, case))
         cfg = self.cfg
-        rec = self.m.rec
+        rec = self.m.out
         while waiting and slots and slots[0] <= t:
             n = len(waiting)
             if n < cfg.min_group_size and t - waiting[0][0] < cfg.max_wait_days:
@@ -84,7 +84,7 @@ class SchemeRoute:
 
     def _start(self, case: Case, ready: float, t: float, times: list[float]) -> None:
         m = self.m
-        rec = m.rec
+        rec = m.out
         m.move(case, S.SCHEME_COURSE, t)
         rec.scheme_wait.append(t - ready)
         d = case.d

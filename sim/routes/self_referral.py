@@ -56,7 +56,7 @@ class SelfReferralRoute:
     def _treatment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
         if case.bits & SR_COMPLETES:
-            m.rec.self_referral_caution_t.append(end)
+            m.out.self_referral_caution_t.append(end)
             m.outcomes.close(case, S.CLOSED_SELF_REFERRAL_CAUTION, end)
         else:
             m.police.prosecute(case, end)
