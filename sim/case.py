@@ -12,9 +12,9 @@ yes/no decision or a small code (flags, take-up, charge, plea, verdict, sentence
 participant stops attending, routes) is decided for the whole block in NumPy, from the case's
 uniform draw and the scenario's share, and packed into one integer per case, ``Case.bits``: a
 flag is tested with ``case.bits & GUILTY`` and a code read with ``field(case.bits, SENTENCE)``.
-Durations and the uniforms that set a time are floats in ``Case.d``, read through the column
-constants. Packing costs one integer per case instead of two dozen objects, and testing a bit costs
-the same as reading a list.
+Durations and the uniforms that set a time are float attributes of the case (``case.forensic_days``),
+filled from the block's column of the same name. Packing costs one integer per case instead of two
+dozen objects, and testing a bit costs the same as reading an attribute.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ SUSPENDED: Final = 1
 COMMUNITY: Final = 2
 COMMUNITY_PROGRAMME: Final = 3
 
-# --- float columns of Case.d ---------------------------------------------------------------------
+# --- float columns of a block (the draws, one attribute each on Case) ---------------------------------------------------------------------
 U_REOFFEND: Final = 0
 U_REOFFEND_TIME: Final = 1
 U_SCHEME_REOFFENCE_TIME: Final = 2
@@ -105,17 +105,27 @@ ORIGINS = ("external", "self_referral", "reentry", "initial")
 
 
 class Case:
-    """One case moving through the pipeline: packed decisions ``bits`` and float draws ``d``."""
+    """One case moving through the pipeline: packed decisions ``bits`` and its float draws.
 
-    __slots__ = ("id", "key", "origin", "bits", "d", "t_charged", "t_sent", "examined", "diverted",
-                 "relists_left", "hearing", "tried", "registered")
+    The draws are attributes, one per column of the block, rather than a list: compiled, each is
+    a plain double inside the case, so reading one is a single load and a case is one compact
+    object instead of a list of two dozen boxed floats scattered over the heap.
+    """
+
+    __slots__ = ("id", "key", "origin", "bits", "t_charged", "t_sent", "examined", "diverted",
+                 "relists_left", "hearing", "tried", "registered", "u_reoffend", "u_reoffend_time",
+                 "u_scheme_reoffence_time", "u_caution_course_time", "u_sr_dropout_time", "custody_months",
+                 "caution_course_hours", "sr_handover_days", "sr_assessment_days", "investigation_days",
+                 "forensic_days", "caution_assessment_days", "charging_days", "first_hearing_delay",
+                 "mags_first_work", "mags_trial_work", "mags_sentence_work", "sending_delay",
+                 "crown_ptph_work", "crown_trial_work", "crown_sentence_work", "trial_ready_days",
+                 "psr_delay", "relist_delay")
 
     def __init__(self, cid: int, origin: int, bits: int, row: list[float]) -> None:
         self.id = cid
         self.key = cid << STATE_BITS  # the log entry of a move is key | state
         self.origin = origin
         self.bits = bits
-        self.d = row
         self.t_charged = math.nan
         self.t_sent = math.nan
         self.examined = False   # forensic examination done
@@ -124,6 +134,30 @@ class Case:
         self.hearing = 0
         self.tried = False      # an effective trial was held (the main hearing, if in the Crown Court)
         self.registered = False  # already on the register (a breached caution, then a conviction)
+        self.u_reoffend = row[U_REOFFEND]
+        self.u_reoffend_time = row[U_REOFFEND_TIME]
+        self.u_scheme_reoffence_time = row[U_SCHEME_REOFFENCE_TIME]
+        self.u_caution_course_time = row[U_CAUTION_COURSE_TIME]
+        self.u_sr_dropout_time = row[U_SR_DROPOUT_TIME]
+        self.custody_months = row[CUSTODY_MONTHS]
+        self.caution_course_hours = row[CAUTION_COURSE_HOURS]
+        self.sr_handover_days = row[SR_HANDOVER_DAYS]
+        self.sr_assessment_days = row[SR_ASSESSMENT_DAYS]
+        self.investigation_days = row[INVESTIGATION_DAYS]
+        self.forensic_days = row[FORENSIC_DAYS]
+        self.caution_assessment_days = row[CAUTION_ASSESSMENT_DAYS]
+        self.charging_days = row[CHARGING_DAYS]
+        self.first_hearing_delay = row[FIRST_HEARING_DELAY]
+        self.mags_first_work = row[MAGS_FIRST_WORK]
+        self.mags_trial_work = row[MAGS_TRIAL_WORK]
+        self.mags_sentence_work = row[MAGS_SENTENCE_WORK]
+        self.sending_delay = row[SENDING_DELAY]
+        self.crown_ptph_work = row[CROWN_PTPH_WORK]
+        self.crown_trial_work = row[CROWN_TRIAL_WORK]
+        self.crown_sentence_work = row[CROWN_SENTENCE_WORK]
+        self.trial_ready_days = row[TRIAL_READY_DAYS]
+        self.psr_delay = row[PSR_DELAY]
+        self.relist_delay = row[RELIST_DELAY]
 
 
 def _flags_match(rule: Rule, cols: dict[str, np.ndarray]) -> np.ndarray:

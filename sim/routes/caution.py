@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calendar import level_by_day, servers_by_day, working_mask
-from ..case import CAUTION_ASSESSMENT_DAYS, CAUTION_BREACH, CAUTION_COURSE_HOURS, CAUTION_SUITABLE, U_CAUTION_COURSE_TIME, Case
+from ..case import CAUTION_BREACH, CAUTION_SUITABLE, Case
 from ..servers import ServerPool
 from ..states import S
 
@@ -32,11 +32,10 @@ class CautionRoute:
 
     def receive(self, case: Case, t: float) -> None:
         self.m.move(case, S.CAUTION_ASSESSMENT, t)
-        self.assessors.push(t, case.d[CAUTION_ASSESSMENT_DAYS], case)
+        self.assessors.push(t, case.caution_assessment_days, case)
 
     def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        d = case.d
         if not case.bits & CAUTION_SUITABLE:
             # not low risk: prosecution (examination first if not yet done), with no second diversion
             m.police.prosecute(case, end)
@@ -51,9 +50,9 @@ class CautionRoute:
             rec.caution_breach_t.append(t_breach)
             m.police.prosecute(case, t_breach)
         else:
-            t_done = end + d[U_CAUTION_COURSE_TIME] * self._window
+            t_done = end + case.u_caution_course_time * self._window
             rec.course_hours_t.append(t_done)
-            rec.course_hours.append(d[CAUTION_COURSE_HOURS])
+            rec.course_hours.append(case.caution_course_hours)
             m.outcomes.close(case, S.CLOSED_CONDITIONAL_CAUTION, t_done)
 
     def advance(self, until: float) -> None:

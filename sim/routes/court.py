@@ -15,11 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calendar import level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
-from ..case import (
-    CHARGED, CHARGING_DAYS, CONVICTED, CROWN_PTPH_WORK, CROWN_SENTENCE_WORK, CROWN_TRIAL_WORK,
-    FIRST_HEARING_DELAY, GUILTY, MAGS_FIRST_WORK, MAGS_SENTENCE_WORK, MAGS_TRIAL_WORK, PSR, PSR_DELAY,
-    RELIST_DELAY, SENDING_DELAY, TO_CROWN, TRIAL_READY_DAYS, Case,
-)
+from ..case import CHARGED, CONVICTED, GUILTY, PSR, TO_CROWN, Case
 from ..scenario import CourtLevel
 from ..servers import ServerPool
 from ..states import S
@@ -34,8 +30,7 @@ SHORT = 0
 class Level:
     """One court level: its courtrooms and the states and draws its hearings use."""
 
-    def __init__(self, m: "Model", name: str, cfg: CourtLevel, on_start, trial_col: int, sentence_col: int,
-                 states: tuple[int, int]) -> None:
+    def __init__(self, m: "Model", name: str, cfg: CourtLevel, on_start, crown: bool, states: tuple[int, int]) -> None:
         # hearing lengths arrive in the case's row as work in this level's sitting days
         level = level_by_day(m.cal, cfg.sitting_days_per_month, [(s.from_month, s.value) for s in cfg.schedule])
         rooms = sitting_days_to_rooms(level, cfg.sitting_days_per_week)
@@ -44,9 +39,14 @@ class Level:
         self.pool = ServerPool(name, counts, on_start, n_classes=2 if short_first else 1)
         self.long = 1 if short_first else 0
         self.ineffective_work = m.sc.court.ineffective_hours / cfg.hours_per_sitting_day
-        self.trial_col = trial_col
-        self.sentence_col = sentence_col
+        self.crown = crown
         self.for_trial, self.for_sentence = states
+
+    def trial_work(self, case: Case) -> float:
+        return case.crown_trial_work if self.crown else case.mags_trial_work
+
+    def sentence_work(self, case: Case) -> float:
+        return case.crown_sentence_work if self.crown else case.mags_sentence_work
 
 
 class CourtRoute:
@@ -58,23 +58,23 @@ class CourtRoute:
         level = level_by_day(m.cal, ch.lawyers)
         self.lawyers = ServerPool("charging", servers_by_day(level, working_mask(m.cal, ch.working_days_per_week)),
                                   self._charging_starts)
-        self.mags = Level(m, "magistrates", court.magistrates, self._mags_starts, MAGS_TRIAL_WORK,
-                          MAGS_SENTENCE_WORK, (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE))
-        self.crown = Level(m, "crown", court.crown, self._crown_starts, CROWN_TRIAL_WORK,
-                           CROWN_SENTENCE_WORK, (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE))
+        self.mags = Level(m, "magistrates", court.magistrates, self._mags_starts, False,
+                          (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE))
+        self.crown = Level(m, "crown", court.crown, self._crown_starts, True,
+                           (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE))
 
     # --------------------------------------------------------------------------------- charging
     def charge(self, case: Case, t: float) -> None:
         """Queue ``case`` for a charging decision from ``t``."""
         self.m.move(case, S.CHARGING, t)
-        self.lawyers.push(t, case.d[CHARGING_DAYS], case)
+        self.lawyers.push(t, case.charging_days, case)
 
     def _charging_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
         m.out.charging_start_t.append(start)
         m.out.charging_wait.append(start - ready)
         if case.bits & CHARGED:
-            self.receive_charged(case, end, end + case.d[FIRST_HEARING_DELAY])
+            self.receive_charged(case, end, end + case.first_hearing_delay)
         else:
             m.outcomes.close(case, S.CLOSED_NFA_CPS, end)
 
@@ -83,7 +83,7 @@ class CourtRoute:
         case.t_charged = t
         case.hearing = FIRST
         self.m.move(case, S.MAGS_FOR_FIRST, t)
-        self.mags.pool.push(ready, case.d[MAGS_FIRST_WORK], case, SHORT)
+        self.mags.pool.push(ready, case.mags_first_work, case, SHORT)
 
     def send_to_crown(self, case: Case, t: float, ready: float) -> None:
         case.t_sent = t
@@ -91,15 +91,14 @@ class CourtRoute:
         m = self.m
         m.move(case, S.CROWN_FOR_PTPH, t)
         m.out.crown_receipt_t.append(t)
-        self.crown.pool.push(ready, case.d[CROWN_PTPH_WORK], case, SHORT)
+        self.crown.pool.push(ready, case.crown_ptph_work, case, SHORT)
 
     # ---------------------------------------------------------------------------------- hearings
     def _mags_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
-        d = case.d
         kind = case.hearing
         if kind == FIRST:
             if case.bits & TO_CROWN:
-                self.send_to_crown(case, end, end + d[SENDING_DELAY])
+                self.send_to_crown(case, end, end + case.sending_delay)
             else:
                 self._plea(case, self.mags, start, end)
         elif kind == TRIAL:
@@ -119,23 +118,22 @@ class CourtRoute:
             self._sentenced(case, end)
 
     def _plea(self, case: Case, level: Level, start: float, end: float) -> None:
-        d = case.d
         if case.bits & GUILTY:
             self._convicted(case, level, start, end)
         else:
-            self.list_trial(case, level, end, end + d[TRIAL_READY_DAYS])
+            self.list_trial(case, level, end, end + case.trial_ready_days)
 
     def list_trial(self, case: Case, level: Level, t: float, ready: float) -> None:
         """Wait from ``t`` for a trial listing from ``ready``; an ineffective listing uses little time."""
         case.hearing = TRIAL
         self.m.move(case, level.for_trial, t)
-        work = level.ineffective_work if case.relists_left > 0 else case.d[level.trial_col]
+        work = level.ineffective_work if case.relists_left > 0 else level.trial_work(case)
         level.pool.push(ready, work, case, level.long)
 
     def _trial(self, case: Case, level: Level, start: float, end: float) -> None:
         if case.relists_left > 0:  # ineffective: relisted
             case.relists_left -= 1
-            self.list_trial(case, level, end, end + case.d[RELIST_DELAY])
+            self.list_trial(case, level, end, end + case.relist_delay)
             return
         case.tried = True
         if level is self.crown:
@@ -150,11 +148,10 @@ class CourtRoute:
             self.m.outcomes.close(case, S.CLOSED_ACQUITTED, end)
 
     def _convicted(self, case: Case, level: Level, start: float, end: float) -> None:
-        d = case.d
         if case.bits & PSR:
             case.hearing = SENTENCE
             self.m.move(case, level.for_sentence, end)
-            level.pool.push(end + d[PSR_DELAY], d[level.sentence_col], case, SHORT)
+            level.pool.push(end + case.psr_delay, level.sentence_work(case), case, SHORT)
         else:  # sentenced at the same hearing
             if level is self.crown and case.hearing == PTPH:
                 self._crown_main_hearing(case, start)

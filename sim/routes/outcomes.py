@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..calendar import DAYS_PER_MONTH
-from ..case import COMMUNITY_PROGRAMME, CUSTODY, CUSTODY_MONTHS, SENTENCE, SUSPENDED, U_REOFFEND, U_REOFFEND_TIME, Case, field
+from ..case import COMMUNITY_PROGRAMME, CUSTODY, SENTENCE, SUSPENDED, Case, field
 from ..states import S
 
 if TYPE_CHECKING:
@@ -47,21 +47,19 @@ class Outcomes:
         m = self.m
         m.move(case, state, t)
         self.closure_t.append(t)
-        d = case.d
         if state in REGISTERED and not case.registered:
             m.out.register_t.append(t)
             case.registered = True
-        if d[U_REOFFEND] < self._p_reoffend[state]:
+        if case.u_reoffend < self._p_reoffend[state]:
             start = t if reoffend_from is None else reoffend_from
-            m.schedule_reentry(start + d[U_REOFFEND_TIME] * self._window_days)
+            m.schedule_reentry(start + case.u_reoffend_time * self._window_days)
 
     def sentence(self, case: Case, t: float) -> None:
         """Sentence a convicted case at ``t``: custody, suspended sentence or community order."""
-        d = case.d
         kind = field(case.bits, SENTENCE)
         rec = self.m.out
         if kind == CUSTODY:
-            release = t + d[CUSTODY_MONTHS] * DAYS_PER_MONTH * self._release
+            release = t + case.custody_months * DAYS_PER_MONTH * self._release
             rec.prison_in.append(t)
             rec.prison_out.append(release)
             self.close(case, S.CLOSED_CUSTODY, t, reoffend_from=release)

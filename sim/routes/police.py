@@ -12,10 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calendar import level_by_day, servers_by_day, working_mask
-from ..case import (
-    FORENSIC_DAYS, INVESTIGATION_DAYS, NFA, R_CONDITIONAL, R_DEFERRED, R_NFA, R_SIMPLE, ROUTE_AFTER,
-    ROUTE_INTERVIEW, Case, field,
-)
+from ..case import NFA, R_CONDITIONAL, R_DEFERRED, R_NFA, R_SIMPLE, ROUTE_AFTER, ROUTE_INTERVIEW, Case, field
 from ..servers import ServerPool
 from ..states import S
 
@@ -38,7 +35,7 @@ class PoliceRoute:
         """A newly detected case (or a reoffender's new case) at ``t``: interview, then decision."""
         m = self.m
         m.move(case, S.INVESTIGATION, t)
-        t_interview = t + case.d[INVESTIGATION_DAYS]
+        t_interview = t + case.investigation_days
         route = field(case.bits, ROUTE_INTERVIEW)
         if route:
             self.dispatch(case, route - 1, t_interview)
@@ -48,7 +45,7 @@ class PoliceRoute:
     def investigate(self, case: Case, t: float) -> None:
         """Queue ``case`` for forensic examination from ``t``."""
         self.m.move(case, S.FORENSICS, t)
-        self.examiners.push(t, case.d[FORENSIC_DAYS], case)
+        self.examiners.push(t, case.forensic_days, case)
 
     def dispatch(self, case: Case, route: int, t: float) -> None:
         """Send ``case`` down a diversion ``route`` chosen by a policy rule at time ``t``."""

@@ -20,7 +20,7 @@ import heapq
 from collections import deque
 from typing import TYPE_CHECKING
 
-from ..case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, SCHEME_REOFFENDS, U_SCHEME_REOFFENCE_TIME, Case, field
+from ..case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, SCHEME_REOFFENDS, Case, field
 from ..scenario import Scheme
 from ..states import S
 
@@ -87,11 +87,10 @@ class SchemeRoute:
         rec = m.out
         m.move(case, S.SCHEME_COURSE, t)
         rec.scheme_wait.append(t - ready)
-        d = case.d
         k = field(case.bits, SCHEME_FAIL_SESSION)
         t_fail = times[k - 1] if k else INF
         if case.bits & SCHEME_REOFFENDS:
-            t_reoffence = t + d[U_SCHEME_REOFFENCE_TIME] * self._span
+            t_reoffence = t + case.u_scheme_reoffence_time * self._span
             if t_reoffence < t_fail:
                 t_fail = t_reoffence
                 m.schedule_reentry(t_reoffence)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..calendar import level_by_day, servers_by_day, working_mask
-from ..case import SR_ASSESSMENT_DAYS, SR_COMPLETES, SR_HANDOVER_DAYS, SR_SUITABLE, U_SR_DROPOUT_TIME, Case
+from ..case import SR_COMPLETES, SR_SUITABLE, Case
 from ..servers import ServerPool
 from ..states import S
 
@@ -37,20 +37,19 @@ class SelfReferralRoute:
     def receive(self, case: Case, t: float) -> None:
         m = self.m
         m.move(case, S.SELF_REFERRAL_HANDOVER, t)
-        ready = t + case.d[SR_HANDOVER_DAYS]
+        ready = t + case.sr_handover_days
         m.move(case, S.SELF_REFERRAL_ASSESSMENT, ready)
-        self.assessors.push(ready, case.d[SR_ASSESSMENT_DAYS], case)
+        self.assessors.push(ready, case.sr_assessment_days, case)
 
     def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
         m = self.m
-        d = case.d
         if not case.bits & SR_SUITABLE:
             m.police.prosecute(case, end)
             return
         m.move(case, S.TREATMENT, end)
         days = self._treatment_days
         if not case.bits & SR_COMPLETES:
-            days *= d[U_SR_DROPOUT_TIME]
+            days *= case.u_sr_dropout_time
         self.places.push(end, days, case)
 
     def _treatment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
