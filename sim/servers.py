@@ -14,7 +14,7 @@ or M/G/c, which the tests check against Erlang C and Pollaczek-Khinchine.
 
 Why days: the pool is advanced one day at a time by the model's daily process (:meth:`advance`).
 For the day it computes every start exactly, in time order, from the items whose ready time falls
-in or before the day; nothing is rounded to days. The stage hands each start to ``on_start`` at
+in or before the day; nothing is rounded to days. The pool hands each start to its receiver (the stage) at
 once, with its end time already known, so the case's next step is scheduled without a further
 event. Items wait in per-day buckets until their day and then in plain FIFO queues, so a long
 backlog costs nothing per item beyond an append and a pop. An item pushed for a day already drawn
@@ -33,6 +33,28 @@ _NO_DAY = -(2**62)
 
 OnStart = Callable[[Any, int, float, float, float], None]
 """``on_start(item, cls, ready, start, end)``: called once per job, in start-time order."""
+
+
+class Receiver:
+    """What a pool hands each start to: the stage that owns the pool.
+
+    A stage subclasses this and tells its pools apart by ``tag``. Compiled, calling a method of a
+    known class passes the times as plain doubles; calling a stored function would box three floats
+    and an integer per job. A plain function (as in the tests) is wrapped in :class:`Function`.
+    """
+
+    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+        raise NotImplementedError
+
+
+class Function(Receiver):
+    """A plain ``on_start(item, cls, ready, start, end)`` function as a receiver."""
+
+    def __init__(self, on_start: OnStart) -> None:
+        self.on_start = on_start
+
+    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+        self.on_start(item, cls, ready, start, end)
 
 
 class _Server:
@@ -77,12 +99,13 @@ def _later(heap: list[_Server], free: float) -> None:
 
 class ServerPool:
     __slots__ = (
-        "name", "counts", "ndays", "n_servers", "n_classes", "on_start", "busy_by_day",
+        "name", "counts", "ndays", "n_servers", "n_classes", "receiver", "tag", "busy_by_day",
         "_buckets", "_today", "_instant", "_queues", "_servers", "_seq", "_clock", "_next_day", "_open_day", "_beyond",
         "trace",
     )
 
-    def __init__(self, name: str, counts: Sequence[int], on_start: OnStart, n_classes: int = 1) -> None:
+    def __init__(self, name: str, counts: Sequence[int], on_start: OnStart | Receiver, n_classes: int = 1,
+                 tag: int = 0) -> None:
         if n_classes < 1:
             raise ValueError("a pool needs at least one priority class")
         self.name = name
@@ -90,7 +113,8 @@ class ServerPool:
         self.ndays = len(self.counts)
         self.n_servers = max(self.counts, default=0)
         self.n_classes = n_classes
-        self.on_start = on_start
+        self.receiver = on_start if isinstance(on_start, Receiver) else Function(on_start)
+        self.tag = tag
         #: server-days of work done on each model day (for utilisation)
         self.busy_by_day = [0.0] * self.ndays
         self._buckets: list[list[tuple[float, int, int, float, Any]]] = [[] for _ in range(self.ndays)]
@@ -160,7 +184,7 @@ class ServerPool:
             while True:
                 while instant and instant[0][0] < end:
                     ready, _, cls, item = heapq.heappop(instant)
-                    self.on_start(item, cls, ready, ready, ready)
+                    self.receiver.started(self.tag, item, cls, ready, ready, ready)
                 self._serve(end)
                 if not (instant and instant[0][0] < end):
                     break
@@ -175,7 +199,7 @@ class ServerPool:
             instant = self._instant
             while instant:
                 ready, _, cls, item = heapq.heappop(instant)
-                self.on_start(item, cls, ready, ready, ready)
+                self.receiver.started(self.tag, item, cls, ready, ready, ready)
 
     def _serve(self, until: float) -> None:
         if self.n_classes == 1:
@@ -191,7 +215,8 @@ class ServerPool:
         today = self._today
         queue = self._queues[0]
         counts = self.counts
-        on_start = self.on_start
+        receiver = self.receiver
+        tag = self.tag
         clock = self._clock
         busy = self.busy_by_day
         trace = self.trace
@@ -227,7 +252,7 @@ class ServerPool:
             _later(servers, end)
             if trace is not None:
                 trace.append((item, r, ready, t, end))
-            on_start(item, 0, ready, t, end)
+            receiver.started(tag, item, 0, ready, t, end)
         self._clock = clock
 
     def _serve_classes(self, until: float) -> None:
@@ -238,7 +263,8 @@ class ServerPool:
         today = self._today
         queues = self._queues
         counts = self.counts
-        on_start = self.on_start
+        receiver = self.receiver
+        tag = self.tag
         clock = self._clock
         busy = self.busy_by_day
         trace = self.trace
@@ -280,7 +306,7 @@ class ServerPool:
             _later(servers, end)
             if trace is not None:
                 trace.append((item, r, ready, t, end))
-            on_start(item, cls, ready, t, end)
+            receiver.started(tag, item, cls, ready, t, end)
         self._clock = clock
 
     def _next_sitting(self, r: int, day: int) -> float:

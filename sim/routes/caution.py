@@ -9,32 +9,34 @@ in the ordinary way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..calendar import level_by_day, servers_by_day, working_mask
 from ..case import CAUTION_BREACH, CAUTION_SUITABLE, Case
-from ..servers import ServerPool
+from ..servers import Receiver, ServerPool
 from ..states import S
 
 if TYPE_CHECKING:
     from ..model import Model
 
 
-class CautionRoute:
+class CautionRoute(Receiver):
     def __init__(self, m: "Model") -> None:
         self.m = m
         c = m.sc.caution
         level = level_by_day(m.cal, c.assessors)
         self.assessors = ServerPool(
             "caution_assessors", servers_by_day(level, working_mask(m.cal, c.assessor_working_days_per_week)),
-            self._assessment_starts)
+            self)
         self._window = c.completion_window_days
 
     def receive(self, case: Case, t: float) -> None:
         self.m.move(case, S.CAUTION_ASSESSMENT, t)
         self.assessors.push(t, case.caution_assessment_days, case)
 
-    def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+        """A risk assessment starts (the assessors' pool is this stage's only pool)."""
+        case: Case = item
         m = self.m
         if not case.bits & CAUTION_SUITABLE:
             # not low risk: prosecution (examination first if not yet done), with no second diversion

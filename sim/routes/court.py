@@ -12,12 +12,12 @@ listed ahead of trials unless the level lists first come, first served.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..calendar import level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
 from ..case import CHARGED, CONVICTED, GUILTY, PSR, TO_CROWN, Case
 from ..scenario import CourtLevel
-from ..servers import ServerPool
+from ..servers import Receiver, ServerPool
 from ..states import S
 
 if TYPE_CHECKING:
@@ -25,18 +25,20 @@ if TYPE_CHECKING:
 
 FIRST, PTPH, TRIAL, SENTENCE = 0, 1, 2, 3  # kind of hearing a case is listed for
 SHORT = 0
+CHARGING, MAGS, CROWN = 0, 1, 2  # the stage's pools
 
 
 class Level:
     """One court level: its courtrooms and the states and draws its hearings use."""
 
-    def __init__(self, m: "Model", name: str, cfg: CourtLevel, on_start, crown: bool, states: tuple[int, int]) -> None:
+    def __init__(self, m: "Model", name: str, cfg: CourtLevel, receiver: Receiver, crown: bool,
+                 states: tuple[int, int]) -> None:
         # hearing lengths arrive in the case's row as work in this level's sitting days
         level = level_by_day(m.cal, cfg.sitting_days_per_month, [(s.from_month, s.value) for s in cfg.schedule])
         rooms = sitting_days_to_rooms(level, cfg.sitting_days_per_week)
         counts = servers_by_day(rooms, working_mask(m.cal, cfg.sitting_days_per_week))
         short_first = cfg.listing == "short_first"
-        self.pool = ServerPool(name, counts, on_start, n_classes=2 if short_first else 1)
+        self.pool = ServerPool(name, counts, receiver, n_classes=2 if short_first else 1, tag=CROWN if crown else MAGS)
         self.long = 1 if short_first else 0
         self.ineffective_work = m.sc.court.ineffective_hours / cfg.hours_per_sitting_day
         self.crown = crown
@@ -49,7 +51,7 @@ class Level:
         return case.crown_sentence_work if self.crown else case.mags_sentence_work
 
 
-class CourtRoute:
+class CourtRoute(Receiver):
     def __init__(self, m: "Model") -> None:
         self.m = m
         sc = m.sc
@@ -57,10 +59,10 @@ class CourtRoute:
         ch = court.charging
         level = level_by_day(m.cal, ch.lawyers)
         self.lawyers = ServerPool("charging", servers_by_day(level, working_mask(m.cal, ch.working_days_per_week)),
-                                  self._charging_starts)
-        self.mags = Level(m, "magistrates", court.magistrates, self._mags_starts, False,
+                                  self, tag=CHARGING)
+        self.mags = Level(m, "magistrates", court.magistrates, self, False,
                           (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE))
-        self.crown = Level(m, "crown", court.crown, self._crown_starts, True,
+        self.crown = Level(m, "crown", court.crown, self, True,
                            (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE))
 
     # --------------------------------------------------------------------------------- charging
@@ -69,7 +71,15 @@ class CourtRoute:
         self.m.move(case, S.CHARGING, t)
         self.lawyers.push(t, case.charging_days, case)
 
-    def _charging_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+        if tag == MAGS:
+            self._mags_starts(item, start, end)
+        elif tag == CROWN:
+            self._crown_starts(item, start, end)
+        else:
+            self._charging_starts(item, ready, start, end)
+
+    def _charging_starts(self, case: Case, ready: float, start: float, end: float) -> None:
         m = self.m
         m.out.charging_start_t.append(start)
         m.out.charging_wait.append(start - ready)
@@ -94,7 +104,7 @@ class CourtRoute:
         self.crown.pool.push(ready, case.crown_ptph_work, case, SHORT)
 
     # ---------------------------------------------------------------------------------- hearings
-    def _mags_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+    def _mags_starts(self, case: Case, start: float, end: float) -> None:
         kind = case.hearing
         if kind == FIRST:
             if case.bits & TO_CROWN:
@@ -106,7 +116,7 @@ class CourtRoute:
         else:
             self._sentenced(case, end)
 
-    def _crown_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+    def _crown_starts(self, case: Case, start: float, end: float) -> None:
         kind = case.hearing
         if kind == PTPH:
             self._plea(case, self.crown, start, end)

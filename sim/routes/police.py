@@ -9,25 +9,25 @@ examiners. After examination a share ends in no further action on evidence; rule
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..calendar import level_by_day, servers_by_day, working_mask
 from ..case import NFA, R_CONDITIONAL, R_DEFERRED, R_NFA, R_SIMPLE, ROUTE_AFTER, ROUTE_INTERVIEW, Case, field
-from ..servers import ServerPool
+from ..servers import Receiver, ServerPool
 from ..states import S
 
 if TYPE_CHECKING:
     from ..model import Model
 
 
-class PoliceRoute:
+class PoliceRoute(Receiver):
     def __init__(self, m: "Model") -> None:
         self.m = m
         sc = m.sc
         fx = sc.forensics
         level = level_by_day(m.cal, fx.examiners, [(s.from_month, s.value) for s in fx.schedule])
         self.examiners = ServerPool("forensics", servers_by_day(level, working_mask(m.cal, fx.working_days_per_week)),
-                                    self._exam_starts)
+                                    self)
         self._ages = m.streams["initial.age"]
 
     # ------------------------------------------------------------------------------------ intake
@@ -72,7 +72,9 @@ class PoliceRoute:
             self.investigate(case, t)
 
     # ------------------------------------------------------------------------------ examination
-    def _exam_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+        """An examination starts (the examiners' pool is this stage's only pool)."""
+        case: Case = item
         m = self.m
         rec = m.out
         rec.forensic_start_t.append(start)

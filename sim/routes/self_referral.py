@@ -10,28 +10,31 @@ offered another diversion.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..calendar import level_by_day, servers_by_day, working_mask
 from ..case import SR_COMPLETES, SR_SUITABLE, Case
-from ..servers import ServerPool
+from ..servers import Receiver, ServerPool
 from ..states import S
 
 if TYPE_CHECKING:
     from ..model import Model
 
 
-class SelfReferralRoute:
+ASSESSMENT, TREATMENT = 0, 1  # the stage's pools
+
+
+class SelfReferralRoute(Receiver):
     def __init__(self, m: "Model") -> None:
         self.m = m
         cfg = m.sc.self_referral
         cal = m.cal
         self.assessors = ServerPool(
             "self_referral_assessors", servers_by_day(level_by_day(cal, cfg.assessors), working_mask(cal, 5)),
-            self._assessment_starts)
+            self, tag=ASSESSMENT)
         self.places = ServerPool(
             "treatment_places", servers_by_day(level_by_day(cal, cfg.treatment_places), working_mask(cal, 7)),
-            self._treatment_starts)
+            self, tag=TREATMENT)
         self._treatment_days = cfg.treatment_days
 
     def receive(self, case: Case, t: float) -> None:
@@ -41,7 +44,13 @@ class SelfReferralRoute:
         m.move(case, S.SELF_REFERRAL_ASSESSMENT, ready)
         self.assessors.push(ready, case.sr_assessment_days, case)
 
-    def _assessment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+        if tag == ASSESSMENT:
+            self._assessment_starts(item, start, end)
+        else:
+            self._treatment_starts(item, start, end)
+
+    def _assessment_starts(self, case: Case, start: float, end: float) -> None:
         m = self.m
         if not case.bits & SR_SUITABLE:
             m.police.prosecute(case, end)
@@ -52,7 +61,7 @@ class SelfReferralRoute:
             days *= case.u_sr_dropout_time
         self.places.push(end, days, case)
 
-    def _treatment_starts(self, case: Case, cls: int, ready: float, start: float, end: float) -> None:
+    def _treatment_starts(self, case: Case, start: float, end: float) -> None:
         m = self.m
         if case.bits & SR_COMPLETES:
             m.out.self_referral_caution_t.append(end)
