@@ -97,6 +97,27 @@ def _later(heap: list[_Server], free: float) -> None:
     heap[pos] = first
 
 
+class Job:
+    """An offered item: when it is ready, its place in arrival order, its class, its work."""
+
+    __slots__ = ("ready", "seq", "cls", "work", "item")
+
+    def __init__(self, ready: float, seq: int, cls: int, work: float, item: Any) -> None:
+        self.ready = ready
+        self.seq = seq
+        self.cls = cls
+        self.work = work
+        self.item = item
+
+
+def _ready(job: Job) -> float:
+    return job.ready
+
+
+def _ready_seq(job: Job) -> tuple[float, int]:
+    return (job.ready, job.seq)
+
+
 class ServerPool:
     __slots__ = (
         "name", "counts", "ndays", "n_servers", "n_classes", "receiver", "tag", "busy_by_day",
@@ -117,12 +138,12 @@ class ServerPool:
         self.tag = tag
         #: server-days of work done on each model day (for utilisation)
         self.busy_by_day = [0.0] * self.ndays
-        self._buckets: list[list[tuple[float, int, int, float, Any]]] = [[] for _ in range(self.ndays)]
-        # items of the day being drawn up, latest first: the next is always today[-1]
-        self._today: list[tuple[float, int, int, float, Any]] = []
-        self._beyond: list[tuple[float, int, int, float, Any]] = []  # ready after the horizon
+        self._buckets: list[list[Job]] = [[] for _ in range(self.ndays)]
+        # jobs of the day being drawn up, latest first: the next is always today[-1]
+        self._today: list[Job] = []
+        self._beyond: list[Job] = []  # ready after the horizon
         self._instant: list[tuple[float, int, int, Any]] = []
-        self._queues: list[deque[tuple[float, float, Any]]] = [deque() for _ in range(n_classes)]
+        self._queues: list[deque[Job]] = [deque() for _ in range(n_classes)]
         self._servers = [_Server(0.0, r) for r in range(self.n_servers)]  # a heap by (free, index)
         self._seq = 0
         self._clock = 0.0
@@ -143,24 +164,24 @@ class ServerPool:
             heapq.heappush(self._instant, (ready, self._seq, cls, item))
             return
         day = int(ready)  # truncates towards zero: an item ready before the start is in day 0's list
+        job = Job(ready, self._seq, cls, work, item)
         if day >= self._next_day:
             if day < self.ndays:
-                self._buckets[day].append((ready, self._seq, cls, work, item))
+                self._buckets[day].append(job)  # in arrival order
             else:
-                self._beyond.append((ready, self._seq, cls, work, item))
-        elif day == self._open_day:  # ready later in the day being drawn up
-            entry = (ready, self._seq, cls, work, item)
+                self._beyond.append(job)
+        elif day == self._open_day:  # ready later in the day being drawn up: after any tie
             today = self._today
             i = len(today)
-            while i and today[i - 1] < entry:
+            while i and today[i - 1].ready <= ready:
                 i -= 1
-            today.insert(i, entry)
+            today.insert(i, job)
         else:  # late: its day's list is drawn up; it waits in ready order for the next list
             queue = self._queues[cls]
             i = len(queue)
-            while i and queue[i - 1][0] > ready:
+            while i and queue[i - 1].ready > ready:
                 i -= 1
-            queue.insert(i, (ready, work, item))
+            queue.insert(i, job)
 
     # ---------------------------------------------------------------------------------- running
     def advance(self, until: float) -> None:
@@ -177,7 +198,10 @@ class ServerPool:
             if bucket:
                 if today:
                     bucket.extend(today)
-                bucket.sort(reverse=True)
+                    bucket.sort(key=_ready_seq)
+                else:
+                    bucket.sort(key=_ready)  # stable: ties stay in arrival order
+                bucket.reverse()
                 self._today = today = bucket
             end = float(day + 1)
             instant = self._instant
@@ -192,8 +216,8 @@ class ServerPool:
             today = self._today
             queues = self._queues
             while today:
-                ready, _, cls, work, item = today.pop()
-                queues[cls].append((ready, work, item))
+                job = today.pop()
+                queues[job.cls].append(job)
             self._open_day = _NO_DAY
         if until == INF:  # nothing is started after the horizon; zero-work items still pass
             instant = self._instant
@@ -222,9 +246,9 @@ class ServerPool:
         trace = self.trace
         while True:
             if queue:
-                t = queue[0][0]
+                t = queue[0].ready
             elif today:
-                t = today[-1][0]
+                t = today[-1].ready
             else:
                 break
             first = servers[0]
@@ -240,10 +264,8 @@ class ServerPool:
                 _later(servers, self._next_sitting(r, day))
                 continue
             clock = t
-            if queue:
-                ready, work, item = queue.popleft()
-            else:
-                ready, _, _, work, item = today.pop()
+            job = queue.popleft() if queue else today.pop()
+            ready, work, item = job.ready, job.work, job.item
             if work <= day + 1 - t:
                 end = t + work
                 busy[day] += work
@@ -275,7 +297,7 @@ class ServerPool:
             if waiting:
                 t = clock
             elif today:
-                t = today[-1][0]
+                t = today[-1].ready
                 if t < clock:
                     t = clock
             else:
@@ -289,15 +311,16 @@ class ServerPool:
                 _later(servers, self._next_sitting(r, day))
                 continue
             clock = t
-            while today and today[-1][0] <= t:
-                ready, _, cls, work, item = today.pop()
-                queues[cls].append((ready, work, item))
+            while today and today[-1].ready <= t:
+                job = today.pop()
+                queues[job.cls].append(job)
                 waiting += 1
-            for cls, q in enumerate(queues):
+            for q in queues:
                 if q:
-                    ready, work, item = q.popleft()
+                    job = q.popleft()
                     waiting -= 1
                     break
+            ready, work, item, cls = job.ready, job.work, job.item, job.cls
             if work <= day + 1 - t:  # fits in today's sitting (the common case for hearings)
                 end = t + work
                 busy[day] += work
