@@ -12,6 +12,7 @@ measuring costs the simulation almost nothing and a new result never needs a cha
 
 from __future__ import annotations
 
+import struct
 from types import SimpleNamespace
 from typing import Any, Final
 
@@ -19,6 +20,8 @@ import numpy as np
 
 #: a log entry packs the case id and its state into one integer: ``case << STATE_BITS | state``
 STATE_BITS: Final = 6
+#: struct codes of the packed types
+_CODES: Final = {np.int64: "q", np.float64: "d", np.int8: "b"}
 
 
 class TransitionLog:
@@ -84,7 +87,9 @@ class Record:
         for name, dtype in SERIES:
             values = self._series(name)
             if values:
-                self._parts[name].append(np.fromiter(values, dtype, len(values)))
+                # struct packs a list about a third faster than np.fromiter converts it
+                packed = struct.pack(f"{len(values)}{_CODES[dtype]}", *values)
+                self._parts[name].append(np.frombuffer(packed, dtype=dtype))
                 values.clear()
 
     def seal(self) -> SimpleNamespace:
