@@ -8,6 +8,9 @@ replications (replications differ only in their random numbers). ``--memory`` al
 ``divertsim run status-quo --reps 30`` in a subprocess and reports its peak resident memory
 (each process's high-water mark, and all processes together).
 
+It reports whether the hot modules run compiled (see ``sim/compiled.py``);
+``DIVERTSIM_PURE_PYTHON=1`` times the pure-Python fallback.
+
 Each replication is followed by a run of ``naive_reference.py``, a SimPy model of a much simpler
 flow written the obvious way; ``ratio`` is divertsim's seconds per case over the reference's,
 both medians from this run.
@@ -29,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from sim import compiled  # noqa: E402
 from sim.loading import list_shipped, load_scenario  # noqa: E402
 from sim.metrics import compute  # noqa: E402
 from sim.model import Model  # noqa: E402
@@ -108,9 +112,10 @@ def main() -> None:
     ref = reference_loop_s()
     report = {
         "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "reference_loop_s": round(ref, 3)},
+                    "reference_loop_s": round(ref, 3), "compiled": compiled.in_use()},
         "scenarios": [],
     }
+    print(f"hot modules: {'compiled (mypyc)' if compiled.in_use() else 'pure Python'}")
     print(f"reference loop: {ref:.2f} s (about 0.75 s on the quiet reference machine)")
     print(f"{'scenario':28s} {'years':>6s} {'s/rep':>7s} {'min':>7s} {'model s':>8s} {'cases':>8s} {'cases/s':>9s} "
           f"{'us/case':>8s} {'naive':>6s} {'ratio':>6s}")
