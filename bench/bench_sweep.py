@@ -1,9 +1,10 @@
 """Benchmark: parallel efficiency of sweeps on local processes and on Dask, overhead, memory.
 
-    python bench/bench_sweep.py [--workers 2]
+    python bench/bench_sweep.py [--workers 2] [--sweep scenarios/sweeps/justice-grid.toml] [--reps 2]
 
-The benchmark sweep is the JUSTICE grid over national one-year runs (tasks of about 0.2-0.3 s):
-16 points x 6 replications = 96 tasks. Starting the workers (processes importing the model, or a
+The benchmark sweep is the shipped sweep (by default ``justice-grid``: 27 points of national
+5-year runs after a 6-month warm-up), with ``--reps`` replications per point (2 by default, to
+keep the benchmark to a few minutes; the file has 5). Starting the workers (processes importing the model, or a
 Dask LocalCluster) is timed apart, as a one-time cost. It runs serially, on ``--workers`` local processes and on
 a Dask LocalCluster of as many workers, and reports each wall time, the parallel efficiency
 (serial time / (workers x parallel time)), the overhead per task (workers x wall time minus the
@@ -80,14 +81,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3, help="rounds of every mode; each keeps its fastest")
+    ap.add_argument("--sweep", type=Path, default=ROOT / "scenarios" / "sweeps" / "justice-grid.toml")
+    ap.add_argument("--reps", type=int, default=2, help="replications per point (overrides the file)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     w = args.workers
-    report: dict = {"workers": w}
+    report: dict = {"workers": w, "sweep": args.sweep.name, "reps": args.reps}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        spec_path = write(tmp, reps=6, years=1, take_up=[0.2, 0.4, 0.6, 0.8])
-        plan = SweepPlan(load_sweep(spec_path), spec_path)
+        plan = SweepPlan(load_sweep(args.sweep, {"reps": args.reps}), args.sweep)
         tasks = plan.design.tasks
         # the serial reference is one worker process, so that every task runs in the same kind of
         # process; modes alternate and each keeps its fastest round, because a shared machine's
@@ -108,7 +110,7 @@ def main() -> None:
             r["mean_task_s"] = round(r["task_s"] / tasks, 3)
             report[name] = r
         report["tasks"] = tasks
-        print(f"benchmark sweep: {tasks} tasks")
+        print(f"benchmark sweep: {args.sweep.name}, {args.reps} replications per point, {tasks} tasks")
         for name in ("serial", "in-process", "processes", "dask"):
             r = report[name]
             extra = "" if "efficiency" not in r else (f", efficiency {r['efficiency']:.2f}, overhead "

@@ -88,7 +88,8 @@ class _Log:
         case = key >> STATE_BITS
         state = key & ((1 << STATE_BITS) - 1)
         time = np.frombuffer(log.time, dtype=np.float64) if len(log.key) else np.zeros(0)
-        order = np.argsort(case, kind="stable")
+        # by case, and within a case in log order: unique keys, so an unstable sort is stable here
+        order = np.argsort(case * max(len(case), 1) + np.arange(len(case)))
         self.case = case[order]
         self.state = state[order].astype(np.int16)
         self.time = time[order]
@@ -101,13 +102,16 @@ class _Log:
         if n > 1:
             first[1:] = self.case[1:] != self.case[:-1]
         self.first = first
+        # entries grouped by state once (a radix sort of small integers), not one mask per state
+        self._state_order = np.argsort(self.state, kind="stable")
+        self._state_edges = np.searchsorted(self.state[self._state_order], np.arange((1 << STATE_BITS) + 1))
         self._by_state: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _intervals(self, state: int) -> tuple[np.ndarray, np.ndarray]:
         got = self._by_state.get(state)
         if got is None:
-            mask = self.state == state
-            got = (np.sort(self.time[mask]), np.sort(self.until[mask]))
+            rows = self._state_order[self._state_edges[state]:self._state_edges[state + 1]]
+            got = (np.sort(self.time[rows]), np.sort(self.until[rows]))
             self._by_state[state] = got
         return got
 
