@@ -3,33 +3,26 @@
 Set DIVERTSIM_PURE_PYTHON=1 to skip compilation altogether.
 """
 
-import hashlib
+import importlib.util
 import os
 import sys
 
 from setuptools import setup
 
 
-def _sources() -> list[str]:
-    # read the list from sim/compiled.py without importing the package (its dependencies may be missing)
-    namespace: dict = {}
-    with open(os.path.join("sim", "compiled.py"), encoding="utf-8") as f:
-        text = f.read()
-    start = text.index("SOURCES = (")
-    exec(text[start:text.index(")\n", start) + 2], namespace)
-    return list(namespace["SOURCES"])
+def _compiled_module():
+    # sim/compiled.py alone (standard library only): importing the package would need its dependencies
+    spec = importlib.util.spec_from_file_location("_divertsim_compiled", os.path.join("sim", "compiled.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _record_source_hash(sources: list[str]) -> str:
-    # the same digest as sim.compiled.source_hash, compiled into the build so a stale build is detected
-    digest = hashlib.sha256()
-    for path in sources:
-        digest.update(path.encode())
-        with open(path, "rb") as f:
-            digest.update(f.read())
+def _record_source_hash(compiled) -> str:
+    # compiled with the rest, so a build older than the source is detected (sim.compiled.stale)
     with open(os.path.join("sim", "_build.py"), "w", encoding="utf-8") as f:
         f.write('"""Written by setup.py: the digest of the source the compiled modules were built from."""\n\n'
-                f'SOURCE_HASH = "{digest.hexdigest()}"\n')
+                f'SOURCE_HASH = "{compiled.source_hash()}"\n')
     return "sim/_build.py"
 
 
@@ -39,9 +32,9 @@ def ext_modules() -> list:
     try:
         from mypyc.build import mypycify
 
-        sources = _sources()
-        extensions = mypycify(["--ignore-missing-imports", "--follow-imports=silent", *sources,
-                               _record_source_hash(sources)],
+        compiled = _compiled_module()
+        extensions = mypycify(["--ignore-missing-imports", "--follow-imports=silent", *compiled.SOURCES,
+                               _record_source_hash(compiled)],
                               opt_level="3", group_name="divertsim")
     except (Exception, SystemExit) as exc:  # no compiler toolchain, or mypyc refused: run from source
         print(f"divertsim: not compiling the hot modules ({exc}); they will run as plain Python", file=sys.stderr)
