@@ -20,6 +20,7 @@ dozen objects, and testing a bit costs the same as reading an attribute.
 from __future__ import annotations
 
 import math
+import struct
 from typing import Final
 
 import numpy as np
@@ -96,6 +97,7 @@ TRIAL_READY_DAYS: Final = 21
 PSR_DELAY: Final = 22
 RELIST_DELAY: Final = 23
 N_FLOATS: Final = 24
+_ROW: Final = struct.Struct(f"{N_FLOATS}d")
 
 NO_ROUTE = -1
 ROUTE_CODE = {name: i for i, name in enumerate(ROUTES)}
@@ -121,7 +123,7 @@ class Case:
                  "crown_ptph_work", "crown_trial_work", "crown_sentence_work", "trial_ready_days",
                  "psr_delay", "relist_delay")
 
-    def __init__(self, cid: int, origin: int, bits: int, row: list[float]) -> None:
+    def __init__(self, cid: int, origin: int, bits: int, row: tuple[float, ...]) -> None:
         self.id = cid
         self.key = cid << STATE_BITS  # the log entry of a move is key | state
         self.origin = origin
@@ -183,7 +185,7 @@ class CaseFactory:
         self.origin_code = ORIGINS.index(origin)
         self.prefix = "" if origin == "external" else origin + "."
         self._bits: list[int] = []
-        self._rows: list[list[float]] = []
+        self._rows = b""  # the block's draws, one row of N_FLOATS doubles per case
         self._next = 0
         self.made = 0
         # per-session attendance hazard that, with reoffending, gives the completion rate
@@ -200,7 +202,7 @@ class CaseFactory:
     def _u(self, name: str, n: int) -> np.ndarray:
         return self._gen(name).random(n)
 
-    def _block(self, n: int) -> tuple[list[int], list[list[float]]]:
+    def _block(self, n: int) -> tuple[list[int], bytes]:
         """Packed decisions and float draws for the next ``n`` cases of this origin."""
         sc = self.sc
         pop = sc.arrivals.population
@@ -309,19 +311,21 @@ class CaseFactory:
         ):
             x = dist.sample(self._gen(name), n)
             col[c] = x * scale if scale != 1.0 else x
-        return bits.tolist(), col.T.tolist()
+        return bits.tolist(), np.ascontiguousarray(col.T).tobytes()
 
     def clear(self) -> None:
         """Drop the rest of the current block."""
-        self._bits, self._rows = [], []
+        self._bits, self._rows = [], b""
         self._next = 0
 
     def new(self, cid: int) -> Case:
         """The next case of this origin, with id ``cid``."""
         i = self._next
-        if i >= len(self._rows):
+        if i >= len(self._bits):
             self._bits, self._rows = self._block(BLOCK)
             i = 0
         self._next = i + 1
         self.made += 1
-        return Case(cid, self.origin_code, self._bits[i], self._rows[i])
+        # unpacking one row boxes its doubles in one C loop, where NumPy's tolist boxes each through
+        # a generic item getter
+        return Case(cid, self.origin_code, self._bits[i], _ROW.unpack_from(self._rows, i * _ROW.size))
