@@ -188,6 +188,16 @@ class CaseFactory:
         self._rows = b""  # the block's draws, one row of N_FLOATS doubles per case
         self._next = 0
         self.made = 0
+        # Streams of routes this origin's cases can never take are not drawn: streams are spawned
+        # by name and independent, so this changes no other draw, and common random numbers hold
+        # for every stream a case can use (its k-th case still gets its k-th number).
+        self._takes = sorted({r.route for r in scenario.decision.ordered_rules() if r.take_up > 0},
+                             key=ROUTES.index)
+        self._unused = {group for group, used in (
+            ("scheme", "deferred_prosecution" in self._takes),
+            ("caution", "conditional_caution" in self._takes),
+            ("self_referral", origin == "self_referral"),
+        ) if not used}
         # per-session attendance hazard that, with reoffending, gives the completion rate
         s = scenario.scheme
         attend = s.completion_rate / (1.0 - s.reoffend_during_deferral) if s.reoffend_during_deferral < 1 else 0.0
@@ -200,6 +210,8 @@ class CaseFactory:
         return self.streams[self.prefix + name]
 
     def _u(self, name: str, n: int) -> np.ndarray:
+        if name.split(".", 1)[0] in self._unused:
+            return np.zeros(n)  # never read by a case of this origin under this scenario
         return self._gen(name).random(n)
 
     def _block(self, n: int) -> tuple[list[int], bytes]:
@@ -234,11 +246,11 @@ class CaseFactory:
         put(ARRESTED, u("case.arrested", n) < sc.arrivals.arrested_share)
 
         # policy: the route at each decision point, from declarative rules and take-up draws
-        take = {route: u(f"decision.take_up.{route}", n) for route in ROUTES}
+        take = {route: u(f"decision.take_up.{route}", n) for route in self._takes}
         for code, point in ((ROUTE_INTERVIEW, "interview"), (ROUTE_AFTER, "after_forensics")):
             route = np.full(n, NO_ROUTE)
             for rule in sc.decision.ordered_rules():
-                if (rule.point or sc.decision.point) != point:
+                if (rule.point or sc.decision.point) != point or rule.take_up <= 0:
                     continue
                 hit = (route == NO_ROUTE) & _flags_match(rule, flags) & (take[rule.route] < rule.take_up)
                 route[hit] = ROUTE_CODE[rule.route]
@@ -309,6 +321,9 @@ class CaseFactory:
             (PSR_DELAY, "court.psr_delay_days", court.psr_delay_days, 1.0),
             (RELIST_DELAY, "court.relist_delay_days", court.relist_delay_days, 1.0),
         ):
+            if name.split(".", 1)[0] in self._unused:
+                col[c] = 0.0  # never read
+                continue
             x = dist.sample(self._gen(name), n)
             col[c] = x * scale if scale != 1.0 else x
         return bits.tolist(), np.ascontiguousarray(col.T).tobytes()
