@@ -146,15 +146,24 @@ class ProcessExecutor:
         window = self.workers * IN_FLIGHT_PER_WORKER
         try:
             while True:
+                broken = False
                 while len(running) < window:
                     task = retry.pop() if retry else next(todo, None)
                     if task is None:
                         break
-                    running[self._pool.submit(self.fn, task.scenario_json, task.rep, task.seed, task.keep_monthly)] = task
-                if not running:
+                    try:
+                        fut = self._pool.submit(self.fn, task.scenario_json, task.rep, task.seed, task.keep_monthly)
+                    except BrokenProcessPool:  # a worker died since the last wait: the pool refuses work
+                        retry.append(task)
+                        broken = True
+                        break
+                    running[fut] = task
+                if not running and not broken:
                     return
-                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                broken = False
+                if broken:  # keep what finished before the worker died; the rest runs again below
+                    done = {fut for fut in running if fut.done()}
+                else:
+                    done = cf.wait(running, return_when=cf.FIRST_COMPLETED)[0]
                 for fut in done:
                     task = running.pop(fut)
                     try:

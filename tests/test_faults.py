@@ -214,6 +214,27 @@ def test_killed_process_worker_is_replaced_and_results_identical(tmp_path):
     pd.testing.assert_frame_equal(results(tmp_path / "serial"), results(tmp_path / "procs"), check_exact=True)
 
 
+def test_a_pool_broken_between_tasks_is_replaced(tmp_path):
+    """A worker that dies while no task is awaited breaks the pool at the next submission."""
+    spec = tmp_path / "s.toml"
+    spec.write_text(SWEEP)
+    plan = SweepPlan(load_sweep(spec), spec)
+    run_sweep(plan, tmp_path / "serial", SerialExecutor())
+    ex = ProcessExecutor(1)
+    ex.start()
+    os.kill(next(iter(ex._pool._processes)), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while not ex._pool._broken and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ex._pool._broken, "the pool never noticed its dead worker: the test proved nothing"
+    try:
+        summary = run_sweep(plan, tmp_path / "procs", ex)
+    finally:
+        ex.close()
+    assert summary["failed"] == 0 and summary["done"] == plan.design.tasks
+    pd.testing.assert_frame_equal(results(tmp_path / "serial"), results(tmp_path / "procs"), check_exact=True)
+
+
 @pytest.mark.slow
 def test_killed_dask_worker_is_replaced_and_results_identical(tmp_path):
     spec = tmp_path / "s.toml"
