@@ -192,12 +192,23 @@ def kill_after(store: Path, done: int, pids, stop: threading.Event, killed: thre
     return t
 
 
-@pytest.mark.slow
-def test_killed_process_worker_is_replaced_and_results_identical(tmp_path):
+def serial_reference(tmp_path: Path) -> SweepPlan:
+    """The fault sweep's plan, run serially into ``tmp_path/serial`` as the reference."""
     spec = tmp_path / "s.toml"
     spec.write_text(SWEEP)
     plan = SweepPlan(load_sweep(spec), spec)
     run_sweep(plan, tmp_path / "serial", SerialExecutor())
+    return plan
+
+
+def same_as_serial(tmp_path: Path, plan: SweepPlan, summary: dict, name: str) -> None:
+    assert summary["failed"] == 0 and summary["done"] == plan.design.tasks
+    pd.testing.assert_frame_equal(results(tmp_path / "serial"), results(tmp_path / name), check_exact=True)
+
+
+@pytest.mark.slow
+def test_killed_process_worker_is_replaced_and_results_identical(tmp_path):
+    plan = serial_reference(tmp_path)
     ex = ProcessExecutor(2)
     ex.start()
     workers = list(ex._pool._processes)  # the pool's worker processes
@@ -210,16 +221,12 @@ def test_killed_process_worker_is_replaced_and_results_identical(tmp_path):
         ex.close()
     watcher.join(1)
     assert killed.is_set(), "the worker was never killed: the test proved nothing"
-    assert summary["failed"] == 0 and summary["done"] == plan.design.tasks
-    pd.testing.assert_frame_equal(results(tmp_path / "serial"), results(tmp_path / "procs"), check_exact=True)
+    same_as_serial(tmp_path, plan, summary, "procs")
 
 
 def test_a_pool_broken_between_tasks_is_replaced(tmp_path):
     """A worker that dies while no task is awaited breaks the pool at the next submission."""
-    spec = tmp_path / "s.toml"
-    spec.write_text(SWEEP)
-    plan = SweepPlan(load_sweep(spec), spec)
-    run_sweep(plan, tmp_path / "serial", SerialExecutor())
+    plan = serial_reference(tmp_path)
     ex = ProcessExecutor(1)
     ex.start()
     os.kill(next(iter(ex._pool._processes)), signal.SIGKILL)
@@ -231,16 +238,12 @@ def test_a_pool_broken_between_tasks_is_replaced(tmp_path):
         summary = run_sweep(plan, tmp_path / "procs", ex)
     finally:
         ex.close()
-    assert summary["failed"] == 0 and summary["done"] == plan.design.tasks
-    pd.testing.assert_frame_equal(results(tmp_path / "serial"), results(tmp_path / "procs"), check_exact=True)
+    same_as_serial(tmp_path, plan, summary, "procs")
 
 
 @pytest.mark.slow
 def test_killed_dask_worker_is_replaced_and_results_identical(tmp_path):
-    spec = tmp_path / "s.toml"
-    spec.write_text(SWEEP)
-    plan = SweepPlan(load_sweep(spec), spec)
-    run_sweep(plan, tmp_path / "serial", SerialExecutor())
+    plan = serial_reference(tmp_path)
     ex = DaskExecutor(2, chunk=1)
     worker_pids = list(ex._client.run(os.getpid).values())
     stop, killed = threading.Event(), threading.Event()
@@ -252,8 +255,7 @@ def test_killed_dask_worker_is_replaced_and_results_identical(tmp_path):
         ex.close()
     watcher.join(1)
     assert killed.is_set(), "the worker was never killed: the test proved nothing"
-    assert summary["failed"] == 0 and summary["done"] == plan.design.tasks
-    pd.testing.assert_frame_equal(results(tmp_path / "serial"), results(tmp_path / "dask"), check_exact=True)
+    same_as_serial(tmp_path, plan, summary, "dask")
 
 
 # ----------------------------------------------------------------------------- killed coordinators
