@@ -14,12 +14,14 @@ or M/G/c, which the tests check against Erlang C and Pollaczek-Khinchine.
 
 Why days: the pool is advanced one day at a time by the model's daily process (:meth:`advance`).
 For the day it computes every start exactly, in time order, from the items whose ready time falls
-in or before the day; nothing is rounded to days. The pool hands each start to its receiver (the stage) at
-once, with its end time already known, so the case's next step is scheduled without a further
-event. Items wait in per-day buckets until their day and then in plain FIFO queues, so a long
-backlog costs nothing per item beyond an append and a pop. An item pushed for a day already drawn
-up (a hand-off against the pipeline order) joins the queue in ready order and starts no earlier
-than the next day's list; its wait still counts from its own ready time.
+in or before the day; nothing is rounded to days. The pool hands each start at once to its
+receiver (the stage), with its end time already known, so the case's next step is scheduled
+without a further event. Items wait in per-day buckets until their day and then in plain FIFO
+queues, so a long backlog costs nothing per item beyond an append and a pop. The code is written
+to be compiled (see :mod:`sim.compiled`): small objects with typed fields rather than tuples. An
+item pushed for a day already drawn up (a hand-off against the pipeline order) joins the queue in
+ready order and starts no earlier than the next day's list; its wait still counts from its own
+ready time.
 """
 
 from __future__ import annotations
