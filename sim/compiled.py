@@ -87,3 +87,4 @@ def install() -> None:
         print(f"divertsim: {why[0]}; running them from source (`pip install -e .` compiles them again)",
               file=sys.stderr)
         sys.meta_path.insert(0, _SourceFinder())
+        os.environ[PURE_ENV] = "1"  # worker processes follow, without saying it again

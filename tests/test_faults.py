@@ -262,9 +262,13 @@ def test_killed_dask_worker_is_replaced_and_results_identical(tmp_path):
 @pytest.mark.slow
 def test_sweep_killed_at_random_moments_resumes_to_identical_results(tmp_path):
     spec = tmp_path / "s.toml"
-    spec.write_text(SWEEP.replace("reps = 3", "reps = 10"))
+    spec.write_text(SWEEP.replace("reps = 3", "reps = 60"))
     whole = tmp_path / "whole"
+    started = time.monotonic()
     assert divertsim("sweep", str(spec), "--workers", "2", "--out", str(whole)).returncode == 0
+    # kill moments scale with how long the whole sweep takes here, so that three of the four
+    # attempts are still running when killed however fast the model and the machine are
+    whole_s = time.monotonic() - started
     rng = random.Random(11)
     part = tmp_path / "part"
     kills = 0
@@ -272,7 +276,7 @@ def test_sweep_killed_at_random_moments_resumes_to_identical_results(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", str(spec), "--workers", "2", "--out", str(part),
                                  *(["--resume"] if (part / "store.sqlite").exists() else [])], cwd=ROOT, env=ENV,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.8, 2.5))
+        time.sleep(rng.uniform(0.15, 0.35) * whole_s)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             kills += 1
