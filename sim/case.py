@@ -222,7 +222,7 @@ class CaseFactory:
         bits = np.zeros(n, dtype=np.int64)
 
         def put(flag: int, yes: np.ndarray) -> None:
-            bits[yes] |= flag
+            np.bitwise_or(bits, flag, out=bits, where=yes)  # a masked ufunc, not fancy indexing
 
         def put_code(code: tuple[int, int], values: np.ndarray) -> None:
             nonlocal bits
@@ -294,11 +294,11 @@ class CaseFactory:
             fail = np.where(k <= sc.scheme.sessions + 1, k, 0)
         put_code(SCHEME_FAIL_SESSION, fail)
 
-        col = np.empty((N_FLOATS, n))
+        col = np.empty((n, N_FLOATS))  # a row per case, as the rows are unpacked
         for c, name in ((U_REOFFEND, "reoffending.occurs"), (U_REOFFEND_TIME, "reoffending.time"),
                         (U_SCHEME_REOFFENCE_TIME, "scheme.reoffence_time"), (U_CAUTION_COURSE_TIME, "caution.course_time"),
                         (U_SR_DROPOUT_TIME, "self_referral.dropout_time")):
-            col[c] = u(name, n)
+            col[:, c] = u(name, n)
         mags, crown = court.magistrates, court.crown
         for c, name, dist, scale in (
             (CUSTODY_MONTHS, "sentence.custody_months", sen.custody_months, 1.0),
@@ -322,11 +322,11 @@ class CaseFactory:
             (RELIST_DELAY, "court.relist_delay_days", court.relist_delay_days, 1.0),
         ):
             if name.split(".", 1)[0] in self._unused:
-                col[c] = 0.0  # never read
+                col[:, c] = 0.0  # never read
                 continue
             x = dist.sample(self._gen(name), n)
-            col[c] = x * scale if scale != 1.0 else x
-        return bits.tolist(), np.ascontiguousarray(col.T).tobytes()
+            col[:, c] = x * scale if scale != 1.0 else x
+        return bits.tolist(), col.tobytes()
 
     def clear(self) -> None:
         """Drop the rest of the current block."""
