@@ -6,15 +6,13 @@ import subprocess
 import sys
 
 import pytest
+from small import small_args
 
 from sim import NOTICE
 from sim.cli import main
 from sim.metrics import HEADLINE, MONTHLY
 
-SMALL = ["--years", "1", "--set", "arrivals.per_month=60", "--set", "forensics.examiners=9",
-         "--set", "court.crown.sitting_days_per_month=30", "--set", "court.magistrates.sitting_days_per_month=9",
-         "--set", "court.charging.lawyers=2", "--set", "scheme.facilitators=5",
-         "--set", "initial.forensics.cases=400", "--set", "initial.crown_trial.cases=15"]
+SMALL = small_args({"scheme.facilitators": 5, "initial.forensics.cases": 400, "initial.crown_trial.cases": 15})
 
 
 def test_run_writes_a_complete_folder(tmp_path, capsys):

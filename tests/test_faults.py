@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from small import small_args, small_set
 
 from sim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from sim.sweep import SweepPlan, run_sweep
@@ -23,25 +24,13 @@ from sim.sweepfile import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-SMALL = ["--years", "1", "--set", "arrivals.per_month=60", "--set", "forensics.examiners=9",
-         "--set", "court.crown.sitting_days_per_month=30", "--set", "court.magistrates.sitting_days_per_month=9",
-         "--set", "court.charging.lawyers=2", "--set", "initial.forensics.cases=300", "--set", "initial.crown_trial.cases=20"]
+SMALL = small_args()
 SWEEP = f"""
 base = "{ROOT / 'scenarios' / 'justice-2019.toml'}"
 design = "grid"
 reps = 3
 seed = 5
-[set]
-"run.years" = 1
-"arrivals.per_month" = 60
-"forensics.examiners" = 9
-"court.crown.sitting_days_per_month" = 30
-"court.magistrates.sitting_days_per_month" = 9
-"court.charging.lawyers" = 2
-"scheme.facilitators" = 5
-"initial.forensics.cases" = 300
-"initial.crown_trial.cases" = 20
-[factors]
+{small_set({"scheme.facilitators": 5})}[factors]
 "scheme.completion_rate" = [0.6, 0.75, 0.9]
 "court.charging.charge_share" = [0.7, 0.8]
 """
@@ -206,22 +195,26 @@ def same_as_serial(tmp_path: Path, plan: SweepPlan, summary: dict, name: str) ->
     pd.testing.assert_frame_equal(results(tmp_path / "serial"), results(tmp_path / name), check_exact=True)
 
 
-@pytest.mark.slow
-def test_killed_process_worker_is_replaced_and_results_identical(tmp_path):
-    plan = serial_reference(tmp_path)
-    ex = ProcessExecutor(2)
-    ex.start()
-    workers = list(ex._pool._processes)  # the pool's worker processes
+def sweep_killing_a_worker(tmp_path: Path, plan: SweepPlan, ex, name: str, pids: list[int]) -> None:
+    """Run the sweep on ``ex``, SIGKILL one of ``pids`` once 3 tasks are stored; same results as serial."""
     stop, killed = threading.Event(), threading.Event()
-    watcher = kill_after(tmp_path / "procs" / "store.sqlite", 3, lambda: workers, stop, killed)
+    watcher = kill_after(tmp_path / name / "store.sqlite", 3, lambda: pids, stop, killed)
     try:
-        summary = run_sweep(plan, tmp_path / "procs", ex)
+        summary = run_sweep(plan, tmp_path / name, ex)
     finally:
         stop.set()
         ex.close()
     watcher.join(1)
     assert killed.is_set(), "the worker was never killed: the test proved nothing"
-    same_as_serial(tmp_path, plan, summary, "procs")
+    same_as_serial(tmp_path, plan, summary, name)
+
+
+@pytest.mark.slow
+def test_killed_process_worker_is_replaced_and_results_identical(tmp_path):
+    plan = serial_reference(tmp_path)
+    ex = ProcessExecutor(2)
+    ex.start()
+    sweep_killing_a_worker(tmp_path, plan, ex, "procs", list(ex._pool._processes))
 
 
 def test_a_pool_broken_between_tasks_is_replaced(tmp_path):
@@ -245,17 +238,7 @@ def test_a_pool_broken_between_tasks_is_replaced(tmp_path):
 def test_killed_dask_worker_is_replaced_and_results_identical(tmp_path):
     plan = serial_reference(tmp_path)
     ex = DaskExecutor(2, chunk=1)
-    worker_pids = list(ex._client.run(os.getpid).values())
-    stop, killed = threading.Event(), threading.Event()
-    watcher = kill_after(tmp_path / "dask" / "store.sqlite", 3, lambda: worker_pids, stop, killed)
-    try:
-        summary = run_sweep(plan, tmp_path / "dask", ex)
-    finally:
-        stop.set()
-        ex.close()
-    watcher.join(1)
-    assert killed.is_set(), "the worker was never killed: the test proved nothing"
-    same_as_serial(tmp_path, plan, summary, "dask")
+    sweep_killing_a_worker(tmp_path, plan, ex, "dask", list(ex._client.run(os.getpid).values()))
 
 
 # ----------------------------------------------------------------------------- killed coordinators

@@ -10,15 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from small import small_args
 
 from sim.cli import main
 from sim.report import build
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = ["--years", "1", "--set", "arrivals.per_month=60", "--set", "forensics.examiners=9",
-         "--set", "court.crown.sitting_days_per_month=30", "--set", "court.magistrates.sitting_days_per_month=9",
-         "--set", "court.charging.lawyers=2", "--set", "scheme.facilitators=6", "--set", "caution.assessors=1",
-         "--set", "initial.forensics.cases=300", "--set", "initial.crown_trial.cases=40", "--workers", "1"]
+SMALL = small_args({"scheme.facilitators": 6, "caution.assessors": 1, "initial.crown_trial.cases": 40}) + ["--workers", "1"]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from small import small_set
 
 from sim.cli import main
 from sim.designs import build
@@ -23,19 +24,7 @@ from sim.sweep import SweepPlan, run_sweep
 from sim.sweepfile import SweepSpec, load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL_SET = """
-[set]
-"run.years" = 1
-"run.warmup_months" = 0
-"arrivals.per_month" = 60
-"forensics.examiners" = 9
-"court.crown.sitting_days_per_month" = 30
-"court.magistrates.sitting_days_per_month" = 9
-"court.charging.lawyers" = 2
-"scheme.facilitators" = 5
-"initial.forensics.cases" = 300
-"initial.crown_trial.cases" = 20
-"""
+SMALL_SET = "\n" + small_set({"run.warmup_months": 0, "scheme.facilitators": 5})
 
 
 def write_sweep(tmp_path: Path, body: str, name: str = "s.toml") -> Path:

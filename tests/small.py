@@ -1,0 +1,32 @@
+"""A small scenario of national shape (one year, a few courtrooms) for tests that need quick runs.
+
+Tests vary it by passing the values they change; the CLI form and the sweep-file form come from
+the same values, so the small scenario is defined once.
+"""
+
+from __future__ import annotations
+
+SMALL: dict[str, int] = {
+    "arrivals.per_month": 60,
+    "forensics.examiners": 9,
+    "court.crown.sitting_days_per_month": 30,
+    "court.magistrates.sitting_days_per_month": 9,
+    "court.charging.lawyers": 2,
+    "initial.forensics.cases": 300,
+    "initial.crown_trial.cases": 20,
+}
+
+
+def small_args(changes: dict[str, int] | None = None) -> list[str]:
+    """Command-line options for one year of the small scenario."""
+    args = ["--years", "1"]
+    for key, value in {**SMALL, **(changes or {})}.items():
+        args += ["--set", f"{key}={value}"]
+    return args
+
+
+def small_set(changes: dict[str, int] | None = None) -> str:
+    """A sweep file's ``[set]`` table for one year of the small scenario."""
+    lines = ["[set]", '"run.years" = 1']
+    lines += [f'"{key}" = {value}' for key, value in {**SMALL, **(changes or {})}.items()]
+    return "\n".join(lines) + "\n"
