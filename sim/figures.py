@@ -72,38 +72,37 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
-def backlog(series: Sequence[Series]) -> Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True)
+def _two_panels(series: Sequence[Series], keys: tuple[str, str], titles: tuple[str, str], ylabel: str,
+                suptitle: str, faint: bool, sharey: bool) -> Figure:
+    """Two monthly measures side by side, one line (and band) per scenario in each."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True, sharey=sharey)
     for i, s in enumerate(series):
-        _trajectory(axes[0], s, i, "court_backlog_end")
-        _trajectory(axes[1], s, i, "crown_backlog_end")
-    axes[0].set_title("All courts")
-    axes[1].set_title("Crown Court")
-    for ax in axes:
+        for ax, key in zip(axes, keys):
+            _trajectory(ax, s, i, key, faint=faint)
+    for ax, title in zip(axes, titles):
+        ax.set_title(title)
         ax.set_xlabel("month")
-        ax.set_ylabel("cases in court at the end of the month")
+        ax.set_ylabel(ylabel)
         _date_axis(ax)
     axes[0].legend(frameon=False)
-    fig.suptitle("Court backlog: mean, middle 95% of replications, and each replication")
+    fig.suptitle(suptitle)
     fig.tight_layout()
     return fig
+
+
+def backlog(series: Sequence[Series]) -> Figure:
+    return _two_panels(series, ("court_backlog_end", "crown_backlog_end"), ("All courts", "Crown Court"),
+                       "cases in court at the end of the month",
+                       "Court backlog: mean, middle 95% of replications, and each replication",
+                       faint=True, sharey=False)
 
 
 def receipts_disposals(series: Sequence[Series]) -> Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True, sharey=True)
-    for i, s in enumerate(series):
-        _trajectory(axes[0], s, i, "court_receipts", faint=False)
-        _trajectory(axes[1], s, i, "court_disposals", faint=False)
-    axes[0].set_title("Receipts (charged cases reaching court)")
-    axes[1].set_title("Disposals (sentence or acquittal)")
-    for ax in axes:
-        ax.set_xlabel("month")
-        ax.set_ylabel("cases per month")
-        _date_axis(ax)
-    axes[0].legend(frameon=False)
-    fig.suptitle("Monthly court receipts and disposals (mean and middle 95% of replications)")
-    fig.tight_layout()
-    return fig
+    return _two_panels(series, ("court_receipts", "court_disposals"),
+                       ("Receipts (charged cases reaching court)", "Disposals (sentence or acquittal)"),
+                       "cases per month",
+                       "Monthly court receipts and disposals (mean and middle 95% of replications)",
+                       faint=False, sharey=True)
 
 
 def wait_distribution(series: Sequence[Series]) -> Figure:
