@@ -71,7 +71,7 @@ SUSPENDED: Final = 1
 COMMUNITY: Final = 2
 COMMUNITY_PROGRAMME: Final = 3
 
-# --- float columns of a block (the draws, one attribute each on Case) ---------------------------------------------------------------------
+# --- float columns of a block (the draws; one attribute each on Case, named in lower case) ------
 U_REOFFEND: Final = 0
 U_REOFFEND_TIME: Final = 1
 U_SCHEME_REOFFENCE_TIME: Final = 2
@@ -104,6 +104,7 @@ ROUTE_CODE = {name: i for i, name in enumerate(ROUTES)}
 R_DEFERRED, R_CONDITIONAL, R_SIMPLE, R_CHARGE, R_NFA = (ROUTE_CODE[r] for r in ROUTES)
 
 ORIGINS = ("external", "self_referral", "reentry", "initial")
+INITIAL: Final = 3  # ORIGINS.index("initial"): the stock present at the start, not an arrival
 
 
 class Case:
@@ -191,8 +192,7 @@ class CaseFactory:
         # Streams of routes this origin's cases can never take are not drawn: streams are spawned
         # by name and independent, so this changes no other draw, and common random numbers hold
         # for every stream a case can use (its k-th case still gets its k-th number).
-        self._takes = sorted({r.route for r in scenario.decision.ordered_rules() if r.take_up > 0},
-                             key=ROUTES.index)
+        self._takes = {r.route for r in scenario.decision.ordered_rules() if r.take_up > 0}
         self._unused = {group for group, used in (
             ("scheme", "deferred_prosecution" in self._takes),
             ("caution", "conditional_caution" in self._takes),
@@ -209,8 +209,12 @@ class CaseFactory:
     def _gen(self, name: str) -> np.random.Generator:
         return self.streams[self.prefix + name]
 
+    def _drawn(self, name: str) -> bool:
+        """Whether stream ``name`` is drawn for this origin (see ``_unused``)."""
+        return name.split(".", 1)[0] not in self._unused
+
     def _u(self, name: str, n: int) -> np.ndarray:
-        if name.split(".", 1)[0] in self._unused:
+        if not self._drawn(name):
             return np.zeros(n)  # never read by a case of this origin under this scenario
         return self._gen(name).random(n)
 
@@ -321,7 +325,7 @@ class CaseFactory:
             (PSR_DELAY, "court.psr_delay_days", court.psr_delay_days, 1.0),
             (RELIST_DELAY, "court.relist_delay_days", court.relist_delay_days, 1.0),
         ):
-            if name.split(".", 1)[0] in self._unused:
+            if not self._drawn(name):
                 col[:, c] = 0.0  # never read
                 continue
             x = dist.sample(self._gen(name), n)

@@ -46,17 +46,17 @@ def source_hash(root: Path = _ROOT) -> str:
     return digest.hexdigest()
 
 
-def stale() -> list[str]:
-    """Why the compiled modules must not be used: empty when they were built from the source as it is."""
+def stale() -> str | None:
+    """Why the compiled modules must not be used; None when they were built from the source as it is."""
     if not any((_ROOT / "sim").glob("_build.*" + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES):
-        return []  # nothing compiled
+        return None  # nothing compiled
     try:
         from . import _build  # the compiled module records the digest of the source it was built from
     except ImportError as exc:
-        return [f"the compiled modules cannot be loaded ({exc})"]
+        return f"the compiled modules cannot be loaded ({exc})"
     if _build.SOURCE_HASH != source_hash():
-        return ["the source of the hot modules changed since they were compiled"]
-    return []
+        return "the source of the hot modules changed since they were compiled"
+    return None
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder):
@@ -84,7 +84,7 @@ def install() -> None:
         return
     why = stale()
     if why:
-        print(f"divertsim: {why[0]}; running them from source (`pip install -e .` compiles them again)",
+        print(f"divertsim: {why}; running them from source (`pip install -e .` compiles them again)",
               file=sys.stderr)
         sys.meta_path.insert(0, _SourceFinder())
         os.environ[PURE_ENV] = "1"  # worker processes follow, without saying it again

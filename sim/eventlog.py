@@ -40,8 +40,8 @@ def events(scenario: Scenario, replication: int) -> "Any":
 
     model = Model(scenario, replication, trace=True)
     model.run()
-    key = np.frombuffer(model.rec.log.key, dtype=np.int64)
-    time = np.frombuffer(model.rec.log.time, dtype=np.float64)
+    key = model.rec.log.key
+    time = model.rec.log.time
     case = key >> STATE_BITS
     state = (key & ((1 << STATE_BITS) - 1)).astype(int)
     names = {int(s): s.name.lower() for s in State}

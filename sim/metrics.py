@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .case import INITIAL
 from .record import STATE_BITS
 from .states import (
     CLOSED_STATES, COURT_STATES, CROWN_STATES, MAGS_STATES, OPEN_STATES, STAGE_OF, S, State,
@@ -84,10 +85,10 @@ class _Log:
 
     def __init__(self, model: "Model") -> None:
         log = model.rec.log
-        key = np.frombuffer(log.key, dtype=np.int64) if len(log.key) else np.zeros(0, np.int64)
+        key = log.key
         case = key >> STATE_BITS
         state = key & ((1 << STATE_BITS) - 1)
-        time = np.frombuffer(log.time, dtype=np.float64) if len(log.key) else np.zeros(0)
+        time = log.time
         # by case, and within a case in log order: unique keys, so an unstable sort is stable here
         order = np.argsort(case * max(len(case), 1) + np.arange(len(case)))
         self.case = case[order]
@@ -129,10 +130,6 @@ class _Log:
 
     def first_times(self) -> np.ndarray:
         return self.time[self.first]
-
-
-def _arr(a) -> np.ndarray:
-    return np.frombuffer(a, dtype=np.float64) if len(a) else np.zeros(0)
 
 
 def _waiting(log: "_Log", state: int, starts: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -197,10 +194,10 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     hl["cases.closed"] = float(np.count_nonzero(_in(closures, W, H)))
     hl["cases.open_at_end"] = float(open_at[1])
 
-    arrests = _arr(rec.arrest_t)
+    arrests = rec.arrest_t
     hl["police.arrests_per_month"] = np.count_nonzero(_in(arrests, W, H)) / window_months
 
-    fst, fwait = _arr(rec.forensic_start_t), _arr(rec.forensic_wait)
+    fst, fwait = rec.forensic_start_t, rec.forensic_wait
     win = _in(fst, W, H)
     hl["forensics.examinations"] = float(np.count_nonzero(win))
     hl["forensics.wait_days_mean"] = _mean(fwait[win])
@@ -218,10 +215,10 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     hl["forensics.utilisation"] = utilisation("forensics")
 
     scfg = sc.scheme
-    group_t, group_n = _arr(rec.scheme_group_t), _arr(rec.scheme_group_size)
+    group_t, group_n = rec.scheme_group_t, rec.scheme_group_size
     gwin = _in(group_t, W, H)
-    fail_t = _arr(rec.scheme_fail_t)
-    fail_p = np.frombuffer(rec.scheme_fail_proceeds, dtype=np.int8) if len(rec.scheme_fail_proceeds) else np.zeros(0, np.int8)
+    fail_t = rec.scheme_fail_t
+    fail_p = rec.scheme_fail_proceeds
     fwin = _in(fail_t, W, H)
     hl["scheme.referred"] = float(np.count_nonzero(_in(log.entries((S.SCHEME_WAITING,)), W, H)))
     hl["scheme.started"] = float(group_n[gwin].sum())
@@ -229,33 +226,33 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     hl["scheme.failed"] = float(np.count_nonzero(fwin))
     hl["scheme.prosecuted_after_failure"] = float(np.count_nonzero(fail_p[fwin]))
     hl["scheme.active_end"] = float(log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP), at)[1])
-    swait = _arr(rec.scheme_wait)
+    swait = rec.scheme_wait
     hl["scheme.wait_days_mean"] = _mean(swait[np.repeat(gwin, group_n.astype(np.int64))]) if len(swait) else float("nan")
-    sess_t, fu_t = _arr(rec.scheme_session_t), _arr(rec.scheme_followup_t)
+    sess_t, fu_t = rec.scheme_session_t, rec.scheme_followup_t
     session_h = scfg.session_minutes / 60.0
     fac_sessions = np.count_nonzero(_in(sess_t, W, H)) * scfg.facilitators_per_group
     hl["scheme.facilitator_hours"] = (fac_sessions + np.count_nonzero(_in(fu_t, W, H))) * session_h
 
-    simple_t, cond_t = _arr(rec.caution_simple_t), _arr(rec.caution_conditional_t)
+    simple_t, cond_t = rec.caution_simple_t, rec.caution_conditional_t
     hl["caution.simple"] = float(np.count_nonzero(_in(simple_t, W, H)))
     hl["caution.conditional"] = float(np.count_nonzero(_in(cond_t, W, H)))
     hl["caution.issued"] = hl["caution.simple"] + hl["caution.conditional"]
     hl["caution.issued_per_year"] = hl["caution.issued"] / years
-    hl["caution.breached"] = float(np.count_nonzero(_in(_arr(rec.caution_breach_t), W, H)))
-    ch_t, ch = _arr(rec.course_hours_t), _arr(rec.course_hours)
+    hl["caution.breached"] = float(np.count_nonzero(_in(rec.caution_breach_t, W, H)))
+    ch_t, ch = rec.course_hours_t, rec.course_hours
     hl["caution.course_hours"] = float(ch[_in(ch_t, W, H)].sum())
 
     hl["self_referral.referred"] = float(np.count_nonzero(_in(log.entries((S.SELF_REFERRAL_HANDOVER,)), W, H)))
-    hl["self_referral.cautioned"] = float(np.count_nonzero(_in(_arr(rec.self_referral_caution_t), W, H)))
+    hl["self_referral.cautioned"] = float(np.count_nonzero(_in(rec.self_referral_caution_t, W, H)))
 
-    cst, cwait = _arr(rec.charging_start_t), _arr(rec.charging_wait)
+    cst, cwait = rec.charging_start_t, rec.charging_wait
     cwin = _in(cst, W, H)
     hl["charging.decisions"] = float(np.count_nonzero(cwin))
     hl["charging.wait_days_mean"] = _mean(cwait[cwin])
 
     receipts = log.entries((S.MAGS_FOR_FIRST,))
-    crown_receipts = _arr(rec.crown_receipt_t)
-    disp_t, disp_wait = _arr(rec.court_disposal_t), _arr(rec.court_wait)
+    crown_receipts = rec.crown_receipt_t
+    disp_t, disp_wait = rec.court_disposal_t, rec.court_wait
     dwin = _in(disp_t, W, H)
     hl["court.receipts"] = float(np.count_nonzero(_in(receipts, W, H)))
     hl["court.receipts_per_year"] = hl["court.receipts"] / years
@@ -265,10 +262,10 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     hl["court.magistrates.backlog_end"] = float(log.stock(MAGS_STATES, at)[1])
     hl["court.crown.backlog_end"] = float(log.stock(CROWN_STATES, at)[1])
     hl["court.wait_days_mean"] = _mean(disp_wait[dwin])
-    cm_t, cm_w = _arr(rec.crown_main_t), _arr(rec.crown_wait)
+    cm_t, cm_w = rec.crown_main_t, rec.crown_wait
     cmw = cm_w[_in(cm_t, W, H)]
     hl["court.crown.wait_weeks_median"] = float(np.median(cmw)) / 7.0 if len(cmw) else float("nan")
-    ct_t, ct_w = _arr(rec.crown_trial_t), _arr(rec.crown_trial_wait)
+    ct_t, ct_w = rec.crown_trial_t, rec.crown_trial_wait
     ctw = ct_w[_in(ct_t, W, H)]
     hl["court.crown.trial_wait_weeks_median"] = float(np.median(ctw)) / 7.0 if len(ctw) else float("nan")
     for level in ("magistrates", "crown"):
@@ -286,10 +283,10 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     hl["sentence.custody_share"] = sentences["custody"] / n_sentenced if n_sentenced else float("nan")
     hl["sentence.non_custodial_share"] = 1.0 - hl["sentence.custody_share"]
 
-    p_in, p_out = _arr(rec.prison_in), _arr(rec.prison_out)
+    p_in, p_out = rec.prison_in, rec.prison_out
     hl["prison.population_end"] = float(np.count_nonzero((p_in < H) & (p_out >= H)))
-    hl["register.entries"] = float(np.count_nonzero(_in(_arr(rec.register_t), W, H)))
-    hl["reoffending.reoffences"] = float(np.count_nonzero(_in(_arr(rec.reoffence_t), W, H)))
+    hl["register.entries"] = float(np.count_nonzero(_in(rec.register_t, W, H)))
+    hl["reoffending.reoffences"] = float(np.count_nonzero(_in(rec.reoffence_t, W, H)))
 
     # ------------------------------------------------------------------ open cases by stage
     open_by_stage = {stage: 0 for stage in STAGES}
@@ -299,8 +296,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     # ------------------------------------------------------------------------- monthly series
     ends = edges[1:]
     mo: dict[str, np.ndarray] = {}
-    mo["arrivals"] = _count_in(_arr(rec.arrival_t)[np.frombuffer(rec.arrival_origin, dtype=np.int8) != 3]
-                               if len(rec.arrival_origin) else np.zeros(0), edges)
+    mo["arrivals"] = _count_in(rec.arrival_t[rec.arrival_origin != INITIAL], edges)
     mo["arrests"] = _count_in(arrests, edges)
     mo["forensic_exams"] = _count_in(fst, edges)
     mo["forensic_queue_end"] = _waiting(log, S.FORENSICS, fst, ends)
@@ -335,8 +331,8 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
         mo[f"{level}_utilisation"] = _ratio(used, avail)
     mo["prison_population_end"] = (np.searchsorted(np.sort(p_in), ends, side="left")
                                    - np.searchsorted(np.sort(p_out), ends, side="left"))
-    mo["register_entries"] = _count_in(_arr(rec.register_t), edges)
-    mo["reoffences"] = _count_in(_arr(rec.reoffence_t), edges)
+    mo["register_entries"] = _count_in(rec.register_t, edges)
+    mo["reoffences"] = _count_in(rec.reoffence_t, edges)
     mo["open_cases_end"] = log.stock(OPEN_STATES, ends)
     for stage in STAGES:
         mo[f"open_{stage}_end"] = log.stock([s for s in OPEN_STATES if STAGE_OF[s] == stage], ends)
@@ -352,7 +348,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
         "live_in_model": model.live_cases(),
         "open_in_log": int(open_at[1]),
         "closures_in_log": int(np.count_nonzero(closures < H)),
-        "closed_by_model": model.outcomes.closed_before(H),
+        "closed_by_model": model.outcomes.closed_by_horizon(),
     }
     return RepResult(model.replication, {k: float(hl[k]) for k in HEADLINE}, open_by_stage, monthly, checks, runtime_s,
                      outcomes, wait_hist)

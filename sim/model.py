@@ -26,7 +26,7 @@ import simpy
 
 from .arrivals import arrival_times, daily_rates
 from .calendar import Calendar
-from .case import ARRESTED, ORIGINS, Case, CaseFactory
+from .case import ARRESTED, INITIAL, ORIGINS, Case, CaseFactory
 from .record import Record
 from .routes.caution import CautionRoute
 from .routes.court import CourtRoute
@@ -39,7 +39,6 @@ from .servers import ServerPool
 from .states import S
 from .streams import Streams
 
-INITIAL = ORIGINS.index("initial")
 FLUSH_DAYS = 64  # how often the record's lists are packed into arrays
 
 
@@ -168,7 +167,7 @@ class Model:
     # ------------------------------------------------------------------------------- accounting
     def live_cases(self) -> int:
         """Cases held anywhere in the model's structures at the end (for the conservation check)."""
-        closing_later = len(self.outcomes.closure_t) - self.outcomes.closed_before(self.horizon)
+        closing_later = self.outcomes.closing_later
         return (self.police.live() + self.caution.live() + self.self_referral.live()
                 + self.scheme.live() + self.court.live() + closing_later)
 

@@ -100,13 +100,12 @@ def _later(heap: list[_Server], free: float) -> None:
 
 
 class Job:
-    """An offered item: when it is ready, its place in arrival order, its class, its work."""
+    """An offered item: when it is ready, its class, its work."""
 
-    __slots__ = ("ready", "seq", "cls", "work", "item")
+    __slots__ = ("ready", "cls", "work", "item")
 
-    def __init__(self, ready: float, seq: int, cls: int, work: float, item: Any) -> None:
+    def __init__(self, ready: float, cls: int, work: float, item: Any) -> None:
         self.ready = ready
-        self.seq = seq
         self.cls = cls
         self.work = work
         self.item = item
@@ -114,10 +113,6 @@ class Job:
 
 def _ready(job: Job) -> float:
     return job.ready
-
-
-def _ready_seq(job: Job) -> tuple[float, int]:
-    return (job.ready, job.seq)
 
 
 class ServerPool:
@@ -161,12 +156,12 @@ class ServerPool:
         A job with no work takes no server and starts (and ends) at ``ready``: a stage whose
         duration is set to zero is a stage that costs nothing and holds nobody up.
         """
-        self._seq += 1
         if work <= 0:
+            self._seq += 1
             heapq.heappush(self._instant, (ready, self._seq, cls, item))
             return
         day = int(ready)  # truncates towards zero: an item ready before the start is in day 0's list
-        job = Job(ready, self._seq, cls, work, item)
+        job = Job(ready, cls, work, item)
         if day >= self._next_day:
             if day < self.ndays:
                 self._buckets[day].append(job)  # in arrival order
@@ -194,17 +189,13 @@ class ServerPool:
             self._open_day = day
             if self._clock < day:
                 self._clock = float(day)  # nothing starts before the day whose list this is
-            bucket = self._buckets[day]
+            # the day's list, latest first; it starts from the bucket alone, because between days
+            # the list is empty (what a day could not start has moved to the queues)
+            today = self._buckets[day]
             self._buckets[day] = []
-            today = self._today
-            if bucket:
-                if today:
-                    bucket.extend(today)
-                    bucket.sort(key=_ready_seq)
-                else:
-                    bucket.sort(key=_ready)  # stable: ties stay in arrival order
-                bucket.reverse()
-                self._today = today = bucket
+            today.sort(key=_ready)  # stable: ties stay in arrival order
+            today.reverse()
+            self._today = today
             end = float(day + 1)
             instant = self._instant
             while True:

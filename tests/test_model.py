@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from helpers import run, scenario, with_overrides
+from sim.loading import load_scenario
 from sim.metrics import compute
 from sim.record import STATE_BITS
 from sim.routes.scheme import timetable
@@ -235,3 +236,54 @@ def test_property_conservation_and_time_order(take_up, completion, crown, examin
                   court__crown__sitting_days_per_month=crown, forensics__examiners=examiners,
                   scheme__facilitators=facilitators, run__seed=seed)
     check_consistency(run(sc))
+
+
+def test_the_record_seals_every_series_it_keeps():
+    """Record.SERIES names every list the record appends to (a series left out would be lost)."""
+    from sim.record import SERIES, Record
+
+    rec = Record()
+    kept = {name for name in dir(rec) if isinstance(getattr(rec, name), list)}
+    kept |= {f"log.{name}" for name in dir(rec.log) if isinstance(getattr(rec.log, name), list)}
+    assert kept == {name for name, _ in SERIES}
+    sealed = rec.seal()
+    assert {name for name in vars(sealed) if name != "log"} | {"log.key", "log.time"} == kept
+
+
+def test_every_block_column_fills_the_case_attribute_of_its_name():
+    """The column constants, the unpacking in Case and its attributes agree (three lists of 24)."""
+    import sim.case as C
+
+    case = C.Case(0, 0, 0, tuple(float(i) for i in range(C.N_FLOATS)))
+    draws = {name: getattr(case, name) for name in dir(case)
+             if not name.startswith("_") and isinstance(getattr(case, name), float) and not math.isnan(getattr(case, name))}
+    assert sorted(draws.values()) == [float(i) for i in range(C.N_FLOATS)]
+    for name, value in draws.items():
+        assert getattr(C, name.upper()) == value, name
+
+
+def test_streams_left_undrawn_change_no_other_draw():
+    """With the scheme unused its streams are not drawn; every other draw of every case is the same."""
+    import sim.case as C
+    from sim.streams import Streams
+
+    used = load_scenario("justice-2019")
+    unused = load_scenario("justice-2019", ["decision.rules.deferred_prosecution.take_up=0"])
+    a = C.CaseFactory(used, Streams(3, 0), "external")
+    b = C.CaseFactory(unused, Streams(3, 0), "external")
+    assert "scheme" in b._unused and "scheme" not in a._unused
+    same_bits = (C.PRIOR | C.MAKING | C.ADMITS | C.CONTACT | C.ARRESTED | C.NFA | C.CHARGED | C.TO_CROWN | C.GUILTY
+                 | C.CONVICTED | C.PSR | (C.SENTENCE[1] << C.SENTENCE[0]) | (C.RELISTINGS[1] << C.RELISTINGS[0]))
+    for cid in range(3000):  # three blocks
+        x, y = a.new(cid), b.new(cid)
+        assert x.bits & same_bits == y.bits & same_bits
+        for name in ("forensic_days", "charging_days", "crown_trial_work", "u_reoffend", "custody_months"):
+            assert getattr(x, name) == getattr(y, name), name
+        assert y.u_scheme_reoffence_time == 0.0  # not drawn
+    assert any(a.new(3000 + i).u_scheme_reoffence_time for i in range(10))  # drawn where used
+
+
+def test_initial_is_the_index_of_the_initial_origin():
+    from sim.case import INITIAL, ORIGINS
+
+    assert ORIGINS[INITIAL] == "initial"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..calendar import DAYS_PER_MONTH
 from ..case import COMMUNITY_PROGRAMME, CUSTODY, SENTENCE, SUSPENDED, Case, field
 from ..states import S
@@ -39,14 +37,18 @@ class Outcomes:
         self._p_reoffend = {state: re.probability * re.multiplier(route) for state, route in REOFFEND_ROUTE.items()}
         self._window_days = re.window_years * 365.25
         self._release = sc.sentence.release_fraction
-        #: the time of every closure decided so far, including those after the horizon
-        self.closure_t: list[float] = []
+        self._horizon = m.horizon
+        #: closures decided so far, and those of them that take effect at or after the horizon
+        self.closed = 0
+        self.closing_later = 0
 
     def close(self, case: Case, state: int, t: float, reoffend_from: float | None = None) -> None:
         """End ``case`` in ``state`` at ``t``; reoffending risk runs from ``reoffend_from`` (default ``t``)."""
         m = self.m
         m.move(case, state, t)
-        self.closure_t.append(t)
+        self.closed += 1
+        if t >= self._horizon:
+            self.closing_later += 1
         if state in REGISTERED and not case.registered:
             m.out.register_t.append(t)
             case.registered = True
@@ -70,6 +72,6 @@ class Outcomes:
                 rec.programme_t.append(t)
             self.close(case, S.CLOSED_COMMUNITY, t)
 
-    def closed_before(self, t: float) -> int:
-        """Closures decided so far that take effect before ``t``."""
-        return int(np.count_nonzero(np.asarray(self.closure_t, dtype=np.float64) < t))
+    def closed_by_horizon(self) -> int:
+        """Closures that take effect before the horizon."""
+        return self.closed - self.closing_later
