@@ -27,6 +27,7 @@ import numpy as np
 
 from .record import STATE_BITS
 from .scenario import ROUTES, Rule, Scenario
+from .servers import Job
 from .streams import Streams
 
 BLOCK: Final = 1024
@@ -107,12 +108,13 @@ ORIGINS = ("external", "self_referral", "reentry", "initial")
 INITIAL: Final = 3  # ORIGINS.index("initial"): the stock present at the start, not an arrival
 
 
-class Case:
+class Case(Job):
     """One case moving through the pipeline: packed decisions ``bits`` and its float draws.
 
     The draws are attributes, one per column of the block, rather than a list: compiled, each is
     a plain double inside the case, so reading one is a single load and a case is one compact
-    object instead of a list of two dozen boxed floats scattered over the heap.
+    object instead of a list of two dozen boxed floats scattered over the heap. A case is the
+    :class:`~sim.servers.Job` a pool files while it waits there (it waits in one pool at a time).
     """
 
     __slots__ = ("id", "key", "origin", "bits", "t_charged", "t_sent", "examined", "diverted",
@@ -125,6 +127,9 @@ class Case:
                  "psr_delay", "relist_delay")
 
     def __init__(self, cid: int, origin: int, bits: int, row: tuple[float, ...]) -> None:
+        self.ready = 0.0  # the Job's fields, set by the pool the case is offered to
+        self.cls = 0
+        self.work = 0.0
         self.id = cid
         self.key = cid << STATE_BITS  # the log entry of a move is key | state
         self.origin = origin

@@ -1,15 +1,16 @@
 """One replication of the whole pipeline as a SimPy model.
 
-Processes, each ticking once a day and running in this order on every day:
+Two processes, each ticking once a day and running in this order on every day:
 
 * ``intake``: the day's new cases (detections, self-referrals, reoffenders' new cases), each at its
   exact arrival time, interviewed and routed;
-* one process per stage with finite capacity, in pipeline order: police (forensic examiners),
+* ``lists``: every stage with finite capacity, in pipeline order: police (forensic examiners),
   caution (assessors), self-referral (assessors, treatment places), scheme (group places), court
-  (charging lawyers, magistrates' and Crown courtrooms). Each draws up the day's list, starting
+  (charging lawyers, magistrates' and Crown courtrooms), draws up the day's list, starting
   every job at its exact time (see :mod:`sim.servers`), and hands the case on with the time it
   becomes ready for its next step. A case therefore costs a few list operations per stage and
-  no event of its own, while no time is rounded to days.
+  no event of its own, while no time is rounded to days. (One process for all the stages rather
+  than one each: the order is the same, and a SimPy event costs more than a stage's quiet day.)
 
 Everything the run produces is appended to a :class:`~sim.record.Record` (``Model.out``) and
 sealed into NumPy arrays at the end (``Model.rec``); :mod:`sim.metrics` turns those into results.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import gc
 import heapq
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import simpy
@@ -127,18 +128,21 @@ class Model:
                 self.out.reoffence_t.append(t)
                 self.police.receive_new(self._case(self.factories["reentry"], t), t)
 
-    def _stage(self, advance: Callable[[float], None]) -> simpy.events.ProcessGenerator:
-        """A stage draws up its list for each day once the day is over."""
+    def _lists(self) -> simpy.events.ProcessGenerator:
+        """Once each day is over, every stage draws up its list for the day, in pipeline order."""
         env = self.env
+        stages = self.stages
         for day in range(1, self.cal.days + 1):
             yield env.timeout(1.0)
-            advance(float(day))
+            until = float(day)
+            for stage in stages:
+                stage.advance(until)
 
     def run(self) -> Any:
         """Run to the horizon and return what was recorded.
 
-        Every process ticks once a day; SimPy runs same-time events in the order they were
-        scheduled, so each day the intake goes first and the stages follow in pipeline order.
+        Both processes tick once a day; SimPy runs same-time events in the order they were
+        scheduled, so each day the intake goes first and the stages' lists follow.
         """
         sc = self.sc
         env = self.env
@@ -152,8 +156,7 @@ class Model:
             sources.append(("self_referral", arrival_times(
                 daily_rates(self.cal, sc.self_referral.per_month), self.streams["self_referral.times"], deterministic)))
         env.process(self._intake(sources))
-        for stage in self.stages:
-            env.process(self._stage(stage.advance))
+        env.process(self._lists())
         collecting = gc.isenabled()
         gc.disable()  # the run creates no garbage cycles; collection would only rescan live cases
         try:

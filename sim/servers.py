@@ -27,14 +27,45 @@ ready time.
 from __future__ import annotations
 
 import heapq
-from collections import deque
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Final, Sequence
 
-INF = float("inf")
-_NO_DAY = -(2**62)
+INF: Final = float("inf")
+_NO_DAY: Final = -(2**62)
+_COMPACT: Final = 1024  # a FIFO drops the references it has served once this many have piled up
 
 OnStart = Callable[[Any, int, float, float, float], None]
 """``on_start(item, cls, ready, start, end)``: called once per job, in start-time order."""
+
+
+class Job:
+    """What a pool serves: when it is ready, its priority class and its work (server-days).
+
+    A case is a job (:class:`sim.case.Case` subclasses this), so offering a case to a pool
+    allocates nothing: the pool files the case itself. That is sound because a case waits in one
+    pool at a time. Any other item is wrapped in a :class:`Held`.
+    """
+
+    __slots__ = ("ready", "cls", "work")
+
+    def __init__(self) -> None:
+        self.ready = 0.0
+        self.cls = 0
+        self.work = 0.0
+
+
+class Held(Job):
+    """An item that is not itself a job (a test's label, say), filed in a pool."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: Any) -> None:
+        super().__init__()
+        self.item = item
+
+
+def item_of(job: Job) -> Any:
+    """What was offered: the job itself, or the item a :class:`Held` wraps."""
+    return job.item if isinstance(job, Held) else job
 
 
 class Receiver:
@@ -45,7 +76,7 @@ class Receiver:
     and an integer per job. A plain function (as in the tests) is wrapped in :class:`Function`.
     """
 
-    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+    def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         raise NotImplementedError
 
 
@@ -55,8 +86,8 @@ class Function(Receiver):
     def __init__(self, on_start: OnStart) -> None:
         self.on_start = on_start
 
-    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
-        self.on_start(item, cls, ready, start, end)
+    def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
+        self.on_start(item_of(job), cls, ready, start, end)
 
 
 class _Server:
@@ -99,20 +130,51 @@ def _later(heap: list[_Server], free: float) -> None:
     heap[pos] = first
 
 
-class Job:
-    """An offered item: when it is ready, its class, its work."""
+class _Fifo:
+    """A first-in, first-out queue of jobs: a list and the index of its head.
 
-    __slots__ = ("ready", "cls", "work", "item")
+    Compiled, each operation is a direct call and a list access; a ``deque``'s methods are looked
+    up by name on every call.
+    """
 
-    def __init__(self, ready: float, cls: int, work: float, item: Any) -> None:
-        self.ready = ready
-        self.cls = cls
-        self.work = work
-        self.item = item
+    __slots__ = ("items", "head")
 
+    def __init__(self) -> None:
+        self.items: list[Job] = []
+        self.head = 0
 
-def _ready(job: Job) -> float:
-    return job.ready
+    def size(self) -> int:
+        return len(self.items) - self.head
+
+    def first(self) -> Job:
+        return self.items[self.head]
+
+    def pop(self) -> Job:
+        items = self.items
+        h = self.head
+        job = items[h]
+        h += 1
+        if h == len(items):
+            items.clear()
+            h = 0
+        elif h >= _COMPACT and 2 * h >= len(items):
+            del items[:h]
+            h = 0
+        self.head = h
+        return job
+
+    def insert(self, job: Job) -> None:
+        """Add ``job`` after every job ready no later than it (a late job joins in ready order)."""
+        items = self.items
+        ready = job.ready
+        i = len(items)
+        while i > self.head and items[i - 1].ready > ready:
+            i -= 1
+        items.insert(i, job)
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.head = 0
 
 
 class ServerPool:
@@ -139,8 +201,8 @@ class ServerPool:
         # jobs of the day being drawn up, latest first: the next is always today[-1]
         self._today: list[Job] = []
         self._beyond: list[Job] = []  # ready after the horizon
-        self._instant: list[tuple[float, int, int, Any]] = []
-        self._queues: list[deque[Job]] = [deque() for _ in range(n_classes)]
+        self._instant: list[tuple[float, int, int, Job]] = []
+        self._queues = [_Fifo() for _ in range(n_classes)]
         self._servers = [_Server(0.0, r) for r in range(self.n_servers)]  # a heap by (free, index)
         self._seq = 0
         self._clock = 0.0
@@ -153,18 +215,31 @@ class ServerPool:
     def push(self, ready: float, work: float, item: Any, cls: int = 0) -> None:
         """Offer ``item`` from time ``ready``, needing ``work`` server-days, in priority ``cls``.
 
-        A job with no work takes no server and starts (and ends) at ``ready``: a stage whose
-        duration is set to zero is a stage that costs nothing and holds nobody up.
+        A :class:`Job` (a case) is filed as it is, so it must not be waiting in another pool;
+        anything else is wrapped. A job with no work takes no server and starts (and ends) at
+        ``ready``: a stage whose duration is set to zero costs nothing and holds nobody up.
         """
+        job: Job = item if isinstance(item, Job) else Held(item)
+        job.ready = ready
+        job.cls = cls
+        job.work = work
         if work <= 0:
             self._seq += 1
-            heapq.heappush(self._instant, (ready, self._seq, cls, item))
+            heapq.heappush(self._instant, (ready, self._seq, cls, job))
             return
         day = int(ready)  # truncates towards zero: an item ready before the start is in day 0's list
-        job = Job(ready, cls, work, item)
         if day >= self._next_day:
             if day < self.ndays:
-                self._buckets[day].append(job)  # in arrival order
+                # kept in ready order as it is filed (ties in arrival order): a day's list is
+                # short, so walking back from its end is cheaper than sorting it by a key later
+                bucket = self._buckets[day]
+                i = len(bucket)
+                while i and bucket[i - 1].ready > ready:
+                    i -= 1
+                if i == len(bucket):
+                    bucket.append(job)
+                else:
+                    bucket.insert(i, job)
             else:
                 self._beyond.append(job)
         elif day == self._open_day:  # ready later in the day being drawn up: after any tie
@@ -174,11 +249,7 @@ class ServerPool:
                 i -= 1
             today.insert(i, job)
         else:  # late: its day's list is drawn up; it waits in ready order for the next list
-            queue = self._queues[cls]
-            i = len(queue)
-            while i and queue[i - 1].ready > ready:
-                i -= 1
-            queue.insert(i, job)
+            self._queues[cls].insert(job)
 
     # ---------------------------------------------------------------------------------- running
     def advance(self, until: float) -> None:
@@ -191,17 +262,16 @@ class ServerPool:
                 self._clock = float(day)  # nothing starts before the day whose list this is
             # the day's list, latest first; it starts from the bucket alone, because between days
             # the list is empty (what a day could not start has moved to the queues)
-            today = self._buckets[day]
+            today = self._buckets[day]  # in ready order (see push)
             self._buckets[day] = []
-            today.sort(key=_ready)  # stable: ties stay in arrival order
             today.reverse()
             self._today = today
             end = float(day + 1)
             instant = self._instant
             while True:
                 while instant and instant[0][0] < end:
-                    ready, _, cls, item = heapq.heappop(instant)
-                    self.receiver.started(self.tag, item, cls, ready, ready, ready)
+                    ready, _, cls, job = heapq.heappop(instant)
+                    self.receiver.started(self.tag, job, cls, ready, ready, ready)
                 self._serve(end)
                 if not (instant and instant[0][0] < end):
                     break
@@ -210,13 +280,13 @@ class ServerPool:
             queues = self._queues
             while today:
                 job = today.pop()
-                queues[job.cls].append(job)
+                queues[job.cls].items.append(job)
             self._open_day = _NO_DAY
         if until == INF:  # nothing is started after the horizon; zero-work items still pass
             instant = self._instant
             while instant:
-                ready, _, cls, item = heapq.heappop(instant)
-                self.receiver.started(self.tag, item, cls, ready, ready, ready)
+                ready, _, cls, job = heapq.heappop(instant)
+                self.receiver.started(self.tag, job, cls, ready, ready, ready)
 
     def _serve(self, until: float) -> None:
         if self.n_classes == 1:
@@ -238,8 +308,8 @@ class ServerPool:
         busy = self.busy_by_day
         trace = self.trace
         while True:
-            if queue:
-                t = queue[0].ready
+            if queue.size():
+                t = queue.first().ready
             elif today:
                 t = today[-1].ready
             else:
@@ -257,8 +327,8 @@ class ServerPool:
                 _later(servers, self._next_sitting(r, day))
                 continue
             clock = t
-            job = queue.popleft() if queue else today.pop()
-            ready, work, item = job.ready, job.work, job.item
+            job = queue.pop() if queue.size() else today.pop()
+            ready, work = job.ready, job.work
             if work <= day + 1 - t:
                 end = t + work
                 busy[day] += work
@@ -266,8 +336,8 @@ class ServerPool:
                 end = self._finish(r, t, work)
             _later(servers, end)
             if trace is not None:
-                trace.append((item, r, ready, t, end))
-            receiver.started(tag, item, 0, ready, t, end)
+                trace.append((item_of(job), r, ready, t, end))
+            receiver.started(tag, job, 0, ready, t, end)
         self._clock = clock
 
     def _serve_classes(self, until: float) -> None:
@@ -283,7 +353,9 @@ class ServerPool:
         clock = self._clock
         busy = self.busy_by_day
         trace = self.trace
-        waiting = sum(len(q) for q in queues)
+        waiting = 0
+        for q in queues:
+            waiting += q.size()
         while True:
             first = servers[0]
             t_server, r = first.free, first.index
@@ -306,14 +378,14 @@ class ServerPool:
             clock = t
             while today and today[-1].ready <= t:
                 job = today.pop()
-                queues[job.cls].append(job)
+                queues[job.cls].items.append(job)
                 waiting += 1
             for q in queues:
-                if q:
-                    job = q.popleft()
+                if q.size():
+                    job = q.pop()
                     waiting -= 1
                     break
-            ready, work, item, cls = job.ready, job.work, job.item, job.cls
+            ready, work, cls = job.ready, job.work, job.cls
             if work <= day + 1 - t:  # fits in today's sitting (the common case for hearings)
                 end = t + work
                 busy[day] += work
@@ -321,8 +393,8 @@ class ServerPool:
                 end = self._finish(r, t, work)
             _later(servers, end)
             if trace is not None:
-                trace.append((item, r, ready, t, end))
-            receiver.started(tag, item, cls, ready, t, end)
+                trace.append((item_of(job), r, ready, t, end))
+            receiver.started(tag, job, cls, ready, t, end)
         self._clock = clock
 
     def _next_sitting(self, r: int, day: int) -> float:
@@ -365,4 +437,4 @@ class ServerPool:
     def waiting(self) -> int:
         """Items offered but not started (whatever their ready time)."""
         return (len(self._today) + len(self._instant) + len(self._beyond)
-                + sum(len(b) for b in self._buckets) + sum(len(q) for q in self._queues))
+                + sum(len(b) for b in self._buckets) + sum(q.size() for q in self._queues))

@@ -9,11 +9,11 @@ in the ordinary way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from ..calendar import level_by_day, servers_by_day, working_mask
 from ..case import CAUTION_BREACH, CAUTION_SUITABLE, Case
-from ..servers import Receiver, ServerPool
+from ..servers import Job, Receiver, ServerPool
 from ..states import S
 
 if TYPE_CHECKING:
@@ -34,9 +34,9 @@ class CautionRoute(Receiver):
         self.m.move(case, S.CAUTION_ASSESSMENT, t)
         self.assessors.push(t, case.caution_assessment_days, case)
 
-    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+    def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         """A risk assessment starts (the assessors' pool is this stage's only pool)."""
-        case: Case = item
+        case = cast(Case, job)
         m = self.m
         if not case.bits & CAUTION_SUITABLE:
             # not low risk: prosecution (examination first if not yet done), with no second diversion

@@ -12,20 +12,27 @@ listed ahead of trials unless the level lists first come, first served.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Final, cast
 
 from ..calendar import level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
 from ..case import CHARGED, CONVICTED, GUILTY, PSR, TO_CROWN, Case
 from ..scenario import CourtLevel
-from ..servers import Receiver, ServerPool
+from ..servers import Job, Receiver, ServerPool
 from ..states import S
 
 if TYPE_CHECKING:
     from ..model import Model
 
-FIRST, PTPH, TRIAL, SENTENCE = 0, 1, 2, 3  # kind of hearing a case is listed for
-SHORT = 0
-CHARGING, MAGS, CROWN = 0, 1, 2  # the stage's pools
+# kind of hearing a case is listed for (Final: compiled, each is a constant, not a global's lookup)
+FIRST: Final = 0
+PTPH: Final = 1
+TRIAL: Final = 2
+SENTENCE: Final = 3
+SHORT: Final = 0  # the priority class of short hearings
+# the stage's pools
+CHARGING: Final = 0
+MAGS: Final = 1
+CROWN: Final = 2
 
 
 class Level:
@@ -71,13 +78,13 @@ class CourtRoute(Receiver):
         self.m.move(case, S.CHARGING, t)
         self.lawyers.push(t, case.charging_days, case)
 
-    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+    def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         if tag == MAGS:
-            self._mags_starts(item, start, end)
+            self._mags_starts(cast(Case, job), start, end)
         elif tag == CROWN:
-            self._crown_starts(item, start, end)
+            self._crown_starts(cast(Case, job), start, end)
         else:
-            self._charging_starts(item, ready, start, end)
+            self._charging_starts(cast(Case, job), ready, start, end)
 
     def _charging_starts(self, case: Case, ready: float, start: float, end: float) -> None:
         m = self.m

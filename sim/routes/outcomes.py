@@ -34,7 +34,12 @@ class Outcomes:
         self.m = m
         sc = m.sc
         re = sc.reoffending
-        self._p_reoffend = {state: re.probability * re.multiplier(route) for state, route in REOFFEND_ROUTE.items()}
+        # by state code, as lists: compiled, indexing a list costs a load where a dict or set
+        # lookup hashes a boxed integer
+        self._p_reoffend = [0.0] * (max(REOFFEND_ROUTE) + 1)
+        for state, route in REOFFEND_ROUTE.items():
+            self._p_reoffend[state] = re.probability * re.multiplier(route)
+        self._registers = [state in REGISTERED for state in range(len(self._p_reoffend))]
         self._window_days = re.window_years * 365.25
         self._release = sc.sentence.release_fraction
         self._horizon = m.horizon
@@ -49,7 +54,7 @@ class Outcomes:
         self.closed += 1
         if t >= self._horizon:
             self.closing_later += 1
-        if state in REGISTERED and not case.registered:
+        if self._registers[state] and not case.registered:
             m.out.register_t.append(t)
             case.registered = True
         if case.u_reoffend < self._p_reoffend[state]:

@@ -9,11 +9,11 @@ examiners. After examination a share ends in no further action on evidence; rule
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from ..calendar import level_by_day, servers_by_day, working_mask
 from ..case import NFA, R_CONDITIONAL, R_DEFERRED, R_NFA, R_SIMPLE, ROUTE_AFTER, ROUTE_INTERVIEW, Case, field
-from ..servers import Receiver, ServerPool
+from ..servers import Job, Receiver, ServerPool
 from ..states import S
 
 if TYPE_CHECKING:
@@ -72,9 +72,9 @@ class PoliceRoute(Receiver):
             self.investigate(case, t)
 
     # ------------------------------------------------------------------------------ examination
-    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+    def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         """An examination starts (the examiners' pool is this stage's only pool)."""
-        case: Case = item
+        case = cast(Case, job)
         m = self.m
         rec = m.out
         rec.forensic_start_t.append(start)

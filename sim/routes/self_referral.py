@@ -10,11 +10,11 @@ offered another diversion.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from ..calendar import level_by_day, servers_by_day, working_mask
 from ..case import SR_COMPLETES, SR_SUITABLE, Case
-from ..servers import Receiver, ServerPool
+from ..servers import Job, Receiver, ServerPool
 from ..states import S
 
 if TYPE_CHECKING:
@@ -44,11 +44,11 @@ class SelfReferralRoute(Receiver):
         m.move(case, S.SELF_REFERRAL_ASSESSMENT, ready)
         self.assessors.push(ready, case.sr_assessment_days, case)
 
-    def started(self, tag: int, item: Any, cls: int, ready: float, start: float, end: float) -> None:
+    def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         if tag == ASSESSMENT:
-            self._assessment_starts(item, start, end)
+            self._assessment_starts(cast(Case, job), start, end)
         else:
-            self._treatment_starts(item, start, end)
+            self._treatment_starts(cast(Case, job), start, end)
 
     def _assessment_starts(self, case: Case, start: float, end: float) -> None:
         m = self.m
