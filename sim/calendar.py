@@ -108,17 +108,11 @@ def servers_by_day(level: np.ndarray, mask: np.ndarray) -> list[int]:
     total never differs from the running sum of ``level`` by a whole server; on other days it is 0.
     An integer level gives exactly that many servers every working day.
     """
-    counts = [0] * len(level)
-    acc = 0.0
-    prev = 0
-    for d, (x, working) in enumerate(zip(level.tolist(), mask.tolist())):
-        if not working or x <= 0:
-            continue
-        acc += x
-        total = int(acc + 1e-9)
-        counts[d] = total - prev
-        prev = total
-    return counts
+    daily = np.where((mask != 0) & (level > 0), level, 0.0)
+    # a running sum is sequential in NumPy, as in a loop: the totals are the loop's to the last bit
+    total = np.floor(np.cumsum(daily) + 1e-9).astype(np.int64)
+    counts = np.diff(total, prepend=0)
+    return counts.tolist()  # type: ignore[no-any-return]
 
 
 def sitting_days_to_rooms(sitting_days_per_month: np.ndarray, days_per_week: int) -> np.ndarray:

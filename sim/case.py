@@ -172,8 +172,8 @@ def _flags_match(rule: Rule, cols: dict[str, np.ndarray]) -> np.ndarray:
     mask = np.ones(len(cols["admits"]), dtype=bool)
     for name, want in rule.when.items():
         if name == "category":
-            allowed = [("A", "B", "C").index(c) for c in want]  # type: ignore[union-attr]
-            mask &= np.isin(cols["category"], allowed)
+            allowed = np.array([c in want for c in ("A", "B", "C")])  # type: ignore[operator]
+            mask &= allowed[cols["category"]]
         else:
             mask &= cols[name] == bool(want)
     return mask
@@ -198,6 +198,7 @@ class CaseFactory:
         # by name and independent, so this changes no other draw, and common random numbers hold
         # for every stream a case can use (its k-th case still gets its k-th number).
         self._takes = {r.route for r in scenario.decision.ordered_rules() if r.take_up > 0}
+        self._gens: dict[str, np.random.Generator | None] = {}  # see _stream
         self._unused = {group for group, used in (
             ("scheme", "deferred_prosecution" in self._takes),
             ("caution", "conditional_caution" in self._takes),
@@ -211,51 +212,87 @@ class CaseFactory:
         p = scenario.court.ineffective_trial_share
         self._log_ineffective = math.log(p) if 0 < p < 1 else None
 
-    def _gen(self, name: str) -> np.random.Generator:
-        return self.streams[self.prefix + name]
-
     def _drawn(self, name: str) -> bool:
         """Whether stream ``name`` is drawn for this origin (see ``_unused``)."""
         return name.split(".", 1)[0] not in self._unused
 
-    def _u(self, name: str, n: int) -> np.ndarray:
-        if not self._drawn(name):
-            return np.zeros(n)  # never read by a case of this origin under this scenario
-        return self._gen(name).random(n)
+    def _stream(self, name: str) -> np.random.Generator | None:
+        """The generator of stream ``name`` for this origin, or None if it is never drawn."""
+        if name in self._gens:
+            return self._gens[name]
+        gen = self.streams[self.prefix + name] if self._drawn(name) else None
+        self._gens[name] = gen
+        return gen
 
-    def _block(self, n: int) -> tuple[list[int], bytes]:
-        """Packed decisions and float draws for the next ``n`` cases of this origin."""
+    def _fill(self, name: str, out: np.ndarray) -> None:
+        """Fill ``out`` with the next uniforms of stream ``name`` (zeros if it is never read)."""
+        gen = self._stream(name)
+        if gen is None:
+            out.fill(0.0)  # never read by a case of this origin under this scenario
+        else:
+            gen.random(out=out)
+
+    def _decisions(self) -> list[tuple[int, str, float]]:
+        """Every yes/no decision as (flag, stream, share): yes when the case's uniform is below the share."""
         sc = self.sc
         pop = sc.arrivals.population
-        u = self._u
-        bits = np.zeros(n, dtype=np.int64)
+        court = sc.court
+        return [
+            (PRIOR, "case.prior_sexual_violent", pop.prior_sexual_violent),
+            (MAKING, "case.making_distributing", pop.making_distributing),
+            (ADMITS, "case.admits", pop.admits),
+            (CONTACT, "case.contact_with_children", pop.contact_with_children),
+            (ARRESTED, "case.arrested", sc.arrivals.arrested_share),
+            (NFA, "police.nfa", sc.police.nfa_share),
+            (CHARGED, "court.charge", court.charging.charge_share),
+            (TO_CROWN, "court.allocation", court.crown_share),
+            (GUILTY, "court.plea", court.guilty_plea_share),
+            (CONVICTED, "court.verdict", court.conviction_at_trial),
+            (PSR, "court.psr", court.psr_share),
+            (SCHEME_REOFFENDS, "scheme.reoffends", sc.scheme.reoffend_during_deferral),
+            (LATE_PROCEEDS, "scheme.late_prosecution", sc.scheme.late_prosecution_proceeds),
+            (CAUTION_SUITABLE, "caution.suitable", sc.caution.suitable_share),
+            (CAUTION_BREACH, "caution.breach", sc.caution.breach_share),
+            (SR_SUITABLE, "self_referral.suitable", sc.self_referral.suitable_share),
+            (SR_COMPLETES, "self_referral.completes", sc.self_referral.completion_share),
+        ]
 
-        def put(flag: int, yes: np.ndarray) -> None:
-            np.bitwise_or(bits, flag, out=bits, where=yes)  # a masked ufunc, not fancy indexing
+    def _block(self, n: int) -> tuple[list[int], bytes]:
+        """Packed decisions and float draws for the next ``n`` cases of this origin.
+
+        The yes/no decisions are one matrix of uniforms, a row per stream, compared with a column
+        of shares and packed in three NumPy calls, rather than a dozen calls per flag.
+        """
+        sc = self.sc
+        pop = sc.arrivals.population
+        decisions = self._decisions()
+        u = np.empty((len(decisions), n))
+        for i, (_, name, _) in enumerate(decisions):
+            self._fill(name, u[i])
+        share = np.array([p for _, _, p in decisions])
+        weight = np.array([flag for flag, _, _ in decisions], dtype=np.int64)
+        yes = u < share[:, None]
+        row = {flag: i for i, (flag, _, _) in enumerate(decisions)}
+        if self.origin == "self_referral":
+            yes[row[ADMITS]] = True  # coming forward is an admission
+        first_time = self.origin != "reentry"
+        bits = np.dot(weight, yes)  # each row's flag where it says yes (the flags are distinct bits)
+        if first_time:
+            bits |= FIRST_TIME
 
         def put_code(code: tuple[int, int], values: np.ndarray) -> None:
             nonlocal bits
             bits |= (values.astype(np.int64) & code[1]) << code[0]
 
-        flags: dict[str, np.ndarray] = {}
-        flags["prior_sexual_violent"] = u("case.prior_sexual_violent", n) < pop.prior_sexual_violent
-        flags["making_distributing"] = u("case.making_distributing", n) < pop.making_distributing
-        admits = u("case.admits", n) < pop.admits
-        if self.origin == "self_referral":
-            admits[:] = True  # coming forward is an admission
-        flags["admits"] = admits
-        flags["contact_with_children"] = u("case.contact_with_children", n) < pop.contact_with_children
-        uc = u("case.category", n)
-        flags["category"] = (uc >= pop.category_a).astype(np.int64) + (uc >= pop.category_a + pop.category_b)
-        flags["first_time"] = np.full(n, self.origin != "reentry")
-        for flag, name in ((PRIOR, "prior_sexual_violent"), (MAKING, "making_distributing"), (ADMITS, "admits"),
-                           (CONTACT, "contact_with_children"), (FIRST_TIME, "first_time")):
-            put(flag, flags[name])
-        put_code(CATEGORY, flags["category"])
-        put(ARRESTED, u("case.arrested", n) < sc.arrivals.arrested_share)
+        uc = self._uniform("case.category", n)
+        category = (uc >= pop.category_a).astype(np.int64) + (uc >= pop.category_a + pop.category_b)
+        put_code(CATEGORY, category)
 
         # policy: the route at each decision point, from declarative rules and take-up draws
-        take = {route: u(f"decision.take_up.{route}", n) for route in self._takes}
+        flags = {"prior_sexual_violent": yes[row[PRIOR]], "making_distributing": yes[row[MAKING]],
+                 "admits": yes[row[ADMITS]], "contact_with_children": yes[row[CONTACT]],
+                 "category": category, "first_time": np.full(n, first_time)}
+        take = {route: self._uniform(f"decision.take_up.{route}", n) for route in self._takes}
         for code, point in ((ROUTE_INTERVIEW, "interview"), (ROUTE_AFTER, "after_forensics")):
             route = np.full(n, NO_ROUTE)
             for rule in sc.decision.ordered_rules():
@@ -267,24 +304,15 @@ class CaseFactory:
 
         court = sc.court
         sen = sc.sentence
-        for flag, name, p in ((NFA, "police.nfa", sc.police.nfa_share), (CHARGED, "court.charge", court.charging.charge_share),
-                              (TO_CROWN, "court.allocation", court.crown_share), (GUILTY, "court.plea", court.guilty_plea_share),
-                              (CONVICTED, "court.verdict", court.conviction_at_trial), (PSR, "court.psr", court.psr_share),
-                              (SCHEME_REOFFENDS, "scheme.reoffends", sc.scheme.reoffend_during_deferral),
-                              (LATE_PROCEEDS, "scheme.late_prosecution", sc.scheme.late_prosecution_proceeds),
-                              (CAUTION_SUITABLE, "caution.suitable", sc.caution.suitable_share),
-                              (CAUTION_BREACH, "caution.breach", sc.caution.breach_share),
-                              (SR_SUITABLE, "self_referral.suitable", sc.self_referral.suitable_share),
-                              (SR_COMPLETES, "self_referral.completes", sc.self_referral.completion_share)):
-            put(flag, u(name, n) < p)
-        us = u("sentence.type", n)
+        us = self._uniform("sentence.type", n)
         suspended_to = sen.custody_share + sen.suspended_share
         programme_to = suspended_to + (1 - suspended_to) * sen.community_programme_share
-        put_code(SENTENCE, np.select([us < sen.custody_share, us < suspended_to, us < programme_to],
-                                     [CUSTODY, SUSPENDED, COMMUNITY_PROGRAMME], COMMUNITY))
+        # the first band the uniform falls below: custody, suspended, programme, else community
+        band = np.searchsorted(np.array([sen.custody_share, suspended_to, programme_to]), us, side="right")
+        put_code(SENTENCE, np.array([CUSTODY, SUSPENDED, COMMUNITY_PROGRAMME, COMMUNITY])[band])
 
         # number of ineffective listings before a trial is heard: geometric in the ineffective share
-        ur = u("court.ineffective_listings", n)
+        ur = self._uniform("court.ineffective_listings", n)
         if self._log_ineffective is None:
             relist = np.full(n, court.max_relistings if court.ineffective_trial_share >= 1 else 0)
         else:
@@ -292,7 +320,7 @@ class CaseFactory:
         put_code(RELISTINGS, relist)
 
         # session at which a participant stops attending (0 = attends all, incl. the follow-up)
-        ua = u("scheme.attendance", n)
+        ua = self._uniform("scheme.attendance", n)
         h = self._scheme_hazard
         if h <= 0:
             fail = np.zeros(n)
@@ -303,11 +331,11 @@ class CaseFactory:
             fail = np.where(k <= sc.scheme.sessions + 1, k, 0)
         put_code(SCHEME_FAIL_SESSION, fail)
 
-        col = np.empty((n, N_FLOATS))  # a row per case, as the rows are unpacked
+        col = np.empty((N_FLOATS, n))  # a column per draw; transposed to a row per case at the end
         for c, name in ((U_REOFFEND, "reoffending.occurs"), (U_REOFFEND_TIME, "reoffending.time"),
                         (U_SCHEME_REOFFENCE_TIME, "scheme.reoffence_time"), (U_CAUTION_COURSE_TIME, "caution.course_time"),
                         (U_SR_DROPOUT_TIME, "self_referral.dropout_time")):
-            col[:, c] = u(name, n)
+            self._fill(name, col[c])
         mags, crown = court.magistrates, court.crown
         for c, name, dist, scale in (
             (CUSTODY_MONTHS, "sentence.custody_months", sen.custody_months, 1.0),
@@ -330,12 +358,18 @@ class CaseFactory:
             (PSR_DELAY, "court.psr_delay_days", court.psr_delay_days, 1.0),
             (RELIST_DELAY, "court.relist_delay_days", court.relist_delay_days, 1.0),
         ):
-            if not self._drawn(name):
-                col[:, c] = 0.0  # never read
+            gen = self._stream(name)
+            if gen is None:
+                col[c] = 0.0  # never read
                 continue
-            x = dist.sample(self._gen(name), n)
-            col[:, c] = x * scale if scale != 1.0 else x
-        return bits.tolist(), col.tobytes()
+            x = dist.sample(gen, n)
+            col[c] = x * scale if scale != 1.0 else x
+        return bits.tolist(), col.T.tobytes()  # rows: one case's draws together, as they are unpacked
+
+    def _uniform(self, name: str, n: int) -> np.ndarray:
+        out = np.empty(n)
+        self._fill(name, out)
+        return out
 
     def clear(self) -> None:
         """Drop the rest of the current block."""

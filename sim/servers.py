@@ -230,16 +230,21 @@ class ServerPool:
         day = int(ready)  # truncates towards zero: an item ready before the start is in day 0's list
         if day >= self._next_day:
             if day < self.ndays:
-                # kept in ready order as it is filed (ties in arrival order): a day's list is
-                # short, so walking back from its end is cheaper than sorting it by a key later
+                # kept in ready order as it is filed (ties in arrival order), by a binary search:
+                # cheaper than sorting the day's list later by a key called for every job
                 bucket = self._buckets[day]
-                i = len(bucket)
-                while i and bucket[i - 1].ready > ready:
-                    i -= 1
-                if i == len(bucket):
-                    bucket.append(job)
+                hi = len(bucket)
+                if hi and bucket[hi - 1].ready > ready:
+                    lo = 0
+                    while lo < hi:
+                        mid = (lo + hi) >> 1
+                        if bucket[mid].ready > ready:
+                            hi = mid
+                        else:
+                            lo = mid + 1
+                    bucket.insert(lo, job)
                 else:
-                    bucket.insert(i, job)
+                    bucket.append(job)
             else:
                 self._beyond.append(job)
         elif day == self._open_day:  # ready later in the day being drawn up: after any tie
