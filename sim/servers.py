@@ -336,7 +336,8 @@ class ServerPool:
             ready, work = job.ready, job.work
             if work <= day + 1 - t:
                 end = t + work
-                busy[day] += work
+                # not `+=`: compiled, that adds two boxed objects through the generic protocol
+                busy[day] = busy[day] + work
             else:
                 end = self._finish(r, t, work)
             _later(servers, end)
@@ -393,7 +394,7 @@ class ServerPool:
             ready, work, cls = job.ready, job.work, job.cls
             if work <= day + 1 - t:  # fits in today's sitting (the common case for hearings)
                 end = t + work
-                busy[day] += work
+                busy[day] = busy[day] + work
             else:
                 end = self._finish(r, t, work)
             _later(servers, end)
@@ -423,9 +424,9 @@ class ServerPool:
             if counts[d] > r:
                 room = d + 1 - t
                 if work <= room:
-                    busy[d] += work
+                    busy[d] = busy[d] + work
                     return t + work
-                busy[d] += room
+                busy[d] = busy[d] + room
                 work -= room
             d += 1
             t = float(d)
