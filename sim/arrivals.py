@@ -32,8 +32,12 @@ def daily_rates(cal: Calendar, per_month: float, annual_growth: float = 0.0,
 
 
 def arrival_times(rates: np.ndarray, gen: np.random.Generator, deterministic: bool = False,
-                  block: int = 4096) -> Iterator[float]:
-    """Arrival times over ``[0, len(rates))`` days, yielded in order, drawn in blocks."""
+                  block: int = 4096) -> Iterator[list[float]]:
+    """Arrival times over ``[0, len(rates))`` days, in order, as lists of up to ``block`` times.
+
+    Drawn a block at a time, so memory stays bounded on long runs, and handed over as lists, so
+    the model takes each time by indexing rather than by resuming a generator per arrival.
+    """
     cum = np.concatenate(([0.0], np.cumsum(rates)))
     total = cum[-1]
     if total <= 0:
@@ -51,6 +55,6 @@ def arrival_times(rates: np.ndarray, gen: np.random.Generator, deterministic: bo
         if len(points):
             day = np.searchsorted(cum, points, side="right") - 1
             times = day + (points - cum[day]) / rates[day]
-            yield from times.tolist()
+            yield times.tolist()
         if len(points) < block:
             return

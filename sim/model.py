@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gc
 import heapq
-from typing import Any, Iterator
+from typing import Any, Final, Iterator
 
 import numpy as np
 import simpy
@@ -41,6 +41,31 @@ from .states import S
 from .streams import Streams
 
 FLUSH_DAYS = 64  # how often the record's lists are packed into arrays
+INF: Final = float("inf")
+
+
+class _Arrivals:
+    """One source of new cases (detections or self-referrals): its factory and its next arrival."""
+
+    def __init__(self, external: bool, factory: CaseFactory, blocks: Iterator[list[float]]) -> None:
+        self.external = external  # detected cases go to the police; the rest are self-referrals
+        self.factory = factory
+        self.blocks = blocks
+        self.times: list[float] = []
+        self.i = 0
+        self.next = INF
+        self.step()
+
+    def step(self) -> None:
+        """Move on to the next arrival time (infinity once there is none)."""
+        if self.i >= len(self.times):
+            self.times = next(self.blocks, [])
+            self.i = 0
+            if not self.times:
+                self.next = INF
+                return
+        self.next = self.times[self.i]
+        self.i += 1
 
 
 class Model:
@@ -109,19 +134,23 @@ class Model:
         return out
 
     # -------------------------------------------------------------------------------- processes
-    def _intake(self, sources: list[tuple[str, Iterator[float]]]) -> simpy.events.ProcessGenerator:
+    def _intake(self, sources: list[_Arrivals]) -> simpy.events.ProcessGenerator:
         """Each day, the day's new cases at their exact arrival times, and the day's re-entries."""
         env = self.env
-        receivers = {"external": self.police.receive_new, "self_referral": self.self_referral.receive}
-        streams = [(receivers[origin], self.factories[origin], times, next(times, None)) for origin, times in sources]
+        police = self.police
+        self_referral = self.self_referral
         for day in range(1, self.cal.days + 1):
             yield env.timeout(1.0)
             until = float(day)
-            for i, (receive, factory, times, t) in enumerate(streams):
-                while t is not None and t < until:
-                    receive(self._case(factory, t), t)
-                    t = next(times, None)
-                streams[i] = (receive, factory, times, t)
+            for source in sources:
+                while source.next < until:
+                    t = source.next
+                    case = self._case(source.factory, t)
+                    if source.external:
+                        police.receive_new(case, t)
+                    else:
+                        self_referral.receive(case, t)
+                    source.step()
             if day % FLUSH_DAYS == 0:
                 self.out.flush()
             for t in self.pop_reentries(until):
@@ -148,12 +177,12 @@ class Model:
         env = self.env
         deterministic = sc.arrivals.process == "deterministic"
         self.police.load_initial_stock()
-        sources = [("external", arrival_times(
+        sources = [_Arrivals(True, self.factories["external"], arrival_times(
             daily_rates(self.cal, sc.arrivals.per_month, sc.arrivals.annual_growth,
                         [(s.from_month, s.per_month) for s in sc.arrivals.schedule]),
             self.streams["arrivals.times"], deterministic))]
         if sc.self_referral.per_month > 0:
-            sources.append(("self_referral", arrival_times(
+            sources.append(_Arrivals(False, self.factories["self_referral"], arrival_times(
                 daily_rates(self.cal, sc.self_referral.per_month), self.streams["self_referral.times"], deterministic)))
         env.process(self._intake(sources))
         env.process(self._lists())
