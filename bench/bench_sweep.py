@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -97,15 +98,21 @@ def main() -> None:
         makers = {"serial": lambda: ProcessExecutor(1), "in-process": SerialExecutor,
                   "processes": lambda: ProcessExecutor(w), "dask": lambda: DaskExecutor(w)}
         best: dict[str, dict] = {}
+        walls: dict[str, list[float]] = {name: [] for name in makers}
         for round_ in range(args.rounds):
             for name, make in makers.items():
                 r = timed(plan, tmp / f"{name}-{round_}", make)
+                walls[name].append(r["wall_s"])
                 if name not in best or r["wall_s"] < best[name]["wall_s"]:
                     best[name] = r
         serial = best["serial"]
         for name, r in best.items():
             if name in ("processes", "dask"):
                 r["efficiency"] = round(serial["wall_s"] / (w * r["wall_s"]), 3)
+                # the same ratio within each round (serial and parallel minutes apart), median over
+                # rounds: less sensitive to the machine's drift than pairing the two fastest rounds
+                r["efficiency_by_round"] = round(statistics.median(
+                    s / (w * p) for s, p in zip(walls["serial"], walls[name])), 3)
                 r["overhead_ms_per_task"] = round((w * r["wall_s"] - r["task_s"]) / tasks * 1000, 1)
             r["mean_task_s"] = round(r["task_s"] / tasks, 3)
             report[name] = r
@@ -113,8 +120,9 @@ def main() -> None:
         print(f"benchmark sweep: {args.sweep.name}, {args.reps} replications per point, {tasks} tasks")
         for name in ("serial", "in-process", "processes", "dask"):
             r = report[name]
-            extra = "" if "efficiency" not in r else (f", efficiency {r['efficiency']:.2f}, overhead "
-                                                      f"{r['overhead_ms_per_task']} ms/task")
+            extra = "" if "efficiency" not in r else (
+                f", efficiency {r['efficiency']:.2f} (median of rounds {r['efficiency_by_round']:.2f}), "
+                f"overhead {r['overhead_ms_per_task']} ms/task")
             print(f"  {name:10s} wall {r['wall_s']:6.2f} s, mean task {r['mean_task_s']:.3f} s, "
                   f"startup {r['startup_s']} s (not counted){extra}")
 

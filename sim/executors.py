@@ -16,7 +16,7 @@ import multiprocessing as mp
 import os
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Protocol
@@ -213,7 +213,9 @@ class DaskExecutor:
 
     Replications travel in chunks of ``chunk`` per Dask task: the scheduler's and the client's
     work per Dask task is then shared by several replications, which matters when the cluster
-    shares a few cores with them. A chunk whose worker dies is run again by Dask.
+    shares a few cores with them. Near the end chunks shrink, down to one replication, so that no
+    worker is left running a long chunk while the others have nothing to do. A chunk whose worker
+    dies is run again by Dask.
     """
 
     def __init__(self, workers: int, scheduler: str | None = None, fn: TaskFn = run_task, chunk: int = 4) -> None:
@@ -246,11 +248,17 @@ class DaskExecutor:
         window = self.workers * 2
         running: dict[Any, list[Task]] = {}
         pending = as_completed()
+        # a look-ahead of a few chunks (bounded, so memory stays flat in the number of tasks):
+        # once the iterator is spent, what is left is known and split finely across the workers
+        ahead: deque[Task] = deque()
+        reach = window * self.chunk
 
         def submit() -> bool:
-            chunk = list(itertools.islice(todo, self.chunk))
-            if not chunk:
+            ahead.extend(itertools.islice(todo, reach - len(ahead)))
+            if not ahead:
                 return False
+            size = self.chunk if len(ahead) >= reach else max(1, min(self.chunk, len(ahead) // window))
+            chunk = [ahead.popleft() for _ in range(min(size, len(ahead)))]
             items = [(t.scenario_json, t.rep, t.seed, t.keep_monthly) for t in chunk]
             fut = self._client.submit(run_chunk, self.fn, items, pure=False,
                                       key=f"divertsim-{chunk[0].point}-{chunk[0].rep}-{uuid.uuid4().hex}")
