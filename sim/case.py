@@ -308,7 +308,9 @@ class CaseFactory:
         suspended_to = sen.custody_share + sen.suspended_share
         programme_to = suspended_to + (1 - suspended_to) * sen.community_programme_share
         # the first band the uniform falls below: custody, suspended, programme, else community
-        band = np.searchsorted(np.array([sen.custody_share, suspended_to, programme_to]), us, side="right")
+        # (edges made non-decreasing, as searchsorted needs, whatever rounding does to the shares)
+        edges = np.maximum.accumulate(np.array([sen.custody_share, suspended_to, programme_to]))
+        band = np.searchsorted(edges, us, side="right")
         put_code(SENTENCE, np.array([CUSTODY, SUSPENDED, COMMUNITY_PROGRAMME, COMMUNITY])[band])
 
         # number of ineffective listings before a trial is heard: geometric in the ineffective share

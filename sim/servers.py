@@ -31,7 +31,7 @@ from typing import Any, Callable, Final, Sequence
 
 INF: Final = float("inf")
 _NO_DAY: Final = -(2**62)
-_COMPACT: Final = 1024  # a FIFO drops the references it has served once this many have piled up
+_COMPACT: Final = 1024  # a FIFO drops its served entries once this many, and half its list, have piled up
 
 OnStart = Callable[[Any, int, float, float, float], None]
 """``on_start(item, cls, ready, start, end)``: called once per job, in start-time order."""
@@ -41,8 +41,11 @@ class Job:
     """What a pool serves: when it is ready, its priority class and its work (server-days).
 
     A case is a job (:class:`sim.case.Case` subclasses this), so offering a case to a pool
-    allocates nothing: the pool files the case itself. That is sound because a case waits in one
-    pool at a time. Any other item is wrapped in a :class:`Held`.
+    allocates nothing: the pool files the case itself. That is sound because a case waits in at
+    most one pool at a time, and a pool reads a job's fields before handing it to its stage, whose
+    start callback offers the case on at most once (``tests/test_servers.py`` checks this over
+    whole runs). Any other item is wrapped in a :class:`Held`. Compiled, only compiled classes may
+    subclass this one.
     """
 
     __slots__ = ("ready", "cls", "work")
@@ -215,8 +218,8 @@ class ServerPool:
     def push(self, ready: float, work: float, item: Any, cls: int = 0) -> None:
         """Offer ``item`` from time ``ready``, needing ``work`` server-days, in priority ``cls``.
 
-        A :class:`Job` (a case) is filed as it is, so it must not be waiting in another pool;
-        anything else is wrapped. A job with no work takes no server and starts (and ends) at
+        A :class:`Job` (a case) is filed as it is, so it must not be waiting in any pool, this one
+        included; anything else is wrapped. A job with no work takes no server and starts (and ends) at
         ``ready``: a stage whose duration is set to zero costs nothing and holds nobody up.
         """
         job: Job = item if isinstance(item, Job) else Held(item)
@@ -227,7 +230,9 @@ class ServerPool:
             self._seq += 1
             heapq.heappush(self._instant, (ready, self._seq, cls, job))
             return
-        day = int(ready)  # truncates towards zero: an item ready before the start is in day 0's list
+        # truncates towards zero: an item ready less than a day before the start is in day 0's
+        # list; one ready earlier waits in the queues, in ready order, for the first list
+        day = int(ready)
         if day >= self._next_day:
             if day < self.ndays:
                 # kept in ready order as it is filed (ties in arrival order), by a binary search:

@@ -11,7 +11,7 @@ from sim.loading import load_scenario
 from sim.metrics import compute
 from sim.record import STATE_BITS
 from sim.routes.scheme import timetable
-from sim.states import S, State
+from sim.states import State
 
 NAMES = ["status-quo", "justice-2019", "npcc-conditional-caution", "ccpas-self-referral", "prosecution-capacity"]
 
@@ -257,7 +257,7 @@ def test_every_block_column_fills_the_case_attribute_of_its_name():
     from sim.servers import Job
 
     case = C.Case(0, 0, 0, tuple(float(i) for i in range(C.N_FLOATS)))
-    pool_fields = set(dir(Job()))  # ready and work: set by the pool a case waits in
+    pool_fields = set(dir(Job()))  # ready, cls and work: set by the pool a case waits in
     draws = {name: getattr(case, name) for name in dir(case)
              if not name.startswith("_") and name not in pool_fields
              and isinstance(getattr(case, name), float) and not math.isnan(getattr(case, name))}

@@ -178,3 +178,64 @@ def test_late_hand_off_never_starts_in_a_day_already_drawn_up():
     pool.push(0.4, 0.2, "late")   # a free server existed at 0.4, but day 0's list is closed
     pool.advance(2.0)
     assert out["A"][1] == 0.1 and out["late"] == (0.4, 1.0, 1.2)
+
+
+ONE_POOL_AT_A_TIME = """
+import json
+from sim import servers
+from sim.loading import load_scenario
+from sim.model import Model
+
+waiting = {}  # id of a case waiting in a pool -> the pool's name
+offers = 0
+push = servers.ServerPool.push
+
+
+def checked_push(self, ready, work, item, cls=0):
+    global offers
+    if isinstance(item, servers.Job):
+        assert id(item) not in waiting, f"a case offered to {self.name} while waiting in {waiting[id(item)]}"
+        waiting[id(item)] = self.name
+        offers += 1
+    push(self, ready, work, item, cls)
+
+
+class Tap(servers.Receiver):
+    def __init__(self, inner):
+        self.inner = inner
+
+    def started(self, tag, job, cls, ready, start, end):
+        assert waiting.pop(id(job)) is not None
+        self.inner.started(tag, job, cls, ready, start, end)
+
+
+servers.ServerPool.push = checked_push
+for name in ("justice-2019", "npcc-conditional-caution", "ccpas-self-referral"):
+    m = Model(load_scenario(name, ["run.years=2", "run.warmup_months=0"]), 0)
+    for pool in m.pool_objects().values():
+        pool.receiver = Tap(pool.receiver)
+    m.run()
+    still = sum(pool.waiting() for pool in m.pool_objects().values())
+    assert still == len(waiting), (still, len(waiting))
+    waiting.clear()
+print(json.dumps({"offers": offers}))
+"""
+
+
+def test_a_case_waits_in_one_pool_at_a_time():
+    """Pools file a case itself as the job (sim.servers.Job), which is sound only if no case is
+    offered to a pool while it still waits in one. Checked over whole runs of the scenarios that use
+    every pool, with the source modules (compiled classes cannot be patched)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sim import compiled
+
+    env = {**os.environ, compiled.PURE_ENV: "1"}
+    done = subprocess.run([sys.executable, "-c", ONE_POOL_AT_A_TIME], capture_output=True, text=True, env=env,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["offers"] > 50_000
