@@ -1,13 +1,17 @@
 """Compiles the hot modules with mypyc (see sim/compiled.py); falls back to pure Python if it cannot.
 
-Set DIVERTSIM_PURE_PYTHON=1 to skip compilation altogether.
+Set DIVERTSIM_PURE_PYTHON=1 to skip compilation altogether. A wheel (a non-editable install) also
+carries a copy of the shipped scenarios inside the package, since the top-level scenarios/ folder
+is not a package (see sim.loading.shipped_dir).
 """
 
 import importlib.util
 import os
+import shutil
 import sys
 
 from setuptools import setup
+from setuptools.command.build_py import build_py
 
 
 def _compiled_module():
@@ -44,4 +48,16 @@ def ext_modules() -> list:
     return extensions
 
 
-setup(ext_modules=ext_modules())
+class build_py_with_scenarios(build_py):
+    """Copy scenarios/ into the built package as sim/_shipped/scenarios (not for editable installs,
+    which read the checkout's own folder)."""
+
+    def run(self) -> None:
+        super().run()
+        if not getattr(self, "editable_mode", False) and os.path.isdir("scenarios"):
+            target = os.path.join(self.build_lib, "sim", "_shipped", "scenarios")
+            shutil.copytree("scenarios", target, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("*~", ".*", "__pycache__"))
+
+
+setup(ext_modules=ext_modules(), cmdclass={"build_py": build_py_with_scenarios})

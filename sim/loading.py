@@ -28,8 +28,12 @@ MAX_EXTENDS_DEPTH = 16
 
 
 def shipped_dir() -> Path:
-    """The ``scenarios/`` folder that ships beside the package."""
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    """The shipped ``scenarios/`` folder: beside the package in a checkout (and an editable
+    install), or the copy a wheel carries inside the package (``sim/_shipped/scenarios``)."""
+    package = Path(__file__).resolve().parent
+    beside = package.parent / "scenarios"
+    inside = package / "_shipped" / "scenarios"
+    return inside if inside.is_dir() else beside
 
 
 def resolve(name_or_path: str) -> Path:
