@@ -211,6 +211,12 @@ class CaseFactory:
         self._scheme_hazard = 1.0 - attend ** (1.0 / (s.sessions + 1))
         p = scenario.court.ineffective_trial_share
         self._log_ineffective = math.log(p) if 0 < p < 1 else None
+        # the yes/no decisions, fixed for the run: a block compares a row of uniforms per stream
+        # with the column of shares and packs the answers with the row's flag bit
+        self._decisions = self._yes_no()
+        self._share = np.array([p for _, _, p in self._decisions])[:, None]
+        self._weight = np.array([flag for flag, _, _ in self._decisions], dtype=np.int64)
+        self._row = {flag: i for i, (flag, _, _) in enumerate(self._decisions)}
 
     def _drawn(self, name: str) -> bool:
         """Whether stream ``name`` is drawn for this origin (see ``_unused``)."""
@@ -232,7 +238,7 @@ class CaseFactory:
         else:
             gen.random(out=out)
 
-    def _decisions(self) -> list[tuple[int, str, float]]:
+    def _yes_no(self) -> list[tuple[int, str, float]]:
         """Every yes/no decision as (flag, stream, share): yes when the case's uniform is below the share."""
         sc = self.sc
         pop = sc.arrivals.population
@@ -265,18 +271,15 @@ class CaseFactory:
         """
         sc = self.sc
         pop = sc.arrivals.population
-        decisions = self._decisions()
-        u = np.empty((len(decisions), n))
-        for i, (_, name, _) in enumerate(decisions):
+        row = self._row
+        u = np.empty((len(self._decisions), n))
+        for i, (_, name, _) in enumerate(self._decisions):
             self._fill(name, u[i])
-        share = np.array([p for _, _, p in decisions])
-        weight = np.array([flag for flag, _, _ in decisions], dtype=np.int64)
-        yes = u < share[:, None]
-        row = {flag: i for i, (flag, _, _) in enumerate(decisions)}
+        yes = u < self._share
         if self.origin == "self_referral":
             yes[row[ADMITS]] = True  # coming forward is an admission
         first_time = self.origin != "reentry"
-        bits = np.dot(weight, yes)  # each row's flag where it says yes (the flags are distinct bits)
+        bits = np.dot(self._weight, yes)  # each row's flag where it says yes (the flags are distinct bits)
         if first_time:
             bits |= FIRST_TIME
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gc
 import heapq
-from typing import Any, Final, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import simpy
@@ -36,12 +36,11 @@ from .routes.police import PoliceRoute
 from .routes.scheme import SchemeRoute
 from .routes.self_referral import SelfReferralRoute
 from .scenario import Scenario
-from .servers import ServerPool
+from .servers import INF, ServerPool
 from .states import S
 from .streams import Streams
 
 FLUSH_DAYS = 64  # how often the record's lists are packed into arrays
-INF: Final = float("inf")
 
 
 class _Arrivals:
