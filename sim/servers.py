@@ -30,6 +30,9 @@ import heapq
 from typing import Any, Callable, Final, Sequence
 
 INF: Final = float("inf")
+DEADLINE: Final = 0  # a job's own deadline passed while it waited (decided when it would have started)
+REVIEW: Final = 1    # a job has waited the pool's patience (decided at that moment)
+_GONE: Final = -1.0  # the work of a job that has left its queue unserved
 _NO_DAY: Final = -(2**62)
 _COMPACT: Final = 1024  # a FIFO drops its served entries once this many, and half its list, have piled up
 
@@ -48,12 +51,18 @@ class Job:
     subclass this one.
     """
 
-    __slots__ = ("ready", "cls", "work")
+    __slots__ = ("ready", "cls", "work", "deadline")
 
     def __init__(self) -> None:
         self.ready = 0.0
         self.cls = 0
         self.work = 0.0
+        self.deadline = INF  # leaves the queue unserved at this time (see ServerPool, "patience")
+
+
+#: what holds the place of a job that left a queue unserved (the job itself is free to go elsewhere)
+_LEFT: Final = Job()
+_LEFT.work = _GONE
 
 
 class Held(Job):
@@ -80,6 +89,12 @@ class Receiver:
     """
 
     def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
+        raise NotImplementedError
+
+    def reneged(self, tag: int, job: Job, why: int, t: float) -> bool:
+        """A waiting job reached its deadline (``why`` = DEADLINE) or the pool's patience (REVIEW) at ``t``.
+
+        Returns whether the job leaves the queue (a job at its deadline always leaves)."""
         raise NotImplementedError
 
 
@@ -140,11 +155,12 @@ class _Fifo:
     up by name on every call.
     """
 
-    __slots__ = ("items", "head")
+    __slots__ = ("items", "head", "review")
 
     def __init__(self) -> None:
         self.items: list[Job] = []
         self.head = 0
+        self.review = 0  # jobs before this index have been reviewed (see ServerPool.patience)
 
     def size(self) -> int:
         return len(self.items) - self.head
@@ -160,8 +176,10 @@ class _Fifo:
         if h == len(items):
             items.clear()
             h = 0
+            self.review = 0
         elif h >= _COMPACT and 2 * h >= len(items):
             del items[:h]
+            self.review = max(0, self.review - h)
             h = 0
         self.head = h
         return job
@@ -178,13 +196,14 @@ class _Fifo:
     def clear(self) -> None:
         self.items.clear()
         self.head = 0
+        self.review = 0
 
 
 class ServerPool:
     __slots__ = (
         "name", "counts", "ndays", "n_servers", "n_classes", "receiver", "tag", "busy_by_day",
         "_buckets", "_today", "_instant", "_queues", "_servers", "_seq", "_clock", "_next_day", "_open_day", "_beyond",
-        "trace",
+        "trace", "patience", "_gone",
     )
 
     def __init__(self, name: str, counts: Sequence[int], on_start: OnStart | Receiver, n_classes: int = 1,
@@ -213,6 +232,10 @@ class ServerPool:
         self.trace: list[tuple[Any, int, float, float, float]] | None = None
         self._next_day = 0    # the next day whose list is to be drawn up
         self._open_day = _NO_DAY  # the day whose list is being drawn up, if any
+        #: days a job may wait before the receiver reviews it (``reneged(..., REVIEW, ...)``), at
+        #: least a day; jobs wait in ready order, so the ones due are always the first waiting
+        self.patience = INF
+        self._gone = 0  # jobs that left unserved but still hold their place in a queue
 
     # ------------------------------------------------------------------------------------ input
     def push(self, ready: float, work: float, item: Any, cls: int = 0) -> None:
@@ -285,6 +308,8 @@ class ServerPool:
                 self._serve(end)
                 if not (instant and instant[0][0] < end):
                     break
+            if self.patience != INF:
+                self._review(end)
             # whatever the day could not start waits, in ready order, for the next days
             today = self._today
             queues = self._queues
@@ -317,13 +342,19 @@ class ServerPool:
         clock = self._clock
         busy = self.busy_by_day
         trace = self.trace
+        patient = self.patience != INF
         while True:
             if queue.size():
-                t = queue.first().ready
+                job = queue.first()
+                if job.work < 0.0:  # left unserved: drop its place
+                    queue.pop()
+                    self._gone -= 1
+                    continue
             elif today:
-                t = today[-1].ready
+                job = today[-1]
             else:
                 break
+            t = job.ready
             first = servers[0]
             t_server, r = first.free, first.index
             if t < clock:
@@ -337,7 +368,14 @@ class ServerPool:
                 _later(servers, self._next_sitting(r, day))
                 continue
             clock = t
+            if patient:
+                self._review(t)
+                if job.work < 0.0:
+                    continue
             job = queue.pop() if queue.size() else today.pop()
+            if job.deadline < t:
+                receiver.reneged(tag, job, DEADLINE, job.deadline)
+                continue
             ready, work = job.ready, job.work
             if work <= day + 1 - t:
                 end = t + work
@@ -367,6 +405,7 @@ class ServerPool:
         waiting = 0
         for q in queues:
             waiting += q.size()
+        patient = self.patience != INF
         while True:
             first = servers[0]
             t_server, r = first.free, first.index
@@ -391,11 +430,19 @@ class ServerPool:
                 job = today.pop()
                 queues[job.cls].items.append(job)
                 waiting += 1
+            if patient:
+                self._review(t)
             for q in queues:
                 if q.size():
                     job = q.pop()
                     waiting -= 1
                     break
+            if job.work < 0.0:  # left unserved: drop its place
+                self._gone -= 1
+                continue
+            if job.deadline < t:
+                receiver.reneged(tag, job, DEADLINE, job.deadline)
+                continue
             ready, work, cls = job.ready, job.work, job.cls
             if work <= day + 1 - t:  # fits in today's sitting (the common case for hearings)
                 end = t + work
@@ -407,6 +454,51 @@ class ServerPool:
                 trace.append((item_of(job), r, ready, t, end))
             receiver.started(tag, job, cls, ready, t, end)
         self._clock = clock
+
+    def _review(self, t: float) -> None:
+        """Hand the receiver every waiting job whose patience ran out before ``t``, in ready order.
+
+        A job whose own deadline came first leaves at its deadline instead. A job the receiver
+        lets leave is replaced in the queue by a placeholder that keeps its place until it reaches
+        the head (dropping it from the middle of a list would cost a copy): the job itself may at
+        once wait in another pool."""
+        patience = self.patience
+        receiver = self.receiver
+        tag = self.tag
+        for q in self._queues:
+            items = q.items
+            i = q.review if q.review > q.head else q.head
+            n = len(items)
+            while i < n:
+                job = items[i]
+                due = job.ready + patience
+                if due >= t:
+                    break
+                i += 1
+                if job.work < 0.0:
+                    continue
+                if job.deadline < due:
+                    leaves = receiver.reneged(tag, job, DEADLINE, job.deadline)
+                else:
+                    leaves = receiver.reneged(tag, job, REVIEW, due)
+                if leaves:
+                    items[i - 1] = _LEFT
+                    self._gone += 1
+            q.review = i
+
+    def settle(self, horizon: float) -> None:
+        """At the end of a run: jobs whose own deadline passed before ``horizon`` while they waited leave.
+
+        Deadlines are decided when a job would have started (it then never takes a server, so the
+        queue behind it moves exactly as if it had left on time); this settles those still waiting."""
+        for q in self._queues:
+            items = q.items
+            for i in range(q.head, len(items)):
+                job = items[i]
+                if job.work >= 0.0 and job.deadline < horizon:
+                    items[i] = _LEFT
+                    self._gone += 1
+                    self.receiver.reneged(self.tag, job, DEADLINE, job.deadline)
 
     def _next_sitting(self, r: int, day: int) -> float:
         """The start of server ``r``'s next sitting day after ``day`` (infinity if none)."""
@@ -448,4 +540,4 @@ class ServerPool:
     def waiting(self) -> int:
         """Items offered but not started (whatever their ready time)."""
         return (len(self._today) + len(self._instant) + len(self._beyond)
-                + sum(len(b) for b in self._buckets) + sum(q.size() for q in self._queues))
+                + sum(len(b) for b in self._buckets) + sum(q.size() for q in self._queues) - self._gone)

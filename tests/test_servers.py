@@ -182,7 +182,7 @@ def test_late_hand_off_never_starts_in_a_day_already_drawn_up():
 
 ONE_POOL_AT_A_TIME = """
 import json
-from sim import servers
+from sim import lists, servers
 from sim.loading import load_scenario
 from sim.model import Model
 
@@ -208,8 +208,25 @@ class Tap(servers.Receiver):
         assert waiting.pop(id(job)) is not None
         self.inner.started(tag, job, cls, ready, start, end)
 
+    def reneged(self, tag, job, why, t):
+        name = waiting.pop(id(job))
+        leaves = self.inner.reneged(tag, job, why, t)
+        if not leaves:
+            waiting[id(job)] = name
+        return leaves
+
+
+def checked_list_push(self, ready, work, item, cls=0):
+    global offers
+    assert id(item) not in waiting, f"a case offered to {self.name} while waiting in {waiting[id(item)]}"
+    waiting[id(item)] = self.name
+    offers += 1
+    list_push(self, ready, work, item, cls)
+
 
 servers.ServerPool.push = checked_push
+list_push = lists.SharedList.push
+lists.SharedList.push = checked_list_push
 for name in ("justice-2019", "npcc-conditional-caution", "ccpas-self-referral"):
     m = Model(load_scenario(name, ["run.years=2", "run.warmup_months=0"]), 0)
     for pool in m.pool_objects().values():
