@@ -27,7 +27,7 @@ from typing import Sequence
 
 #: modules compiled by ``setup.py``, as paths from the project root
 SOURCES = (
-    "sim/servers.py", "sim/case.py", "sim/record.py", "sim/model.py",
+    "sim/servers.py", "sim/lists.py", "sim/case.py", "sim/record.py", "sim/model.py",
     "sim/routes/caution.py", "sim/routes/court.py", "sim/routes/outcomes.py",
     "sim/routes/police.py", "sim/routes/scheme.py", "sim/routes/self_referral.py",
 )
