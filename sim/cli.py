@@ -19,7 +19,7 @@ from .errors import ScenarioError
 from .explain import parameters
 from .loading import list_shipped, load_raw, load_scenario, resolve, validate as validate_data
 from .compare import comparison, unique_names, write_comparison
-from .diagnostics import capacity_warnings
+from .diagnostics import warnings as run_warnings
 from .calibrate import fit, parse_free, raw_scenario, write_fit
 from .executors import default_workers, make_executor, replicate
 from .replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, StoppingRule
@@ -237,7 +237,7 @@ def _print_results(name: str, results, folder: Path) -> None:
 
 
 def _print_warnings(results, name: str | None = None) -> None:
-    for w in capacity_warnings(results):
+    for w in run_warnings(results):
         out_console.print(f"warning: {name + ': ' if name else ''}{w}", markup=False)
 
 
@@ -299,7 +299,7 @@ def compare(
     data = comparison(names, results)
     if stopping:
         data["stopping"] = stopping
-    data["warnings"] = {name: capacity_warnings(res) for name, res in results.items()}
+    data["warnings"] = {name: run_warnings(res) for name, res in results.items()}
     write_comparison(folder, data)
     _print_comparison(data, folder)
     for name, res in results.items():

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .case import INITIAL
+from .case import INITIAL, ORIGINS
+from .lists import MAIN_CRACKED
 from .record import STATE_BITS
 from .states import (
     CLOSED_STATES, COURT_STATES, CROWN_STATES, MAGS_STATES, OPEN_STATES, STAGE_OF, S, State,
@@ -23,25 +24,40 @@ from .states import (
 if TYPE_CHECKING:
     from .model import Model
 
-#: Headline metrics, in pipeline order. Each has a mean and CI in summary.json.
+#: Headline metrics, in pipeline order. Each has a mean and CI in summary.json. Court metrics
+#: count these cases unless their name has ``.list.``: those count the whole list they share
+#: (these cases and the rest of the caseload).
 HEADLINE = (
     "cases.arrived", "cases.new", "cases.open_at_start", "cases.closed", "cases.open_at_end",
     "police.arrests_per_month",
-    "forensics.examinations", "forensics.wait_days_mean", "forensics.backlog_end", "forensics.utilisation",
-    "scheme.referred", "scheme.started", "scheme.completed", "scheme.failed", "scheme.prosecuted_after_failure",
-    "scheme.active_end", "scheme.wait_days_mean", "scheme.facilitator_hours",
-    "caution.issued", "caution.issued_per_year", "caution.simple", "caution.conditional", "caution.breached",
-    "caution.course_hours",
-    "self_referral.referred", "self_referral.cautioned",
+    "forensics.examinations", "forensics.triage_examinations", "forensics.triage_ineligible",
+    "forensics.attrition", "forensics.outsourced", "forensics.wait_days_mean", "forensics.backlog_end",
+    "forensics.utilisation",
+    "scheme.referred", "scheme.started", "scheme.completed", "scheme.failed", "scheme.lapsed",
+    "scheme.prosecuted_after_failure", "scheme.active_end", "scheme.wait_days_mean", "scheme.facilitator_hours",
+    "caution.issued", "caution.issued_per_year", "caution.simple", "caution.conditional", "caution.self_referral",
+    "caution.breached", "caution.lapsed", "caution.course_hours",
+    "self_referral.referred", "self_referral.cautioned", "self_referral.excluded", "self_referral.lapsed",
+    "self_referral.displaced",
     "charging.decisions", "charging.wait_days_mean",
     "court.receipts", "court.receipts_per_year", "court.crown.receipts", "court.disposals",
     "court.backlog_end", "court.magistrates.backlog_end", "court.crown.backlog_end",
-    "court.wait_days_mean", "court.crown.wait_weeks_median", "court.crown.trial_wait_weeks_median",
+    "court.wait_days_mean", "court.wait_days_median", "court.wait_days_p90",
+    "court.crown.wait_weeks_mean", "court.crown.wait_weeks_median", "court.crown.wait_weeks_p90",
+    "court.crown.trial_wait_weeks_median", "court.crown.cracked_trials",
+    "court.crown.age_days_median_end", "court.crown.open_over_1y_end",
     "court.sitting_days_used", "court.magistrates.sitting_days_used", "court.crown.sitting_days_used",
-    "court.magistrates.utilisation", "court.crown.utilisation",
+    "court.magistrates.capacity_share", "court.crown.capacity_share",
+    "court.magistrates.list.receipts", "court.magistrates.list.disposals", "court.magistrates.list.backlog_end",
+    "court.magistrates.list.sitting_days_used", "court.magistrates.list.sitting_days_available",
+    "court.magistrates.list.utilisation",
+    "court.crown.list.receipts", "court.crown.list.disposals", "court.crown.list.backlog_end",
+    "court.crown.list.wait_weeks_mean", "court.crown.list.wait_weeks_median", "court.crown.list.wait_weeks_p90",
+    "court.crown.list.age_days_median_end", "court.crown.list.open_over_1y_share_end",
+    "court.crown.list.sitting_days_used", "court.crown.list.sitting_days_available", "court.crown.list.utilisation",
     "sentence.convictions", "sentence.custody", "sentence.suspended", "sentence.community", "sentence.custody_share",
-    "sentence.non_custodial_share",
-    "prison.population_end", "register.entries", "reoffending.reoffences",
+    "sentence.non_custodial_share", "probation.programme_starts",
+    "prison.population_end", "register.entries", "reoffending.reoffences", "reoffending.per_1000_person_years",
 )
 
 
@@ -49,16 +65,21 @@ HEADLINE = (
 WAIT_BINS_DAYS = tuple(float(x) for x in range(0, 1461, 14)) + (float("inf"),)
 
 STAGES = ("police", "forensics", "scheme", "caution", "self_referral", "charging", "magistrates", "crown")
+#: the court levels, and the pools of every finite resource whose use is reported per month
+LEVELS = ("magistrates", "crown")
 
 MONTHLY = (
-    "arrivals", "arrests", "forensic_exams", "forensic_queue_end", "forensics_utilisation",
-    "scheme_referred", "scheme_started", "scheme_completed", "scheme_failed", "scheme_waiting_end",
+    "arrivals", "arrests", "forensic_exams", "triage_exams", "forensic_attrition", "forensic_outsourced",
+    "forensic_queue_end", "forensics_utilisation",
+    "scheme_referred", "scheme_started", "scheme_completed", "scheme_failed", "scheme_lapsed", "scheme_waiting_end",
     "scheme_active_end", "scheme_slot_utilisation", "facilitator_hours", "cautions_simple", "cautions_conditional",
     "caution_assessor_utilisation", "self_referral_assessor_utilisation", "treatment_utilisation",
     "charging_utilisation", "court_receipts", "crown_receipts", "court_disposals",
-    "magistrates_backlog_end", "crown_backlog_end", "court_backlog_end",
-    "magistrates_sitting_days_used", "magistrates_sitting_days_available", "magistrates_utilisation",
-    "crown_sitting_days_used", "crown_sitting_days_available", "crown_utilisation",
+    "magistrates_backlog_end", "crown_backlog_end", "court_backlog_end", "crown_wait_weeks_mean",
+    "magistrates_sitting_days_used", "magistrates_sitting_days_available", "magistrates_capacity_share",
+    "magistrates_utilisation", "magistrates_list_receipts", "magistrates_list_disposals", "magistrates_list_backlog_end",
+    "crown_sitting_days_used", "crown_sitting_days_available", "crown_capacity_share", "crown_utilisation",
+    "crown_list_receipts", "crown_list_disposals", "crown_list_backlog_end", "crown_list_wait_weeks_mean",
     "prison_population_end", "register_entries", "reoffences", "open_cases_end",
     *(f"open_{stage}_end" for stage in STAGES),
 )
@@ -78,6 +99,10 @@ class RepResult:
     outcomes: dict[str, int] = field(default_factory=dict)
     #: court disposals in the window by wait from charge, in the bins of WAIT_BINS_DAYS
     court_wait_hist: list[int] = field(default_factory=list)
+    #: per route a person can be on, [reoffences, person-years at risk] in the window (see reoffending_by_route)
+    reoffending_by_route: dict[str, list[float]] = field(default_factory=dict)
+    #: what happened to each first-time detection, in arrival order (``FATES``; kept for comparisons)
+    fates: bytes = b""
 
 
 class _Log:
@@ -89,8 +114,8 @@ class _Log:
         case = key >> STATE_BITS
         state = key & ((1 << STATE_BITS) - 1)
         time = log.time
-        # by case, and within a case in log order: unique keys, so an unstable sort is stable here
-        order = np.argsort(case * max(len(case), 1) + np.arange(len(case)))
+        # by case, and within a case in log order (a stable sort)
+        order = np.argsort(case, kind="stable")
         self.case = case[order]
         self.state = state[order].astype(np.int16)
         self.time = time[order]
@@ -126,21 +151,19 @@ class _Log:
 
     def entries(self, states: tuple[int, ...] | list[int]) -> np.ndarray:
         """Times at which cases entered any of ``states`` (sorted)."""
+        if len(states) == 1:
+            return self._intervals(int(states[0]))[0]
         return np.sort(np.concatenate([self._intervals(int(s))[0] for s in states])) if states else np.zeros(0)
 
     def first_times(self) -> np.ndarray:
         return self.time[self.first]
 
 
-def _waiting(log: "_Log", state: int, starts: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Cases in ``state`` (a queue followed by its service) not yet started, just before ``at``."""
-    return (np.searchsorted(log.entries((state,)), at, side="left")
-            - np.searchsorted(np.sort(starts), at, side="left"))
-
-
 def _count_in(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """How many of ``times`` fall in each interval between consecutive ``edges``."""
-    return np.diff(np.searchsorted(np.sort(times), edges, side="left"))
+    """How many of ``times`` fall in each interval between consecutive ``edges`` (no sort needed)."""
+    n = len(edges) - 1
+    idx = np.searchsorted(edges, times, side="right") - 1
+    return np.bincount(idx[(idx >= 0) & (idx < n)], minlength=n)[:n]
 
 
 def _in(times: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -171,8 +194,36 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
-def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
-    """Every result of one finished replication."""
+#: fate codes of a first-time detection (RepResult.fates): what it came to by the horizon
+FATE_OPEN, FATE_PROSECUTED, FATE_CAUTIONED, FATE_NFA, FATE_DIVERTED, FATE_DISPLACED = range(6)
+FATES = ("open", "prosecuted", "cautioned", "nfa", "diverted", "displaced")
+_DIVERSION_STATES = (S.SCHEME_WAITING, S.CAUTION_ASSESSMENT)
+_NFA_STATES = (S.CLOSED_NFA_POLICE, S.CLOSED_NFA_DECISION, S.CLOSED_NFA_CPS, S.CLOSED_NFA_ATTRITION)
+_CAUTION_STATES = (S.CLOSED_SIMPLE_CAUTION,)
+
+
+def _quantile(values: np.ndarray, q: float, weights: np.ndarray | None = None) -> float:
+    """The q-quantile of ``values`` (weighted: the smallest value with at least q of the weight below)."""
+    if not len(values):
+        return float("nan")
+    if weights is None:  # the lower of the two middle values for an even count, as for weights
+        ordered = np.sort(values)
+        return float(ordered[min(int(np.ceil(q * len(ordered))) - 1 if q > 0 else 0, len(ordered) - 1)])
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    if cum[-1] <= 0:
+        return float("nan")
+    return float(values[order][min(np.searchsorted(cum, q * cum[-1]), len(order) - 1)])
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    total = float(np.sum(weights))
+    return float(np.dot(values, weights) / total) if total > 0 else float("nan")
+
+
+def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> RepResult:
+    """Every result of one finished replication; ``paired`` adds what a comparison reads case by case
+    (each first-time detection's fate, and reoffending by route)."""
     sc = model.sc
     rec = model.rec
     cal = model.cal
@@ -183,25 +234,44 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     window_months = cal.months - sc.run.warmup_months
     log = _Log(model)
     at = np.array([W, H])
+    ends = edges[1:]
+
+    def count(times: np.ndarray) -> float:
+        return float(np.count_nonzero(_in(times, W, H)))
 
     hl: dict[str, float] = {}
+    mo: dict[str, np.ndarray] = {}
     open_at = log.stock(OPEN_STATES, at)
     first = log.first_times()
     closures = log.entries(CLOSED_STATES)
     hl["cases.open_at_start"] = float(open_at[0])
-    hl["cases.new"] = float(np.count_nonzero(_in(first, W, H)))
+    hl["cases.new"] = count(first)
     hl["cases.arrived"] = hl["cases.open_at_start"] + hl["cases.new"]
-    hl["cases.closed"] = float(np.count_nonzero(_in(closures, W, H)))
+    hl["cases.closed"] = count(closures)
     hl["cases.open_at_end"] = float(open_at[1])
 
     arrests = rec.arrest_t
-    hl["police.arrests_per_month"] = np.count_nonzero(_in(arrests, W, H)) / window_months
+    hl["police.arrests_per_month"] = count(arrests) / window_months
 
+    # ------------------------------------------------------------------------------ forensics
     fst, fwait = rec.forensic_start_t, rec.forensic_wait
     win = _in(fst, W, H)
     hl["forensics.examinations"] = float(np.count_nonzero(win))
+    hl["forensics.triage_examinations"] = count(rec.triage_start_t)
+    hl["forensics.triage_ineligible"] = count(rec.triage_ineligible_t)
+    hl["forensics.attrition"] = count(rec.attrition_t)
+    hl["forensics.outsourced"] = count(rec.outsourced_t)
     hl["forensics.wait_days_mean"] = _mean(fwait[win])
-    hl["forensics.backlog_end"] = float(_waiting(log, S.FORENSICS, fst, at)[1])
+    attrited = np.sort(rec.attrition_t)
+    started = np.sort(fst)
+    entered = log.entries((S.FORENSICS,))
+
+    def forensic_queue(t: np.ndarray) -> np.ndarray:
+        """Cases waiting for a full examination just before each time in ``t`` (started or dropped: not)."""
+        return (np.searchsorted(entered, t, side="left") - np.searchsorted(started, t, side="left")
+                - np.searchsorted(attrited, t, side="left"))
+
+    hl["forensics.backlog_end"] = float(forensic_queue(at)[1])
 
     pools = model.pools()
     days = np.arange(cal.days)
@@ -214,16 +284,18 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
 
     hl["forensics.utilisation"] = utilisation("forensics")
 
+    # --------------------------------------------------------------------------------- scheme
     scfg = sc.scheme
     group_t, group_n = rec.scheme_group_t, rec.scheme_group_size
     gwin = _in(group_t, W, H)
     fail_t = rec.scheme_fail_t
     fail_p = rec.scheme_fail_proceeds
     fwin = _in(fail_t, W, H)
-    hl["scheme.referred"] = float(np.count_nonzero(_in(log.entries((S.SCHEME_WAITING,)), W, H)))
+    hl["scheme.referred"] = count(log.entries((S.SCHEME_WAITING,)))
     hl["scheme.started"] = float(group_n[gwin].sum())
-    hl["scheme.completed"] = float(np.count_nonzero(_in(log.entries((S.CLOSED_SCHEME_COMPLETED,)), W, H)))
+    hl["scheme.completed"] = count(log.entries((S.CLOSED_SCHEME_COMPLETED,)))
     hl["scheme.failed"] = float(np.count_nonzero(fwin))
+    hl["scheme.lapsed"] = count(rec.scheme_lapsed_t)
     hl["scheme.prosecuted_after_failure"] = float(np.count_nonzero(fail_p[fwin]))
     hl["scheme.active_end"] = float(log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP), at)[1])
     swait = rec.scheme_wait
@@ -233,48 +305,120 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     fac_sessions = np.count_nonzero(_in(sess_t, W, H)) * scfg.facilitators_per_group
     hl["scheme.facilitator_hours"] = (fac_sessions + np.count_nonzero(_in(fu_t, W, H))) * session_h
 
-    simple_t, cond_t = rec.caution_simple_t, rec.caution_conditional_t
-    hl["caution.simple"] = float(np.count_nonzero(_in(simple_t, W, H)))
-    hl["caution.conditional"] = float(np.count_nonzero(_in(cond_t, W, H)))
-    hl["caution.issued"] = hl["caution.simple"] + hl["caution.conditional"]
+    # ------------------------------------------------------------------- cautions, self-referral
+    simple_t, cond_t, sr_t = rec.caution_simple_t, rec.caution_conditional_t, rec.self_referral_caution_t
+    hl["caution.simple"] = count(simple_t)
+    hl["caution.conditional"] = count(cond_t)
+    hl["caution.self_referral"] = count(sr_t)
+    hl["caution.issued"] = hl["caution.simple"] + hl["caution.conditional"] + hl["caution.self_referral"]
     hl["caution.issued_per_year"] = hl["caution.issued"] / years
-    hl["caution.breached"] = float(np.count_nonzero(_in(rec.caution_breach_t, W, H)))
+    hl["caution.breached"] = count(rec.caution_breach_t)
+    hl["caution.lapsed"] = count(rec.caution_lapsed_t)
     ch_t, ch = rec.course_hours_t, rec.course_hours
     hl["caution.course_hours"] = float(ch[_in(ch_t, W, H)].sum())
-
-    hl["self_referral.referred"] = float(np.count_nonzero(_in(log.entries((S.SELF_REFERRAL_HANDOVER,)), W, H)))
-    hl["self_referral.cautioned"] = float(np.count_nonzero(_in(rec.self_referral_caution_t, W, H)))
+    hl["self_referral.referred"] = count(log.entries((S.SELF_REFERRAL_HANDOVER,)))
+    hl["self_referral.cautioned"] = hl["caution.self_referral"]
+    hl["self_referral.excluded"] = count(rec.self_referral_excluded_t)
+    hl["self_referral.lapsed"] = count(rec.self_referral_lapsed_t)
+    hl["self_referral.displaced"] = count(rec.displaced_t)
 
     cst, cwait = rec.charging_start_t, rec.charging_wait
     cwin = _in(cst, W, H)
     hl["charging.decisions"] = float(np.count_nonzero(cwin))
     hl["charging.wait_days_mean"] = _mean(cwait[cwin])
 
+    # ------------------------------------------------------------------ courts: these cases
     receipts = log.entries((S.MAGS_FOR_FIRST,))
     crown_receipts = rec.crown_receipt_t
     disp_t, disp_wait = rec.court_disposal_t, rec.court_wait
     dwin = _in(disp_t, W, H)
-    hl["court.receipts"] = float(np.count_nonzero(_in(receipts, W, H)))
+    hl["court.receipts"] = count(receipts)
     hl["court.receipts_per_year"] = hl["court.receipts"] / years
-    hl["court.crown.receipts"] = float(np.count_nonzero(_in(crown_receipts, W, H)))
+    hl["court.crown.receipts"] = count(crown_receipts)
     hl["court.disposals"] = float(np.count_nonzero(dwin))
     hl["court.backlog_end"] = float(log.stock(COURT_STATES, at)[1])
     hl["court.magistrates.backlog_end"] = float(log.stock(MAGS_STATES, at)[1])
     hl["court.crown.backlog_end"] = float(log.stock(CROWN_STATES, at)[1])
-    hl["court.wait_days_mean"] = _mean(disp_wait[dwin])
+    waits = disp_wait[dwin]
+    hl["court.wait_days_mean"] = _mean(waits)
+    hl["court.wait_days_median"] = _quantile(waits, 0.5)
+    hl["court.wait_days_p90"] = _quantile(waits, 0.9)
     cm_t, cm_w = rec.crown_main_t, rec.crown_wait
-    cmw = cm_w[_in(cm_t, W, H)]
-    hl["court.crown.wait_weeks_median"] = float(np.median(cmw)) / 7.0 if len(cmw) else float("nan")
+    mwin = _in(cm_t, W, H)
+    main_weeks = cm_w[mwin] / 7.0
+    hl["court.crown.wait_weeks_mean"] = _mean(main_weeks)
+    hl["court.crown.wait_weeks_median"] = _quantile(main_weeks, 0.5)
+    hl["court.crown.wait_weeks_p90"] = _quantile(main_weeks, 0.9)
     ct_t, ct_w = rec.crown_trial_t, rec.crown_trial_wait
     ctw = ct_w[_in(ct_t, W, H)]
-    hl["court.crown.trial_wait_weeks_median"] = float(np.median(ctw)) / 7.0 if len(ctw) else float("nan")
-    for level in ("magistrates", "crown"):
+    hl["court.crown.trial_wait_weeks_median"] = _quantile(ctw, 0.5) / 7.0
+    hl["court.crown.cracked_trials"] = float(np.count_nonzero(mwin & (rec.crown_main_kind == MAIN_CRACKED)))
+    ages = _crown_ages(log, H)
+    hl["court.crown.age_days_median_end"] = _quantile(ages, 0.5)
+    hl["court.crown.open_over_1y_end"] = float(np.count_nonzero(ages >= 365.25))
+    for level in LEVELS:
         counts, busy = pools[level]
-        hl[f"court.{level}.sitting_days_used"] = float(busy[day_win].sum())
-        hl[f"court.{level}.utilisation"] = utilisation(level)
+        cap = float(counts[day_win].sum())
+        used = float(busy[day_win].sum())
+        hl[f"court.{level}.sitting_days_used"] = used
+        hl[f"court.{level}.capacity_share"] = used / cap if cap > 0 else float("nan")
     hl["court.sitting_days_used"] = hl["court.magistrates.sitting_days_used"] + hl["court.crown.sitting_days_used"]
 
-    sentences = {k: float(np.count_nonzero(_in(log.entries((st,)), W, H)))
+    # --------------------------------------------------------------- courts: the whole lists
+    level_states = {"magistrates": MAGS_STATES, "crown": CROWN_STATES}
+    level_receipts = {"magistrates": receipts, "crown": crown_receipts}
+    at_crown = rec.court_disposal_crown.astype(bool)
+    level_disposed = {"magistrates": np.concatenate((disp_t[~at_crown], crown_receipts)), "crown": disp_t[at_crown]}
+    for level in LEVELS:
+        lst = model.court_level(level).pool
+        counts, busy = pools[level]
+        bg = _Background(lst, cal.days)
+        cap_days = counts.astype(float)
+        used_days = bg.used if bg.shared else busy
+        p = f"court.{level}.list"
+        hl[f"{p}.receipts"] = count(level_receipts[level]) + float(bg.received[day_win].sum())
+        hl[f"{p}.disposals"] = count(level_disposed[level]) + float(bg.disposed[day_win].sum())
+        image_open = log.stock(level_states[level], ends)
+        bg_open = bg.open_at_month_ends(edges)
+        hl[f"{p}.backlog_end"] = float(image_open[-1] + bg_open[-1])
+        hl[f"{p}.sitting_days_used"] = float(used_days[day_win].sum())
+        hl[f"{p}.sitting_days_available"] = float(cap_days[day_win].sum())
+        hl[f"{p}.utilisation"] = (hl[f"{p}.sitting_days_used"] / hl[f"{p}.sitting_days_available"]
+                                  if hl[f"{p}.sitting_days_available"] > 0 else float("nan"))
+        mo[f"{level}_list_receipts"] = _count_in(level_receipts[level], edges) + _per_month_sum(bg.received, edges)
+        mo[f"{level}_list_disposals"] = _count_in(level_disposed[level], edges) + _per_month_sum(bg.disposed, edges)
+        mo[f"{level}_list_backlog_end"] = image_open + bg_open
+        mo[f"{level}_sitting_days_used"] = _per_month_sum(busy, edges)
+        mo[f"{level}_sitting_days_available"] = _per_month_sum(cap_days, edges)
+        mo[f"{level}_capacity_share"] = _ratio(mo[f"{level}_sitting_days_used"], mo[f"{level}_sitting_days_available"])
+        mo[f"{level}_utilisation"] = _ratio(_per_month_sum(used_days, edges), mo[f"{level}_sitting_days_available"])
+        if level == "crown":
+            # the Ministry of Justice's waiting time over the whole list: these cases and the rest
+            bw = _in(bg.main_t, W, H)
+            wait = np.concatenate((cm_w[mwin], bg.main_wait[bw])) / 7.0
+            weight = np.concatenate((np.ones(int(np.count_nonzero(mwin))), bg.main_n[bw]))
+            hl[f"{p}.wait_weeks_mean"] = _weighted_mean(wait, weight)
+            hl[f"{p}.wait_weeks_median"] = _quantile(wait, 0.5, weight)
+            hl[f"{p}.wait_weeks_p90"] = _quantile(wait, 0.9, weight)
+            n, received = bg.outstanding()
+            age = np.concatenate((ages, H - received))
+            weight = np.concatenate((np.ones(len(ages)), n))
+            known = np.isfinite(age)
+            hl[f"{p}.age_days_median_end"] = _quantile(age[known], 0.5, weight[known])
+            total = float(weight.sum())
+            hl[f"{p}.open_over_1y_share_end"] = (float(weight[known & (age >= 365.25)].sum()) / total
+                                                  if total > 0 else float("nan"))
+            month = np.searchsorted(edges, np.concatenate((cm_t, bg.main_t)), side="right") - 1
+            all_w = np.concatenate((cm_w, bg.main_wait)) / 7.0
+            all_n = np.concatenate((np.ones(len(cm_t)), bg.main_n))
+            mo["crown_list_wait_weeks_mean"] = _ratio(np.bincount(month, all_w * all_n, cal.months)[:cal.months],
+                                                      np.bincount(month, all_n, cal.months)[:cal.months])
+            image_month = np.searchsorted(edges, cm_t, side="right") - 1
+            mo["crown_wait_weeks_mean"] = _ratio(np.bincount(image_month, cm_w / 7.0, cal.months)[:cal.months],
+                                                 np.bincount(image_month, None, cal.months)[:cal.months].astype(float))
+
+    # ------------------------------------------------------------------ sentences and after
+    sentences = {k: count(log.entries((st,)))
                  for k, st in (("custody", S.CLOSED_CUSTODY), ("suspended", S.CLOSED_SUSPENDED), ("community", S.CLOSED_COMMUNITY))}
     n_sentenced = sum(sentences.values())
     for k, v in sentences.items():
@@ -282,11 +426,15 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     hl["sentence.convictions"] = n_sentenced
     hl["sentence.custody_share"] = sentences["custody"] / n_sentenced if n_sentenced else float("nan")
     hl["sentence.non_custodial_share"] = 1.0 - hl["sentence.custody_share"]
+    hl["probation.programme_starts"] = count(rec.programme_t)
 
     p_in, p_out = rec.prison_in, rec.prison_out
     hl["prison.population_end"] = float(np.count_nonzero((p_in < H) & (p_out >= H)))
-    hl["register.entries"] = float(np.count_nonzero(_in(rec.register_t, W, H)))
-    hl["reoffending.reoffences"] = float(np.count_nonzero(_in(rec.reoffence_t, W, H)))
+    hl["register.entries"] = count(rec.register_t)
+    hl["reoffending.reoffences"] = count(rec.reoffence_t)
+    person_years = float(_at_risk(model, log).sum()) / 365.25
+    hl["reoffending.per_1000_person_years"] = (1000.0 * hl["reoffending.reoffences"] / person_years
+                                               if person_years > 0 else float("nan"))
 
     # ------------------------------------------------------------------ open cases by stage
     open_by_stage = {stage: 0 for stage in STAGES}
@@ -294,12 +442,13 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
         open_by_stage[STAGE_OF[state]] += int(log.stock((state,), np.array([H]))[0])
 
     # ------------------------------------------------------------------------- monthly series
-    ends = edges[1:]
-    mo: dict[str, np.ndarray] = {}
     mo["arrivals"] = _count_in(rec.arrival_t[rec.arrival_origin != INITIAL], edges)
     mo["arrests"] = _count_in(arrests, edges)
     mo["forensic_exams"] = _count_in(fst, edges)
-    mo["forensic_queue_end"] = _waiting(log, S.FORENSICS, fst, ends)
+    mo["triage_exams"] = _count_in(rec.triage_start_t, edges)
+    mo["forensic_attrition"] = _count_in(rec.attrition_t, edges)
+    mo["forensic_outsourced"] = _count_in(rec.outsourced_t, edges)
+    mo["forensic_queue_end"] = forensic_queue(ends)
     for name, key in (("forensics", "forensics_utilisation"), ("charging", "charging_utilisation"),
                       ("caution_assessors", "caution_assessor_utilisation"),
                       ("self_referral_assessors", "self_referral_assessor_utilisation"),
@@ -310,6 +459,7 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     mo["scheme_started"] = np.diff(np.concatenate(([0.0], np.cumsum(group_n)))[np.searchsorted(group_t, edges, side="left")]) if len(group_t) else np.zeros(cal.months)
     mo["scheme_completed"] = _count_in(log.entries((S.CLOSED_SCHEME_COMPLETED,)), edges)
     mo["scheme_failed"] = _count_in(fail_t, edges)
+    mo["scheme_lapsed"] = _count_in(rec.scheme_lapsed_t, edges)
     mo["scheme_waiting_end"] = log.stock((S.SCHEME_WAITING,), ends)
     mo["scheme_active_end"] = log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP), ends)
     slot_days = _overlap_per_month(group_t, group_t + scfg.course_days, edges)
@@ -323,12 +473,6 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
     mo["magistrates_backlog_end"] = log.stock(MAGS_STATES, ends)
     mo["crown_backlog_end"] = log.stock(CROWN_STATES, ends)
     mo["court_backlog_end"] = mo["magistrates_backlog_end"] + mo["crown_backlog_end"]
-    for level in ("magistrates", "crown"):
-        counts, busy = pools[level]
-        used, avail = _per_month_sum(busy, edges), _per_month_sum(counts, edges)
-        mo[f"{level}_sitting_days_used"] = used
-        mo[f"{level}_sitting_days_available"] = avail
-        mo[f"{level}_utilisation"] = _ratio(used, avail)
     mo["prison_population_end"] = (np.searchsorted(np.sort(p_in), ends, side="left")
                                    - np.searchsorted(np.sort(p_out), ends, side="left"))
     mo["register_entries"] = _count_in(rec.register_t, edges)
@@ -351,5 +495,166 @@ def compute(model: "Model", runtime_s: float = 0.0) -> RepResult:
         "closed_by_model": model.outcomes.closed_by_horizon(),
     }
     return RepResult(model.replication, {k: float(hl[k]) for k in HEADLINE}, open_by_stage, monthly, checks, runtime_s,
-                     outcomes, wait_hist)
+                     outcomes, wait_hist, reoffending_by_route(model, log) if paired else {},
+                     fates(model, log) if paired else b"")
 
+
+class _Background:
+    """A court list's background flow by day, or nothing when the list is dedicated to these cases."""
+
+    def __init__(self, pool: object, ndays: int) -> None:
+        self.shared = hasattr(pool, "used_by_day")
+        zero = np.zeros(ndays)
+        self._pool = pool
+        if self.shared:
+            self.used = np.asarray(pool.used_by_day)  # type: ignore[attr-defined]
+            self.received = np.asarray(pool.received_by_day)  # type: ignore[attr-defined]
+            self.disposed = np.asarray(pool.disposed_by_day)  # type: ignore[attr-defined]
+            self.initial = float(pool.initial_cases)  # type: ignore[attr-defined]
+            self.main_t = np.asarray(pool.main_t, dtype=float)  # type: ignore[attr-defined]
+            self.main_wait = np.asarray(pool.main_wait, dtype=float)  # type: ignore[attr-defined]
+            self.main_n = np.asarray(pool.main_n, dtype=float)  # type: ignore[attr-defined]
+        else:
+            self.used, self.received, self.disposed, self.initial = zero, zero, zero, 0.0
+            self.main_t = self.main_wait = self.main_n = np.zeros(0)
+
+    def open_at_month_ends(self, edges: np.ndarray) -> np.ndarray:
+        """Background cases received (or there at the start) and not yet disposed, at each month's end."""
+        return self.initial + np.cumsum(_per_month_sum(self.received, edges) - _per_month_sum(self.disposed, edges))
+
+    def outstanding(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.shared:
+            return np.zeros(0), np.zeros(0)
+        return self._pool.outstanding()  # type: ignore[attr-defined, no-any-return]
+
+
+def _mask(log: "_Log", states: tuple[int, ...]) -> np.ndarray:
+    """Which rows of the log are in one of ``states`` (a table lookup: far cheaper than np.isin)."""
+    table = np.zeros(1 << STATE_BITS, dtype=bool)
+    table[list(states)] = True
+    return table[log.state]
+
+
+def _crown_ages(log: "_Log", H: float) -> np.ndarray:
+    """Days since receipt (sending) of each of these cases in the Crown Court at ``H``."""
+    in_crown = _mask(log, CROWN_STATES)
+    case, time, until = log.case[in_crown], log.time[in_crown], log.until[in_crown]
+    if not len(case):
+        return np.zeros(0)
+    first = np.ones(len(case), dtype=bool)
+    first[1:] = case[1:] != case[:-1]
+    entered = np.repeat(time[first], np.diff(np.append(np.flatnonzero(first), len(case))))
+    open_now = (time < H) & (until >= H)
+    return H - entered[open_now]
+
+
+def _risk_spans(model: "Model", log: "_Log") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per case id: the start and end of its time at risk, and its release from custody (inf if none).
+
+    At risk from its first entry in the log for ``reoffending.window_years`` at liberty (custody
+    inside the window extends it), or until the person reoffends."""
+    rec = model.rec
+    n_cases = model.cases_created
+    t0 = np.full(n_cases, np.inf)
+    t0[log.case[log.first]] = log.time[log.first]
+    reoffended = np.full(n_cases, np.inf)
+    reoffended[rec.reoffence_case] = rec.reoffence_t  # a person reoffends once per case
+    jail_from = np.full(n_cases, np.inf)
+    jail_to = np.full(n_cases, np.inf)
+    jail_from[rec.prison_case] = rec.prison_in
+    jail_to[rec.prison_case] = rec.prison_out
+    end = t0 + model.sc.reoffending.window_years * 365.25
+    inside = jail_from < end
+    end[inside] += jail_to[inside] - jail_from[inside]
+    return t0, np.minimum(end, reoffended), jail_to
+
+
+def _at_risk(model: "Model", log: "_Log") -> np.ndarray:
+    """Days at risk of each case in the observed window (custody excluded)."""
+    W, H = model.observed_from, model.horizon
+    t0, end, jail_to = _risk_spans(model, log)
+    rec = model.rec
+    days = np.clip(np.minimum(end, H) - np.maximum(t0, W), 0.0, None)
+    jailed = rec.prison_case
+    if len(jailed):
+        a = np.maximum(rec.prison_in, W)
+        b = np.minimum(np.minimum(rec.prison_out, end[jailed]), H)
+        days[jailed] -= np.clip(b - a, 0.0, None)
+    return days
+
+
+#: the route a person is on in each state, for reoffending per person-year at risk
+AWAITING = "awaiting_prosecution"
+
+
+def _route_of_states() -> list[str]:
+    from .routes.outcomes import OPEN_ROUTE, REOFFEND_ROUTE
+
+    routes = [AWAITING] * (1 << STATE_BITS)
+    for state, route in {**OPEN_ROUTE, **REOFFEND_ROUTE}.items():
+        routes[state] = route
+    return routes
+
+
+def reoffending_by_route(model: "Model", log: "_Log") -> dict[str, list[float]]:
+    """Reoffences and person-years at risk in the observed window, by the route each person was on.
+
+    Every case is at risk from its first entry in the log for ``reoffending.window_years`` at
+    liberty (custody does not count) or until it reoffends; each interval of the log counts for
+    the route of its state (awaiting prosecution, in a diversion, or after the case ended on a
+    route), and a reoffence for the route its person was on when it happened. With equal route
+    multipliers the hazard is the same everywhere, so every route shows the same rate up to noise.
+    """
+    rec = model.rec
+    W, H = model.observed_from, model.horizon
+    t0, end, jail_to = _risk_spans(model, log)
+    src = rec.reoffence_case
+    case = log.case
+    lo = np.maximum(np.maximum(log.time, t0[case]), W)
+    jailed = log.state == S.CLOSED_CUSTODY
+    lo[jailed] = np.maximum(lo[jailed], jail_to[case[jailed]])
+    hi = np.minimum(np.minimum(log.until, end[case]), H)
+    years = np.clip(hi - lo, 0.0, None) / 365.25
+    names = _route_of_states()
+    route_code = {name: i for i, name in enumerate(dict.fromkeys(names))}
+    code_of_state = np.array([route_code[r] for r in names])
+    row_route = code_of_state[log.state]
+    py = np.bincount(row_route, years, len(route_code))
+    # each reoffence counts for the route of the state its person was in when it happened
+    t_re = rec.reoffence_t
+    keep = (t_re >= W) & (t_re < H)
+    hits = np.zeros(len(route_code))
+    if np.any(keep):
+        tmin = float(min(log.time.min(), 0.0))
+        span = H - tmin + 1.0
+        row_key = case * span + (log.time - tmin)
+        ev_key = src[keep] * span + (t_re[keep] - tmin)
+        # the state just before: a reoffence that ends a diversion counts for the diversion
+        row = np.searchsorted(row_key, ev_key, side="left") - 1
+        hits = np.bincount(row_route[row], None, len(route_code)).astype(float)
+    return {name: [float(hits[i]), float(py[i])] for name, i in route_code.items() if py[i] > 0 or hits[i] > 0}
+
+
+def fates(model: "Model", log: "_Log") -> bytes:
+    """What each first-time detection (in arrival order, displaced ones included) came to by the horizon.
+
+    Diverted (referred to the scheme or a conditional caution) comes first, then prosecuted (received
+    by the court), cautioned, no further action, else still open. Replication r of two scenarios
+    sees the same detections in the same order with the same draws, so comparing these codes
+    case by case shows what those diverted would have met under the other scenario."""
+    rec = model.rec
+    origin = rec.arrival_origin
+    external = np.flatnonzero(origin == ORIGINS.index("external"))  # case ids are creation order
+    code = np.full(len(origin), FATE_OPEN, dtype=np.int8)
+    for states, fate in ((_NFA_STATES, FATE_NFA), (_CAUTION_STATES + (S.CLOSED_CONDITIONAL_CAUTION,), FATE_CAUTIONED),
+                         ((S.MAGS_FOR_FIRST,), FATE_PROSECUTED), (_DIVERSION_STATES, FATE_DIVERTED)):
+        rows = _mask(log, states) & (log.time < model.horizon)
+        code[log.case[rows]] = fate
+    made = code[external]
+    # detections displaced by a self-referral have no case: they are marked where they would have come
+    displaced = np.sort(rec.displaced_t)
+    if not len(displaced):
+        return made.tobytes()
+    times = np.concatenate((rec.arrival_t[external], displaced))
+    kinds = np.concatenate((made, np.full(len(displaced), FATE_DISPLACED, dtype=np.int8)))
+    return kinds[np.argsort(times, kind="stable")].tobytes()

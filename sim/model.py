@@ -2,8 +2,9 @@
 
 Two processes, each ticking once a day and running in this order on every day:
 
-* ``intake``: the day's new cases (detections, self-referrals, reoffenders' new cases), each at its
-  exact arrival time, interviewed and routed;
+* ``intake``: the day's new cases (first-time detections, self-referrals, reoffenders' new cases,
+  and the new cases of people detected before the start), each at its exact arrival time,
+  interviewed and routed; a detection that a self-referral made unnecessary does not happen;
 * ``lists``: every stage with finite capacity, in pipeline order: police (forensic examiners),
   caution (assessors), self-referral (assessors, treatment places), scheme (group places), court
   (charging lawyers, magistrates' and Crown courtrooms), draws up the day's list, starting
@@ -20,14 +21,15 @@ from __future__ import annotations
 
 import gc
 import heapq
+import math
 from typing import Any, Iterator
 
 import numpy as np
 import simpy
 
 from .arrivals import arrival_times, daily_rates
-from .calendar import Calendar
-from .case import ARRESTED, INITIAL, ORIGINS, Case, CaseFactory
+from .calendar import DAYS_PER_MONTH, Calendar
+from .case import ARRESTED, DISPLACES, INITIAL, ORIGINS, Case, CaseFactory
 from .record import Record
 from .routes.caution import CautionRoute
 from .routes.court import CourtRoute
@@ -44,10 +46,10 @@ FLUSH_DAYS = 64  # how often the record's lists are packed into arrays
 
 
 class _Arrivals:
-    """One source of new cases (detections or self-referrals): its factory and its next arrival."""
+    """One source of new cases: its factory, its next arrival and where its cases go."""
 
-    def __init__(self, external: bool, factory: CaseFactory, blocks: Iterator[list[float]]) -> None:
-        self.external = external  # detected cases go to the police; the rest are self-referrals
+    def __init__(self, kind: int, factory: CaseFactory, blocks: Iterator[list[float]]) -> None:
+        self.kind = kind  # DETECTED: to the police; SELF_REFERRED: to the self-referral route
         self.factory = factory
         self.blocks = blocks
         self.times: list[float] = []
@@ -67,6 +69,11 @@ class _Arrivals:
         self.i += 1
 
 
+DETECTED = 0
+SELF_REFERRED = 1
+FIRST_TIME_DETECTIONS = 2  # detected, and thinned by the self-referrals that displace them
+
+
 class Model:
     """The pipeline for one (scenario, seed, replication)."""
 
@@ -76,6 +83,7 @@ class Model:
         self.seed = scenario.run.seed if seed is None else seed
         self.cal = Calendar(scenario.run.start_date, scenario.run.months)
         self.horizon = self.cal.horizon
+        self.observed_from = float(self.cal.month_edges()[scenario.run.warmup_months])
         self.streams = Streams(self.seed, replication)
         self.env = simpy.Environment()
         self.out = Record()  # what the run records, as it goes
@@ -96,8 +104,10 @@ class Model:
         if trace:  # record every job's server for the event log (it changes no random number)
             for pool in self.pool_objects().values():
                 pool.trace = []
-        self._reentries: list[tuple[float, int]] = []
+        #: reoffences to come: (time, sequence, the reoffending case, whether it must still be open)
+        self._reentries: list[tuple[float, int, Case, bool]] = []
         self._reentry_seq = 0
+        self._displaced: list[float] = []  # times from which a first-time detection is displaced (a heap)
 
     # ----------------------------------------------------------------------------- case helpers
     def new_case(self, origin: str, t: float) -> Case:
@@ -112,6 +122,7 @@ class Model:
         rec.arrival_origin.append(case.origin)
         if case.origin != INITIAL and case.bits & ARRESTED:
             rec.arrest_t.append(t)
+        self.outcomes.detected(case, t)
         return case
 
     def move(self, case: Case, state: int, t: float) -> None:
@@ -119,17 +130,21 @@ class Model:
         self._log_key.append(case.key | state)
         self._log_time.append(t)
 
-    def schedule_reentry(self, t: float) -> None:
-        """A reoffence detected at ``t`` brings a new, no-longer-first-time case."""
+    def schedule_reentry(self, t: float, case: Case, while_open: bool) -> None:
+        """The person of ``case`` reoffends at ``t``, detected then as a new, no-longer-first-time case;
+        a reoffence ``while_open`` (before the case ends) happens only if the case is still open then."""
         if t < self.horizon:
             self._reentry_seq += 1
-            heapq.heappush(self._reentries, (t, self._reentry_seq))
+            heapq.heappush(self._reentries, (t, self._reentry_seq, case, while_open))
 
-    def pop_reentries(self, until: float) -> list[float]:
+    def pop_reentries(self, until: float) -> list[tuple[float, int]]:
+        """The reoffences before ``until``, as (time, the reoffending case's id)."""
         out = []
         heap = self._reentries
         while heap and heap[0][0] < until:
-            out.append(heapq.heappop(heap)[0])
+            t, _, case, while_open = heapq.heappop(heap)
+            if not while_open or case.t_closed > t:
+                out.append((t, case.id))
         return out
 
     # -------------------------------------------------------------------------------- processes
@@ -138,23 +153,34 @@ class Model:
         env = self.env
         police = self.police
         self_referral = self.self_referral
+        displaced = self._displaced
+        within = self.sc.self_referral.displacement_within_years * 365.25
         for day in range(1, self.cal.days + 1):
             yield env.timeout(1.0)
             until = float(day)
             for source in sources:
                 while source.next < until:
                     t = source.next
-                    case = self._case(source.factory, t)
-                    if source.external:
-                        police.receive_new(case, t)
+                    kind = source.kind
+                    if kind == FIRST_TIME_DETECTIONS and displaced and displaced[0] <= t:
+                        heapq.heappop(displaced)  # this person had already come forward
+                        source.factory.skip()
+                        self.out.displaced_t.append(t)
                     else:
-                        self_referral.receive(case, t)
+                        case = self._case(source.factory, t)
+                        if kind == SELF_REFERRED:
+                            if case.bits & DISPLACES:
+                                heapq.heappush(displaced, t + case.u_displace_time * within)
+                            self_referral.receive(case, t)
+                        else:
+                            police.receive_new(case, t)
                     source.step()
             if day % FLUSH_DAYS == 0:
                 self.out.flush()
-            for t in self.pop_reentries(until):
+            for t, reoffender in self.pop_reentries(until):
                 self.out.reoffence_t.append(t)
-                self.police.receive_new(self._case(self.factories["reentry"], t), t)
+                self.out.reoffence_case.append(reoffender)
+                police.receive_new(self._case(self.factories["reentry"], t), t)
 
     def _lists(self) -> simpy.events.ProcessGenerator:
         """Once each day is over, every stage draws up its list for the day, in pipeline order."""
@@ -176,12 +202,18 @@ class Model:
         env = self.env
         deterministic = sc.arrivals.process == "deterministic"
         self.police.load_initial_stock()
-        sources = [_Arrivals(True, self.factories["external"], arrival_times(
-            daily_rates(self.cal, sc.arrivals.per_month, sc.arrivals.annual_growth,
-                        [(s.from_month, s.per_month) for s in sc.arrivals.schedule]),
-            self.streams["arrivals.times"], deterministic))]
+        a = sc.arrivals
+        re = sc.reoffending
+        first_time = 1.0 - re.probability if re.stationary_start else 1.0
+        sources = [_Arrivals(FIRST_TIME_DETECTIONS, self.factories["external"], arrival_times(
+            daily_rates(self.cal, a.per_month, a.annual_growth, [(s.from_month, s.per_month) for s in a.schedule])
+            * first_time, self.streams["arrivals.times"], deterministic))]
+        if re.stationary_start and re.probability > 0:
+            sources.append(_Arrivals(DETECTED, self.factories["prior_reentry"], arrival_times(
+                prior_reentry_rates(self.cal.days, a.per_month, re.hazard_per_day, re.window_years * 365.25),
+                self.streams["prior_reentry.times"], deterministic)))
         if sc.self_referral.per_month > 0:
-            sources.append(_Arrivals(False, self.factories["self_referral"], arrival_times(
+            sources.append(_Arrivals(SELF_REFERRED, self.factories["self_referral"], arrival_times(
                 daily_rates(self.cal, sc.self_referral.per_month), self.streams["self_referral.times"], deterministic)))
         env.process(self._intake(sources))
         env.process(self._lists())
@@ -189,6 +221,7 @@ class Model:
         gc.disable()  # the run creates no garbage cycles; collection would only rescan live cases
         try:
             env.run(until=self.horizon + 0.5)
+            self.police.settle()
         finally:
             if collecting:
                 gc.enable()
@@ -202,14 +235,19 @@ class Model:
         return (self.police.live() + self.caution.live() + self.self_referral.live()
                 + self.scheme.live() + self.court.live() + closing_later)
 
-    def pool_objects(self) -> dict[str, "ServerPool"]:
+    def pool_objects(self) -> dict[str, Any]:
         """Every capacity pool by name."""
         return {
-            "forensics": self.police.examiners, "charging": self.court.lawyers,
+            "forensics": self.police.examiners, "forensics_outsourced": self.police.outsourced,
+            "charging": self.court.lawyers,
             "magistrates": self.court.mags.pool, "crown": self.court.crown.pool,
             "caution_assessors": self.caution.assessors, "self_referral_assessors": self.self_referral.assessors,
             "treatment_places": self.self_referral.places,
         }
+
+    def court_level(self, name: str) -> Any:
+        """The court level ``magistrates`` or ``crown`` (its list is ``.pool``)."""
+        return self.court.mags if name == "magistrates" else self.court.crown
 
     def pools(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Servers sitting and server-days used on each day, per capacity pool."""
@@ -233,6 +271,19 @@ class Model:
     @property
     def cases_created(self) -> int:
         return self._next_id
+
+
+def prior_reentry_rates(days: int, per_month: float, hazard: float, window: float) -> np.ndarray:
+    """Expected new cases a day, from day 0, of people detected before the start who reoffend after it.
+
+    In a steady state with ``per_month`` detections a month, each at risk for ``window`` days at
+    ``hazard`` a day, reoffences come at ``per_month`` x P(reoffend within the window) a month; of
+    those at time t after the start, the ones from people detected before it are the ones whose
+    reoffence came later than t after detection: rate x (exp(-hazard t) - exp(-hazard window)).
+    Time in custody is ignored here (it delays a few reoffences). The model's own re-entries take
+    over as this stream fades, so the re-entry stream starts at its steady level."""
+    t = np.arange(days) + 0.5
+    return np.clip(np.exp(-hazard * t) - math.exp(-hazard * window), 0.0, None) * per_month / DAYS_PER_MONTH
 
 
 def run_replication(scenario: Scenario, replication: int, seed: int | None = None) -> tuple[Model, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from .calendar import Calendar
-from .diagnostics import capacity_warnings
+from .diagnostics import warnings as run_warnings
 from .executors import Executor, Task
 from .loading import effective_dict, scenario_hash
 from .metrics import HEADLINE, RepResult
@@ -151,7 +151,7 @@ class RunFolder:
         write_json(self.folder / "manifest.json",
                    manifest(self.data, self.digest, self.seed, len(results), "complete",
                             round(time.perf_counter() - self._t0, 3),
-                            {"cpu_seconds_in_replications": round(cpu, 3), "warnings": capacity_warnings(results),
+                            {"cpu_seconds_in_replications": round(cpu, 3), "warnings": run_warnings(results),
                              **(extra or {})}))
         return results
 

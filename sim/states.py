@@ -33,6 +33,7 @@ class S:
     CROWN_FOR_PTPH: Final = 15        # sent to the Crown Court, for the plea and trial preparation hearing
     CROWN_FOR_TRIAL: Final = 16
     CROWN_FOR_SENTENCE: Final = 17
+    TRIAGE: Final = 18                # diverted at interview (or self-referred): waiting for, or in, a triage examination
     CLOSED_NFA_POLICE: Final = 40     # no further action after examination (evidential)
     CLOSED_NFA_DECISION: Final = 41   # no further action chosen by a policy rule
     CLOSED_NFA_CPS: Final = 42        # not charged
@@ -45,6 +46,7 @@ class S:
     CLOSED_CUSTODY: Final = 49
     CLOSED_SUSPENDED: Final = 50
     CLOSED_COMMUNITY: Final = 51
+    CLOSED_NFA_ATTRITION: Final = 52  # dropped while waiting for examination (forensics.attrition_per_year)
 
 
 State = IntEnum(  # type: ignore[misc]
@@ -62,7 +64,7 @@ SCHEME_STATES = (S.SCHEME_WAITING, S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP)
 #: Stage of each open state, for the open-at-end breakdown.
 STAGE_OF = {
     S.INVESTIGATION: "police",
-    S.FORENSICS: "forensics",
+    S.FORENSICS: "forensics", S.TRIAGE: "forensics",
     S.SCHEME_WAITING: "scheme", S.SCHEME_COURSE: "scheme", S.SCHEME_FOLLOW_UP: "scheme",
     S.CAUTION_ASSESSMENT: "caution", S.CAUTION_COURSE: "caution",
     S.SELF_REFERRAL_HANDOVER: "self_referral", S.SELF_REFERRAL_ASSESSMENT: "self_referral", S.TREATMENT: "self_referral",

@@ -15,7 +15,9 @@ SCALED = (
     ("court", "crown", "sitting_days_per_month"), ("scheme", "facilitators"), ("caution", "assessors"),
     ("self_referral", "assessors"), ("self_referral", "treatment_places"),
     ("initial", "forensics", "cases"), ("initial", "charging", "cases"), ("initial", "magistrates", "cases"),
-    ("initial", "crown_trial", "cases"),
+    ("initial", "crown_trial", "cases"), ("forensics", "outsourced_examiners"),
+    ("court", "magistrates", "background", "receipts_per_month"), ("court", "crown", "background", "receipts_per_month"),
+    ("court", "magistrates", "background", "initial_cases"), ("court", "crown", "background", "initial_cases"),
 )
 
 

@@ -60,7 +60,7 @@ def test_free_parameter_parsing():
     sc = load_scenario("status-quo")
     f = parse_free("court.charging.charge_share", sc)
     assert (f.low, f.high, f.start) == (pytest.approx(0.39), pytest.approx(1.0), pytest.approx(0.78))
-    assert parse_free("court.crown.sitting_days_per_month=250:350", sc) == Free("court.crown.sitting_days_per_month", 250, 350, 292)
+    assert parse_free("court.crown.sitting_days_per_month=7000:9000", sc) == Free("court.crown.sitting_days_per_month", 7000, 9000, 8108)
     assert parse_free("initial.crown_trial.cases=100:900", sc).integer
     for bad, words in (("court.nothing", "unknown"), ("court.crown.trial_hours", "only a number"),
                        ("police.nfa_share=0.5", "LOW:HIGH"), ("police.nfa_share=0.5:0.1", "LOW < HIGH")):

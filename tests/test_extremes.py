@@ -35,10 +35,15 @@ def test_zero_capacity_serves_nobody_and_says_so(name, key, stage, served):
     assert any(w.startswith(f"{stage}:") for w in warnings), warnings
 
 
-def test_no_scheme_places_means_nobody_starts_and_a_warning():
-    r = check_consistency(run(scenario("justice-2019", factor=0.1, years=1, scheme__facilitators=0)))
-    assert r.headline["scheme.referred"] > 0 and r.headline["scheme.started"] == 0
-    assert r.open_by_stage["scheme"] >= r.headline["scheme.referred"]  # plus those referred in the warm-up
+def test_no_scheme_places_means_nobody_starts_deferrals_lapse_and_a_warning():
+    """With no group places nobody starts; every deferral lapses after the wait limit and is prosecuted."""
+    sc = scenario("justice-2019", factor=0.1, years=1, scheme__facilitators=0)
+    r = check_consistency(run(sc))
+    h = r.headline
+    assert h["scheme.referred"] > 0 and h["scheme.started"] == 0
+    # all but the referrals of the last wait_limit_days have lapsed (those of the warm-up too)
+    assert h["scheme.lapsed"] >= h["scheme.referred"] * (1 - sc.scheme.wait_limit_days / 365.25) * 0.9
+    assert r.open_by_stage["scheme"] <= h["scheme.referred"] * (sc.scheme.wait_limit_days + 14) / 365.25 * 1.2
     assert any(w.startswith("scheme:") for w in capacity_warnings([r]))
 
 

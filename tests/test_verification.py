@@ -62,7 +62,8 @@ def test_littles_law_on_every_stage():
 
 
 def reduced_court(c, service_hours, lam_per_day, years=4, listing="fifo"):
-    """All stages before the Crown Court instant and every case tried: Crown trials are a c-server queue."""
+    """All stages before the Crown Court instant and every case tried, on a Crown list dedicated to
+    these cases: Crown trials are a c-server queue."""
     return scenario(
         "status-quo", factor=1.0, years=years,
         arrivals__per_month=lam_per_day * 365.25 / 12, arrivals__arrested_share=1.0,
@@ -70,7 +71,9 @@ def reduced_court(c, service_hours, lam_per_day, years=4, listing="fifo"):
         court__charging__effort_days=0, court__charging__charge_share=1.0, court__first_hearing_delay_days=0,
         court__magistrates__first_hearing_hours=0, court__crown_share=1.0, court__sending_delay_days=0,
         court__crown__ptph_hours=0, court__guilty_plea_share=0.0, court__trial_ready_days=0,
-        court__ineffective_trial_share=0.0, court__conviction_at_trial=0.0, court__crown__listing=listing,
+        court__ineffective_trial_share=0.0, court__late_guilty_plea_share=0.0, court__conviction_at_trial=0.0,
+        court__crown__shared=False, court__crown__listing=listing, court__magistrates__shared=False,
+        court__magistrates__listing="short_first", forensics__attrition_per_year=0.0, forensics__priority={},
         court__crown__trial_hours=service_hours, court__crown__hours_per_sitting_day=24,
         court__crown__sitting_days_per_week=7, court__crown__sitting_days_per_month=c * 365.25 / 12,
         reoffending__probability=0.0, decision__rules={}, initial__forensics__cases=0,
@@ -85,7 +88,7 @@ def trial_waits(sc, reps, after=60.0):
         t = np.frombuffer(m.rec.crown_trial_t)
         w = np.frombuffer(m.rec.crown_trial_wait)
         out.append(w[t > after].mean())
-        util.append(compute(m).headline["court.crown.utilisation"])
+        util.append(compute(m).headline["court.crown.list.utilisation"])
     return np.array(out), np.array(util)
 
 

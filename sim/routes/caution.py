@@ -1,6 +1,7 @@
 """NPCC (2017) conditional caution with a rehabilitation course.
 
-A referred case waits for a risk assessment (finite assessors). Those assessed as low risk receive
+A referred case waits for a risk assessment (finite assessors); one not assessed within
+``wait_limit_days`` goes back to the ordinary route. Those assessed as low risk receive
 a conditional caution at once (and go on the register) with a course to complete within the
 caution period; the course hours are counted as provider load. A breach of the condition is found
 at the end of the period and leads to prosecution. Those not assessed as suitable are prosecuted
@@ -28,6 +29,7 @@ class CautionRoute(Receiver):
         self.assessors = ServerPool(
             "caution_assessors", servers_by_day(level, working_mask(m.cal, c.assessor_working_days_per_week)),
             self)
+        self.assessors.patience = c.wait_limit_days
         self._window = c.completion_window_days
 
     def receive(self, case: Case, t: float) -> None:
@@ -56,6 +58,12 @@ class CautionRoute(Receiver):
             rec.course_hours_t.append(t_done)
             rec.course_hours.append(case.caution_course_hours)
             m.outcomes.close(case, S.CLOSED_CONDITIONAL_CAUTION, t_done)
+
+    def reneged(self, tag: int, job: Job, why: int, t: float) -> bool:
+        """A referral not assessed within the limit goes back to the ordinary route."""
+        self.m.out.caution_lapsed_t.append(t)
+        self.m.police.prosecute(cast(Case, job), t)
+        return True
 
     def advance(self, until: float) -> None:
         self.assessors.advance(until)

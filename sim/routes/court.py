@@ -1,23 +1,37 @@
-"""Charging and the courts: magistrates' court and Crown Court as pools of courtroom sitting time.
+"""Charging and the courts: magistrates' court and Crown Court as lists of courtroom sitting time.
 
 The charging decision takes lawyer time from a finite pool; charged cases are received by the
 magistrates' court for a first hearing after a listing delay. There a share is sent to the Crown
 Court (plea and trial preparation hearing after the sending delay); the rest stay. A guilty plea
-leads to sentence (after a pre-sentence report where one is needed); a not-guilty plea to a trial,
-listed once the case is ready, which may be ineffective and relisted before it is heard; then a
-verdict. Every hearing consumes sitting hours of its level; a level's capacity is its sitting days
-per month (optionally changing from a month on) times the hours of a sitting day. Short hearings are
-listed ahead of trials unless the level lists first come, first served.
+leads to sentence (after a pre-sentence report where one is needed); a not-guilty plea to a trial
+listing once the case is ready. A listing may be ineffective and relisted; at the listing that goes
+ahead a share of not-guilty pleas change to guilty (a cracked trial: a short hearing, then
+sentence); the rest are tried, then a verdict. Every hearing takes sitting hours of its level.
+
+A level is *shared* by default (:mod:`sim.lists`): its sitting days are the national allocation and
+these cases' hearings queue among the rest of the caseload, so what they free is used by other
+work. A *dedicated* level (``shared = false``) serves these cases alone on its sitting days (a
+:class:`~sim.servers.ServerPool`, the textbook queue the oracles check).
+
+The Crown Court waiting time is the Ministry of Justice's measure: from receipt (sending) to the
+main hearing, which is the start of the trial for a trial, and for a guilty plea the hearing at
+which the plea is entered (the plea and trial preparation hearing, or the trial date when a trial
+cracks).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final, cast
 
+import numpy as np
+
+from ..arrivals import daily_rates
 from ..calendar import level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
-from ..case import CHARGED, CONVICTED, GUILTY, PSR, TO_CROWN, Case
+from ..case import CHARGED, CONVICTED, GUILTY, LATE_GUILTY, PSR, TO_CROWN, Case
+from ..lists import FIRST as BG_FIRST
+from ..lists import MAIN_CRACKED, MAIN_PLEA, MAIN_TRIAL, SENTENCE as BG_SENTENCE, TRIAL as BG_TRIAL, Flow, SharedList
 from ..scenario import CourtLevel
-from ..servers import Job, Receiver, ServerPool
+from ..servers import INF, Job, Receiver, ServerPool
 from ..states import S
 
 if TYPE_CHECKING:
@@ -29,6 +43,7 @@ PTPH: Final = 1
 TRIAL: Final = 2
 SENTENCE: Final = 3
 SHORT: Final = 0  # the priority class of short hearings
+LONG: Final = 1
 # the stage's pools
 CHARGING: Final = 0
 MAGS: Final = 1
@@ -36,7 +51,7 @@ CROWN: Final = 2
 
 
 class Level:
-    """One court level: its courtrooms and the states and draws its hearings use."""
+    """One court level: its list and the states and draws its hearings use."""
 
     def __init__(self, m: "Model", name: str, cfg: CourtLevel, receiver: Receiver, crown: bool,
                  states: tuple[int, int]) -> None:
@@ -44,18 +59,77 @@ class Level:
         level = level_by_day(m.cal, cfg.sitting_days_per_month, [(s.from_month, s.value) for s in cfg.schedule])
         rooms = sitting_days_to_rooms(level, cfg.sitting_days_per_week)
         counts = servers_by_day(rooms, working_mask(m.cal, cfg.sitting_days_per_week))
-        short_first = cfg.listing == "short_first"
-        self.pool = ServerPool(name, counts, receiver, n_classes=2 if short_first else 1, tag=CROWN if crown else MAGS)
-        self.long = 1 if short_first else 0
+        classes = 1 if cfg.listing == "fifo" else 2
+        tag = CROWN if crown else MAGS
+        self.shared = cfg.shared
+        self.pool: ServerPool | SharedList
+        if cfg.shared:
+            weight = INF if cfg.listing == "short_first" else cfg.short_hearing_weight
+            flow = background_flow(m, cfg, crown)
+            shared = SharedList(name, counts, receiver, classes, tag, weight, flow)
+            place_initial_background(shared, flow, cfg, m.streams[f"court.{name}.background.initial"])
+            self.pool = shared
+        else:
+            self.pool = ServerPool(name, counts, receiver, n_classes=classes, tag=tag)
+        self.long = LONG if classes == 2 else SHORT
         self.ineffective_work = m.sc.court.ineffective_hours / cfg.hours_per_sitting_day
         self.crown = crown
         self.for_trial, self.for_sentence = states
 
     def trial_work(self, case: Case) -> float:
+        """Sitting time of the listing that goes ahead: a cracked trial's short hearing, or the trial."""
+        if case.bits & LATE_GUILTY:
+            return case.crown_cracked_work if self.crown else case.mags_cracked_work
         return case.crown_trial_work if self.crown else case.mags_trial_work
 
     def sentence_work(self, case: Case) -> float:
         return case.crown_sentence_work if self.crown else case.mags_sentence_work
+
+
+def background_flow(m: "Model", cfg: CourtLevel, crown: bool) -> Flow:
+    """The rest of the level's caseload as :class:`~sim.lists.Flow`: Poisson receipts by day."""
+    bg = cfg.background
+    court = m.sc.court
+    hours = cfg.hours_per_sitting_day
+    rates = daily_rates(m.cal, bg.receipts_per_month, 0.0, [(s.from_month, s.value) for s in bg.schedule])
+    gen = m.streams[f"court.{'crown' if crown else 'magistrates'}.background.receipts"]
+    receipts = gen.poisson(rates).astype(float)
+    sent = 0.0 if crown else float(getattr(bg, "sent_to_crown_share", 0.0))
+    return Flow(
+        receipts.tolist(), bg.first_hearing_days, sent, bg.guilty_plea_share, bg.psr_share, court.psr_delay_days.mean,
+        bg.trial_ready_days, court.ineffective_trial_share, court.relist_delay_days.mean,
+        bg.late_guilty_plea_share, bg.conviction_at_trial, (bg.first_hearing_hours + bg.other_hours) / hours,
+        bg.trial_hours / hours, bg.cracked_hours / hours, court.ineffective_hours / hours, bg.sentence_hours / hours)
+
+
+def place_initial_background(lst: SharedList, flow: Flow, cfg: CourtLevel, gen: np.random.Generator) -> None:
+    """The level's open caseload at the start: cases between hearings in the proportions a steady
+    flow at the first day's receipts would hold, and the rest waiting in the trial list, received
+    uniformly up to ``initial_max_age_days`` before the start."""
+    bg = cfg.background
+    total = bg.initial_cases
+    if total <= 0:
+        return
+    r = bg.receipts_per_month * 12 / 365.25
+    stay = 1.0 - flow.sent_share
+    g = flow.guilty_share
+    to_trial = stay * (1 - g)
+    convicted = stay * g + to_trial * (flow.cracked_share + (1 - flow.cracked_share) * flow.conviction_share)
+    stages = [(BG_FIRST, r * flow.first_delay, flow.first_delay),
+              (BG_TRIAL, r * to_trial * flow.trial_ready, flow.trial_ready),
+              (BG_SENTENCE, r * convicted * flow.psr_share * flow.psr_delay, flow.psr_delay)]
+    pipeline = sum(n for _, n, _ in stages)
+    scale = min(1.0, total / pipeline) if pipeline > 0 else 0.0
+    parts = 8
+    for kind, n, delay in stages:  # mid-way through their delay, evenly
+        for k in range(parts):
+            ready = delay * (k + 0.5) / parts
+            lst.place_initial(n * scale / parts, kind, ready, ready - delay)
+    queued = total - pipeline * scale
+    if queued > 0:  # waiting for a trial listing since they were ready, oldest first
+        ages = np.sort(gen.random(parts * 4))[::-1] * bg.initial_max_age_days
+        for age in ages.tolist():
+            lst.place_initial(queued / len(ages), BG_TRIAL, -age, -age - flow.first_delay - flow.trial_ready)
 
 
 class CourtRoute(Receiver):
@@ -121,7 +195,7 @@ class CourtRoute(Receiver):
         elif kind == TRIAL:
             self._trial(case, self.mags, start, end)
         else:
-            self._sentenced(case, end)
+            self._sentenced(case, self.mags, end)
 
     def _crown_starts(self, case: Case, start: float, end: float) -> None:
         kind = case.hearing
@@ -130,13 +204,13 @@ class CourtRoute(Receiver):
         elif kind == TRIAL:
             self._trial(case, self.crown, start, end)
         else:
-            if not case.tried:  # a guilty plea: the sentencing hearing is the main hearing
-                self._crown_main_hearing(case, start)
-            self._sentenced(case, end)
+            self._sentenced(case, self.crown, end)
 
     def _plea(self, case: Case, level: Level, start: float, end: float) -> None:
         if case.bits & GUILTY:
-            self._convicted(case, level, start, end)
+            if level.crown:
+                self._crown_main_hearing(case, start, MAIN_PLEA)
+            self._convicted(case, level, end)
         else:
             self.list_trial(case, level, end, end + case.trial_ready_days)
 
@@ -152,41 +226,48 @@ class CourtRoute(Receiver):
             case.relists_left -= 1
             self.list_trial(case, level, end, end + case.relist_delay)
             return
+        rec = self.m.out
+        if case.bits & LATE_GUILTY:  # the trial cracks: a guilty plea on the day
+            if level.crown:
+                self._crown_main_hearing(case, start, MAIN_CRACKED)
+            else:
+                rec.mags_cracked_t.append(start)
+            self._convicted(case, level, end)
+            return
         case.tried = True
-        if level is self.crown:
-            self._crown_main_hearing(case, start)
-            rec = self.m.out
+        if level.crown:
+            self._crown_main_hearing(case, start, MAIN_TRIAL)
             rec.crown_trial_t.append(start)
             rec.crown_trial_wait.append(start - case.t_sent)
         if case.bits & CONVICTED:
-            self._convicted(case, level, start, end)
+            self._convicted(case, level, end)
         else:
-            self._disposed(case, end)
+            self._disposed(case, level, end)
             self.m.outcomes.close(case, S.CLOSED_ACQUITTED, end)
 
-    def _convicted(self, case: Case, level: Level, start: float, end: float) -> None:
+    def _convicted(self, case: Case, level: Level, end: float) -> None:
         if case.bits & PSR:
             case.hearing = SENTENCE
             self.m.move(case, level.for_sentence, end)
             level.pool.push(end + case.psr_delay, level.sentence_work(case), case, SHORT)
         else:  # sentenced at the same hearing
-            if level is self.crown and case.hearing == PTPH:
-                self._crown_main_hearing(case, start)
-            self._sentenced(case, end)
+            self._sentenced(case, level, end)
 
-    def _crown_main_hearing(self, case: Case, start: float) -> None:
+    def _crown_main_hearing(self, case: Case, start: float, kind: int) -> None:
         rec = self.m.out
         rec.crown_main_t.append(start)
         rec.crown_wait.append(start - case.t_sent)
+        rec.crown_main_kind.append(kind)
 
-    def _disposed(self, case: Case, t: float) -> None:
+    def _disposed(self, case: Case, level: Level, t: float) -> None:
         rec = self.m.out
         rec.court_disposal_t.append(t)
         rec.court_wait.append(t - case.t_charged)
+        rec.court_disposal_crown.append(1 if level.crown else 0)
 
-    def _sentenced(self, case: Case, t: float) -> None:
-        self._disposed(case, t)
-        self.m.outcomes.sentence(case, t)
+    def _sentenced(self, case: Case, level: Level, t: float) -> None:
+        self._disposed(case, level, t)
+        self.m.outcomes.sentence(case, t, level.crown)
 
     # ------------------------------------------------------------------------------- the lists
     def advance(self, until: float) -> None:

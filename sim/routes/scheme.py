@@ -3,15 +3,19 @@
 Participants wait for a place in a group. A group can start on each start date (every
 ``group_start_interval_days``) when a group slot is free (slots = facilitators x groups each can
 run / facilitators per group) and enough people are waiting (``min_group_size``, or fewer once the
-longest waiter has waited ``max_wait_days``). A group meets for ``sessions`` sessions spread evenly
-over ``course_months`` (the first on the start date, the last at the end of the course), then frees
-its slot; each participant then has one follow-up session ``follow_up_months`` later.
+longest waiter has waited ``small_group_after_days``). A deferral whose course has not started
+within ``wait_limit_days`` lapses: the case goes back to the ordinary route (examination first if
+it never had one), so fewer places never mean fewer prosecutions. A group meets for ``sessions``
+sessions spread evenly over ``course_months`` (the first on the start date, the last at the end
+of the course), then frees its slot; each participant then has one follow-up session
+``follow_up_months`` later.
 
 A participant fails by missing a session (an equal hazard at each of the sessions, follow-up
-included, set so that the overall completion rate is ``completion_rate``) or by reoffending during
-the deferral (detected at a uniformly distributed time; the new offence is a new case). Failure
-sends the case to prosecution, examination first if it never had one, unless the late prosecution
-cannot proceed. Completion at the follow-up session closes the case with no prosecution.
+included, set so that the overall completion rate is ``completion_rate``) or by reoffending
+between the first session and the follow-up (the person's own reoffending time, see
+:mod:`sim.routes.outcomes`; the new offence is a new case). Failure sends the case to prosecution,
+examination first if it never had one, unless the late prosecution cannot proceed. Completion at
+the follow-up session closes the case with no prosecution.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import heapq
 from collections import deque
 from typing import TYPE_CHECKING
 
-from ..case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, SCHEME_REOFFENDS, Case, field
+from ..case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, Case, field
 from ..scenario import Scheme
 from ..states import S
 
@@ -49,7 +53,7 @@ class SchemeRoute:
         self._interval = s.group_start_interval_days
         self._course = s.course_days
         self._follow_up = s.follow_up_days
-        self._span = s.course_days + s.follow_up_days
+        self._limit = s.wait_limit_days
 
     def receive(self, case: Case, t: float) -> None:
         self.m.move(case, S.SCHEME_WAITING, t)
@@ -58,19 +62,33 @@ class SchemeRoute:
 
     def advance(self, until: float) -> None:
         while self._next_start < until:
-            self._form_groups(self._next_start)
+            t = self._next_start
+            self._expire(t)
+            self._form_groups(t)
             self._next_start += self._interval
+        self._expire(until)
 
-    def _form_groups(self, t: float) -> None:
-        pending, waiting, slots = self._pending, self._waiting, self._slots
+    def _expire(self, t: float) -> None:
+        """Take in the referrals ready by ``t``; deferrals not started within the limit lapse."""
+        pending, waiting = self._pending, self._waiting
         while pending and pending[0][0] <= t:
             ready, _, case = heapq.heappop(pending)
             waiting.append((ready, case))
+        limit = self._limit
+        m = self.m
+        while waiting and waiting[0][0] + limit < t:
+            ready, case = waiting.popleft()
+            t_out = ready + limit
+            m.out.scheme_lapsed_t.append(t_out)
+            m.police.prosecute(case, t_out)
+
+    def _form_groups(self, t: float) -> None:
+        waiting, slots = self._waiting, self._slots
         cfg = self.cfg
         rec = self.m.out
         while waiting and slots and slots[0] <= t:
             n = len(waiting)
-            if n < cfg.min_group_size and t - waiting[0][0] < cfg.max_wait_days:
+            if n < cfg.min_group_size and t - waiting[0][0] < cfg.small_group_after_days:
                 break
             size = min(cfg.group_size, n)
             heapq.heapreplace(slots, t + self._course)
@@ -89,11 +107,9 @@ class SchemeRoute:
         rec.scheme_wait.append(t - ready)
         k = field(case.bits, SCHEME_FAIL_SESSION)
         t_fail = times[k - 1] if k else INF
-        if case.bits & SCHEME_REOFFENDS:
-            t_reoffence = t + case.u_scheme_reoffence_time * self._span
-            if t_reoffence < t_fail:
-                t_fail = t_reoffence
-                m.schedule_reentry(t_reoffence)
+        t_reoffence = m.outcomes.reoffends_by(case)  # its new case is already on its way
+        if t <= t_reoffence < t_fail:
+            t_fail = t_reoffence
         t_follow_up_wait = t + self._course
         if t_fail == INF:
             m.move(case, S.SCHEME_FOLLOW_UP, t_follow_up_wait)

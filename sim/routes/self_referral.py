@@ -1,11 +1,14 @@
 """CCPAS (2005) self-referral: come forward, hand over devices, be assessed and treated, be cautioned.
 
-Self-referrals arrive at their own rate (zero unless a scenario enables it). After handing over
-their devices they wait for an independent assessment (finite assessors). Those found suitable
-wait for a treatment place (finite places held for the whole programme); those who complete it
-receive a caution and go on the register. Those found unsuitable, and those who drop out of
-treatment, go to the ordinary investigation route with their devices already seized, and are not
-offered another diversion.
+Self-referrals arrive at their own rate (zero unless a scenario enables it); a share of them would
+otherwise have been detected later, and each of those removes one later detection (see
+:mod:`sim.model`). They hand over their devices, which have a triage examination on the examiners'
+list; devices that show making or distributing send the case to the ordinary route. The rest wait
+for an independent assessment (finite assessors). Those found suitable wait for a treatment place
+(finite places held for the whole programme); those who complete it receive a caution and go on
+the register. Those found unsuitable, those who drop out of treatment, and those not assessed or
+not given a place within ``wait_limit_days`` go to the ordinary investigation route, with their
+devices already seized, and are not offered another diversion. Self-referrers are not arrested.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from ..calendar import level_by_day, servers_by_day, working_mask
-from ..case import SR_COMPLETES, SR_SUITABLE, Case
+from ..case import SR_COMPLETES, SR_EXCLUDED, SR_SUITABLE, Case
 from ..servers import Job, Receiver, ServerPool
 from ..states import S
 
@@ -30,19 +33,30 @@ class SelfReferralRoute(Receiver):
         cfg = m.sc.self_referral
         cal = m.cal
         self.assessors = ServerPool(
-            "self_referral_assessors", servers_by_day(level_by_day(cal, cfg.assessors), working_mask(cal, 5)),
+            "self_referral_assessors",
+            servers_by_day(level_by_day(cal, cfg.assessors), working_mask(cal, cfg.assessor_working_days_per_week)),
             self, tag=ASSESSMENT)
         self.places = ServerPool(
             "treatment_places", servers_by_day(level_by_day(cal, cfg.treatment_places), working_mask(cal, 7)),
             self, tag=TREATMENT)
+        self.assessors.patience = cfg.wait_limit_days
+        self.places.patience = cfg.wait_limit_days
         self._treatment_days = cfg.treatment_days
 
     def receive(self, case: Case, t: float) -> None:
         m = self.m
         m.move(case, S.SELF_REFERRAL_HANDOVER, t)
-        ready = t + case.sr_handover_days
-        m.move(case, S.SELF_REFERRAL_ASSESSMENT, ready)
-        self.assessors.push(ready, case.sr_assessment_days, case)
+        m.police.triage(case, t + case.sr_handover_days)
+
+    def triaged(self, case: Case, t: float) -> None:
+        """The handed-in devices have been examined at ``t``."""
+        m = self.m
+        if case.bits & SR_EXCLUDED:
+            m.out.self_referral_excluded_t.append(t)
+            m.police.prosecute(case, t)
+            return
+        m.move(case, S.SELF_REFERRAL_ASSESSMENT, t)
+        self.assessors.push(t, case.sr_assessment_days, case)
 
     def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         if tag == ASSESSMENT:
@@ -68,6 +82,12 @@ class SelfReferralRoute(Receiver):
             m.outcomes.close(case, S.CLOSED_SELF_REFERRAL_CAUTION, end)
         else:
             m.police.prosecute(case, end)
+
+    def reneged(self, tag: int, job: Job, why: int, t: float) -> bool:
+        """Not assessed, or not given a treatment place, within the limit: the ordinary route."""
+        self.m.out.self_referral_lapsed_t.append(t)
+        self.m.police.prosecute(cast(Case, job), t)
+        return True
 
     def advance(self, until: float) -> None:
         self.assessors.advance(until)
