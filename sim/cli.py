@@ -296,7 +296,7 @@ def compare(
         for rf in folders:
             rf.close()
     bar.close()
-    data = comparison(names, results)
+    data = comparison(names, results, scenarios[0].run.years)
     if stopping:
         data["stopping"] = stopping
     data["warnings"] = {name: run_warnings(res) for name, res in results.items()}
@@ -328,11 +328,28 @@ def _print_comparison(data: dict, folder: Path) -> None:
             share = "-" if d["share_lower"] is None else f"{d['share_lower']:.0%} of reps"
             table.add_row("", name, _fmt(s["mean"]), ci, _fmt(d["mean"]), dci, share)
     out_console.print(table)
+    _print_freed_and_widening(data)
     out_console.print(data["paired_differences"], markup=False)
     if "stopping" in data:
         out_console.print(f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})", markup=False)
     out_console.print(f"results: {folder}", markup=False)
     out_console.print(NOTICE, markup=False)
+
+
+def _print_freed_and_widening(data: dict) -> None:
+    """Sitting days freed a year (and their share of national capacity); what those diverted met under the base."""
+    for name, days in data.get("sitting_days_freed", {}).items():
+        parts = []
+        for prefix, label in (("court.crown", "Crown Court"), ("court.magistrates", "magistrates' courts")):
+            d, sh = days[f"{prefix}.sitting_days_freed_per_year"], days[f"{prefix}.sitting_days_freed_share_of_capacity"]
+            if d["mean"] is not None:
+                ci = "" if d["ci_low"] is None else f" ({_fmt(d['ci_low'])} to {_fmt(d['ci_high'])})"
+                parts.append(f"{label} {_fmt(d['mean'])}{ci} a year, {sh['mean']:.2%} of its capacity")
+        out_console.print(f"sitting days freed by {name} against {data['base']}: " + "; ".join(parts), markup=False)
+    for name, nw in data.get("net_widening", {}).items():
+        shares = ", ".join(f"{fate} {v['mean']:.0%}" for fate, v in nw["under_base"].items() if v["mean"])
+        out_console.print(f"of the {_fmt(nw['diverted']['mean'])} detections {name} diverted, under {data['base']}: {shares}",
+                          markup=False)
 
 
 @app.command()

@@ -37,8 +37,57 @@ def paired(base: list[float], other: list[float]) -> dict[str, Any]:
             "share_lower": float(np.mean(d < 0)) if len(d) else None}
 
 
-def comparison(names: list[str], results: dict[str, list[RepResult]]) -> dict[str, Any]:
-    """Per metric, each scenario's mean and CI and each non-base scenario's paired difference."""
+#: sitting days these cases used at each level, and the days the level had
+FREED = (("court.magistrates", "magistrates"), ("court.crown", "Crown Court"))
+NET_WIDENING_NOTE = (
+    "Of the first-time detections a scenario diverted (referred to deferred prosecution or a conditional "
+    "caution), what the same detections came to under the base scenario, replication by replication: the same "
+    "people with the same draws, so the shares are exact for the run, not estimates. Those the base prosecuted "
+    "are the court load the diversion removes; those it cautioned or took no further action on are net-widening."
+)
+
+
+def freed(base: list[RepResult], other: list[RepResult], years: float) -> dict[str, Any]:
+    """Sitting days freed a year by ``other`` against ``base`` (paired), and their share of the level's capacity."""
+    out: dict[str, Any] = {}
+    for prefix, _ in FREED:
+        days = [(b.headline[f"{prefix}.sitting_days_used"] - o.headline[f"{prefix}.sitting_days_used"]) / years
+                for b, o in zip(base, other)]
+        share = [(b.headline[f"{prefix}.sitting_days_used"] - o.headline[f"{prefix}.sitting_days_used"])
+                 / b.headline[f"{prefix}.list.sitting_days_available"]
+                 if b.headline[f"{prefix}.list.sitting_days_available"] > 0 else float("nan")
+                 for b, o in zip(base, other)]
+        out[f"{prefix}.sitting_days_freed_per_year"] = summarise(days)
+        out[f"{prefix}.sitting_days_freed_share_of_capacity"] = summarise(share)
+    return out
+
+
+def net_widening(base: list[RepResult], other: list[RepResult]) -> dict[str, Any] | None:
+    """What the detections ``other`` diverted came to under ``base``, as shares with CIs (see NET_WIDENING_NOTE)."""
+    from .metrics import FATE_DIVERTED, FATES
+
+    shares: dict[str, list[float]] = {fate: [] for fate in FATES}
+    diverted: list[float] = []
+    for b, o in zip(base, other):
+        if not b.fates or not o.fates:
+            return None
+        fb, fo = np.frombuffer(b.fates, dtype=np.int8), np.frombuffer(o.fates, dtype=np.int8)
+        n = min(len(fb), len(fo))
+        mask = fo[:n] == FATE_DIVERTED
+        diverted.append(float(np.count_nonzero(mask)))
+        counts = np.bincount(fb[:n][mask], minlength=len(FATES))
+        for i, fate in enumerate(FATES):
+            shares[fate].append(counts[i] / mask.sum() if mask.any() else float("nan"))
+    if not diverted or max(diverted) == 0:
+        return None
+    return {"diverted": summarise(diverted),
+            "under_base": {fate: summarise(v) for fate, v in shares.items() if fate != FATES[FATE_DIVERTED]}}
+
+
+def comparison(names: list[str], results: dict[str, list[RepResult]], years: float = 1.0) -> dict[str, Any]:
+    """Per metric, each scenario's mean and CI and each non-base scenario's paired difference; sitting
+    days freed against the base and their share of capacity; and what those diverted would have met
+    under the base (``years``: the reported horizon, for the days freed a year)."""
     base = names[0]
     n = min(len(results[name]) for name in names)
     metrics: dict[str, Any] = {}
@@ -51,8 +100,12 @@ def comparison(names: list[str], results: dict[str, list[RepResult]]) -> dict[st
             if name != base:
                 entry[name]["diff"] = paired(values[base], values[name])
         metrics[key] = entry
+    others = [name for name in names if name != base]
+    days = {name: freed(results[base][:n], results[name][:n], years) for name in others}
+    widening = {name: net_widening(results[base][:n], results[name][:n]) for name in others}
     return {"notice": NOTICE, "base": base, "scenarios": names, "replications": n,
-            "paired_differences": PAIRED_NOTE, "metrics": metrics}
+            "paired_differences": PAIRED_NOTE, "metrics": metrics, "sitting_days_freed": days,
+            "net_widening": {k: v for k, v in widening.items() if v is not None}, "net_widening_note": NET_WIDENING_NOTE}
 
 
 def unique_names(names: list[str]) -> list[str]:

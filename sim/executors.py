@@ -45,7 +45,8 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None, keep
     t0 = time.perf_counter()
     model = Model(scenario, replication, seed)
     model.run()
-    result = compute(model, runtime_s=time.perf_counter() - t0)
+    # a run or comparison keeps what a comparison reads case by case; a sweep keeps headlines only
+    result = compute(model, runtime_s=time.perf_counter() - t0, paired=keep_monthly)
     model.dispose()
     if not keep_monthly:
         result.monthly = {}

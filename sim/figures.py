@@ -97,6 +97,15 @@ def backlog(series: Sequence[Series]) -> Figure:
                        faint=True, sharey=False)
 
 
+def crown_list(series: Sequence[Series]) -> Figure:
+    """The Crown Court's whole list, which these cases share: its open caseload and its waiting time."""
+    return _two_panels(series, ("crown_list_backlog_end", "crown_list_wait_weeks_mean"),
+                       ("Open caseload, all cases (end of month)", "Waiting time, all cases: sending to main hearing"),
+                       "cases / weeks",
+                       "The Crown Court's whole list (these cases and the rest of the caseload)",
+                       faint=True, sharey=False)
+
+
 def receipts_disposals(series: Sequence[Series]) -> Figure:
     return _two_panels(series, ("court_receipts", "court_disposals"),
                        ("Receipts (charged cases reaching court)", "Disposals (sentence or acquittal)"),
@@ -225,7 +234,8 @@ def utilisation(series: Sequence[Series]) -> Figure:
 FOREST_METRICS = (
     ("court.receipts_per_year", "court receipts a year"), ("court.disposals", "court disposals"),
     ("court.backlog_end", "court backlog at the end"), ("court.crown.backlog_end", "Crown backlog at the end"),
-    ("court.wait_days_mean", "wait, charge to disposal"), ("court.sitting_days_used", "sitting days used"),
+    ("court.wait_days_mean", "wait, charge to disposal"), ("court.crown.wait_weeks_mean", "Crown wait to main hearing"),
+    ("court.sitting_days_used", "sitting days used"), ("court.crown.list.wait_weeks_mean", "Crown wait, whole list"),
     ("forensics.wait_days_mean", "forensic wait"), ("prison.population_end", "prison population at the end"),
 )
 

@@ -33,8 +33,15 @@ SUMMARY_METRICS = (
     ("court.receipts_per_year", "court receipts a year"), ("court.disposals", "court disposals"),
     ("court.backlog_end", "court backlog at the end"), ("court.crown.backlog_end", "Crown backlog at the end"),
     ("court.wait_days_mean", "days from charge to disposal (mean)"),
+    ("court.crown.wait_weeks_mean", "Crown wait to main hearing, weeks (mean)"),
     ("court.crown.wait_weeks_median", "Crown wait to main hearing, weeks (median)"),
-    ("court.sitting_days_used", "sitting days used"), ("forensics.wait_days_mean", "forensic wait, days (mean)"),
+    ("court.crown.wait_weeks_p90", "Crown wait to main hearing, weeks (90th percentile)"),
+    ("court.sitting_days_used", "sitting days used by these cases"),
+    ("court.crown.capacity_share", "share of Crown sitting days used by these cases"),
+    ("court.crown.list.backlog_end", "Crown open caseload at the end, all cases"),
+    ("court.crown.list.wait_weeks_mean", "Crown wait to main hearing, all cases, weeks (mean)"),
+    ("court.crown.list.utilisation", "Crown sitting days used, all cases"),
+    ("forensics.wait_days_mean", "forensic wait, days (mean)"), ("forensics.attrition", "dropped while waiting for examination"),
     ("scheme.referred", "referred to deferred prosecution"), ("scheme.completed", "completed the scheme"),
     ("scheme.prosecuted_after_failure", "prosecuted after failing the scheme"),
     ("caution.issued", "cautions issued"), ("sentence.custody_share", "custody share of sentences"),
@@ -140,6 +147,50 @@ def _metadata(manifest: dict) -> str:
     return f"<table class=meta>{rows}</table>"
 
 
+def _warnings(manifests: list[tuple[str, dict]]) -> str:
+    """Each scenario's warnings: no capacity, queues still growing, and which capacity binds."""
+    items = [f"<li><b>{_esc(name)}</b>: {_esc(w)}</li>" for name, m in manifests for w in m.get("warnings", [])]
+    text = ("<ul>" + "".join(items) + "</ul>") if items else "<p>None: no stage without capacity, no queue still growing, no capacity busy above 98%.</p>"
+    return ("<h2>Warnings and what binds</h2><p class=small>A capacity busy above 98% of the time binds: what passes "
+            "it is set by capacity, not demand. A queue still growing at the end never settled: read it as a "
+            "trajectory.</p>" + text)
+
+
+def _decision_order(manifests: list[tuple[str, dict]]) -> str:
+    rows = []
+    for name, m in manifests:
+        order = Scenario.model_validate(m["scenario"]).decision.order_text() or ["no diversion rule: every case is charged"]
+        rows.append(f"<tr><th scope=row>{_esc(name)}</th><td>{'<br>'.join(_esc(o) for o in order)}</td></tr>")
+    return "<h2>Decision rules, in the order they are tried</h2><table>" + "".join(rows) + "</table>"
+
+
+def _freed_and_widening(comp: dict) -> str:
+    base = comp["base"]
+    rows = []
+    for name, days in comp.get("sitting_days_freed", {}).items():
+        for prefix, label in (("court.crown", "Crown Court"), ("court.magistrates", "magistrates' courts")):
+            d = days[f"{prefix}.sitting_days_freed_per_year"]
+            sh = days[f"{prefix}.sitting_days_freed_share_of_capacity"]
+            ci = "" if d["ci_low"] is None else f" ({_fmt(d['ci_low'])} to {_fmt(d['ci_high'])})"
+            share = "-" if sh["mean"] is None else f"{sh['mean']:.2%}"
+            rows.append(f"<tr><td>{_esc(name)}</td><td>{_esc(label)}</td><td>{_fmt(d['mean'])}{ci}</td><td>{share}</td></tr>")
+    out = ("<h2>Sitting days freed</h2><p class=small>Days a year these cases no longer use against the base "
+           f"({_esc(base)}), paired by replication, and their share of the level's capacity (all cases). The days go to "
+           "other work when the list has work waiting; waits move only as far as the whole list moves.</p>"
+           "<table><tr><th>scenario</th><th>court</th><th>days freed a year (95% CI)</th><th>share of capacity</th></tr>"
+           + "".join(rows) + "</table>") if rows else ""
+    nw = comp.get("net_widening", {})
+    if nw:
+        fates = list(next(iter(nw.values()))["under_base"])
+        head = "".join(f"<th>{_esc(f)} under {_esc(base)}</th>" for f in fates)
+        body = "".join(
+            f"<tr><td>{_esc(name)}</td><td>{_fmt(v['diverted']['mean'])}</td>"
+            + "".join(f"<td>{v['under_base'][f]['mean']:.1%}</td>" for f in fates) + "</tr>" for name, v in nw.items())
+        out += (f"<h2>Who the diversion takes: net-widening</h2><p class=small>{_esc(comp.get('net_widening_note', ''))}</p>"
+                f"<table><tr><th>scenario</th><th>diverted (mean)</th>{head}</tr>{body}</table>")
+    return out
+
+
 def build(folder: Path) -> Report:
     kind = _kind(folder)
     if kind == "run":
@@ -148,6 +199,8 @@ def build(folder: Path) -> Report:
         rep = Report("run", f"{manifest['scenario_name']}: {len(series[0].results)} replications", folder)
         _trajectory_figures(rep, series)
         rep.sections.append(_summary_table(series, None))
+        rep.sections.append(_warnings([(manifest["scenario_name"], manifest)]))
+        rep.sections.append(_decision_order([(manifest["scenario_name"], manifest)]))
         rep.sections.append("<h2>Run</h2>" + _metadata(manifest))
         rep.sections.append("<h2>Parameters and their sources</h2>" + _parameters_table(manifest, manifest["scenario_name"]))
         return rep
@@ -160,6 +213,9 @@ def build(folder: Path) -> Report:
                                "with 95% confidence intervals.", F.forest(comp)))
         rep.sections.append(_summary_table(series, comp))
         manifests = [json.loads((folder / name / "manifest.json").read_text()) for name in comp["scenarios"]]
+        rep.sections.append(_freed_and_widening(comp))
+        rep.sections.append(_warnings(list(zip(comp["scenarios"], manifests))))
+        rep.sections.append(_decision_order(list(zip(comp["scenarios"], manifests))))
         rep.sections.append("<h2>Runs</h2>" + "".join(f"<h3>{_esc(n)}</h3>{_metadata(m)}" for n, m in zip(comp["scenarios"], manifests)))
         params = _parameters_table(manifests[0], f"{comp['scenarios'][0]} (base): every parameter")
         for name, m in zip(comp["scenarios"][1:], manifests[1:]):
@@ -174,6 +230,8 @@ def _trajectory_figures(rep: Report, series: list[F.Series]) -> None:
         ("backlog", "Cases in court at the end of each month. Bold: mean over replications; band: middle 95% of "
                     "replications; faint: each replication. An overloaded court never settles, so read the trajectory.",
          F.backlog(series)),
+        ("crown_list", "The Crown Court's whole list, which these cases share: its open caseload and the Ministry of "
+                       "Justice's waiting time (sending to the main hearing) over all its cases.", F.crown_list(series)),
         ("receipts_disposals", "Cases reaching court (charged) and leaving it (sentenced or acquitted) each month.",
          F.receipts_disposals(series)),
         ("wait_distribution", "Distribution of the time from charge to disposal, pooled over replications.",

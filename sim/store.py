@@ -8,6 +8,7 @@ SQLite's integrity check is reported, never read as if whole.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import sqlite3
@@ -102,7 +103,9 @@ class Store:
                 "INSERT OR REPLACE INTO tasks VALUES (?, ?, 'done', ?, ?, ?, ?, ?, NULL, ?)",
                 (point, result.replication, json.dumps(_clean(result.headline), default=_json_default),
                  json.dumps(result.open_by_stage), json.dumps(result.checks), monthly, result.runtime_s,
-                 json.dumps({"outcomes": result.outcomes, "court_wait_hist": result.court_wait_hist})))
+                 json.dumps({"outcomes": result.outcomes, "court_wait_hist": result.court_wait_hist,
+                             "reoffending_by_route": result.reoffending_by_route,
+                             "fates": base64.b64encode(result.fates).decode("ascii")})))
 
     def put_failure(self, point: int, rep: int, error: str) -> None:
         with self._transaction():
@@ -133,6 +136,8 @@ class Store:
                 float(runtime),
                 more.get("outcomes", {}),
                 more.get("court_wait_hist", []),
+                more.get("reoffending_by_route", {}),
+                base64.b64decode(more.get("fates", "")),
             )
 
     def headlines(self, batch: int = 500) -> Iterator[tuple[int, int, dict[str, float]]]:
