@@ -370,7 +370,7 @@ class ServerPool:
             clock = t
             if patient:
                 self._review(t)
-                if job.work < 0.0:
+                if queue.size() and queue.first() is not job:  # the head left: start again from the new head
                     continue
             job = queue.pop() if queue.size() else today.pop()
             if job.deadline < t:

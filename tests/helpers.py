@@ -47,7 +47,8 @@ def scenario(name: str = "status-quo", factor: float = 0.1, years: float = 2.0, 
             value = _get(defaults, path)
         if value:
             scaled = value * factor
-            _set(raw, path, max(1, round(scaled)) if isinstance(value, int) else scaled)
+            whole = path[-1] in ("cases", "treatment_places")  # whole people or places; the rest are rates
+            _set(raw, path, max(1, round(scaled)) if whole else float(scaled))
     _set(raw, ("run", "years"), years)
     for key, value in over.items():
         _set(raw, tuple(key.split("__")), value)
