@@ -4,7 +4,7 @@ Each lever names a scenario key, two settings (``low`` and ``high``; ``relative`
 context's own value), the context it is read in (a shipped scenario, with settings that put the
 stage of interest where the effect can show: a Crown list that binds, examiners with room to
 spare), and the sign of ``high - low`` it has on each metric: ``+`` rises, ``-`` falls, ``>=``
-never falls, ``<=`` never rises. The tests check every sign on paired replications (common
+never falls, ``<=`` never rises, ``=`` stays where it is (a capacity upstream binds). The tests check every sign on paired replications (common
 random numbers, so the difference is the lever's and not the noise); ``docs/levers.md`` is this
 table in words (``python -m sim.levers > docs/levers.md``, and a test keeps the two identical).
 
@@ -22,13 +22,14 @@ CONTEXTS: dict[str, tuple[str, dict[str, Any]]] = {
     "status quo": ("status-quo", {}),
     "Crown list binding": ("status-quo", {"court.crown.sitting_days_per_month": ("x", 0.88)}),
     "magistrates' list binding": ("status-quo", {"court.magistrates.sitting_days_per_month": ("x", 0.92)}),
-    "nothing binds": ("status-quo", {"forensics.examiners": ("x", 1.5), "court.crown.sitting_days_per_month": ("x", 1.1),
+    "nothing binds": ("status-quo", {"forensics.examiners": ("x", 2.0), "court.charging.lawyers": ("x", 2.0),
+                                     "court.crown.sitting_days_per_month": ("x", 1.1),
                                      "court.magistrates.sitting_days_per_month": ("x", 1.1)}),
     "status quo, outsourcing after four months": ("status-quo", {"forensics.outsource_after_days": 120.0}),
     "JUSTICE": ("justice-2019", {}),
     "JUSTICE, few facilitators": ("justice-2019", {"scheme.facilitators": ("x", 0.25)}),
     "conditional caution": ("npcc-conditional-caution", {}),
-    "conditional caution, one assessor": ("npcc-conditional-caution", {"caution.assessors": ("x", 0.1)}),
+    "conditional caution, one assessor": ("npcc-conditional-caution", {"caution.assessors": ("x", 0.125)}),
     "self-referral": ("ccpas-self-referral", {}),
     "self-referral, few places": ("ccpas-self-referral", {"self_referral.treatment_places": ("x", 0.2)}),
 }
@@ -133,7 +134,7 @@ LEVERS: tuple[Lever, ...] = (
           why="More detections mean more court load where no capacity binds upstream."),
     Lever("arrivals.per_month", 1.0, 1.25, "status quo", stage="demand", relative=True,
           effects={"police.arrests_per_month": "+", "forensics.backlog_end": "+", "forensics.attrition": "+",
-                   RECEIPTS: ">="},
+                   RECEIPTS: "="},
           why="Where examiners bind (the status quo) more detections lengthen the forensic queue and its "
               "attrition, and court load stays what examination capacity lets through (a warning says which "
               "capacity binds)."),
@@ -171,8 +172,9 @@ LEVERS: tuple[Lever, ...] = (
               "be found ineligible at triage."),
     Lever("decision.triage_examination", False, True, "JUSTICE", stage="scheme",
           effects={"forensics.triage_examinations": "+", "forensics.triage_ineligible": "+", "scheme.referred": "-",
-                   RECEIPTS: "+"},
-          why="Without a triage examination the ineligible stay diverted; with it they are found and prosecuted."),
+                   "forensics.wait_days_mean": "+"},
+          why="Without a triage examination the ineligible stay diverted; with it they are found and go back to "
+              "prosecution, and the triage takes examiners' time (where examiners bind, from full examinations)."),
     Lever("scheme.late_prosecution_proceeds", 0.5, 1.0, "JUSTICE", stage="scheme",
           effects={"scheme.prosecuted_after_failure": "+", RECEIPTS: "+"},
           why="More failed participants' prosecutions going ahead: more late court load."),
@@ -189,8 +191,9 @@ LEVERS: tuple[Lever, ...] = (
           effects={"caution.conditional": "+", "caution.lapsed": "-", RECEIPTS: "-"},
           why="More assessors assess more referrals; too few, and referrals lapse into prosecution."),
     Lever("caution.wait_limit_days", 30.0, 180.0, "conditional caution, one assessor", stage="caution",
-          effects={"caution.lapsed": "-", "caution.conditional": "+"},
-          why="A longer wait limit lets more referrals be assessed before they lapse."),
+          effects={"caution.lapsed": "<="},
+          why="A longer wait limit lets referrals wait longer for an assessment; where assessors bind, about as many "
+              "lapse in the long run (what is assessed is set by their capacity), never more."),
     Lever("caution.suitable_share", 0.6, 0.95, "conditional caution", stage="caution",
           effects={"caution.conditional": "+", RECEIPTS: "-"},
           why="More referrals assessed as low risk: more cautions, fewer prosecutions."),
@@ -238,7 +241,7 @@ def render() -> str:
         "# Levers and their directions",
         "",
         "Every lever a user can move, the context it is read in, and the direction of its effect (the sign of",
-        "the high setting minus the low one): `+` rises, `-` falls, `>=` never falls, `<=` never rises.",
+        "the high setting minus the low one): `+` rises, `-` falls, `>=` never falls, `<=` never rises, `=` stays (where a capacity upstream binds).",
         "`tests/test_levers.py` checks every sign on paired replications (common random numbers) of a small",
         "version of the context; this page is generated from `sim/levers.py` (`python -m sim.levers`) and a",
         "test keeps it current. Contexts put the stage where the effect can show: a court wait responds to",

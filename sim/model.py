@@ -133,7 +133,7 @@ class Model:
     def schedule_reentry(self, t: float, case: Case, while_open: bool) -> None:
         """The person of ``case`` reoffends at ``t``, detected then as a new, no-longer-first-time case;
         a reoffence ``while_open`` (before the case ends) happens only if the case is still open then."""
-        if t < self.horizon:
+        if 0.0 <= t < self.horizon:  # one before the start belongs to the world before the run
             self._reentry_seq += 1
             heapq.heappush(self._reentries, (t, self._reentry_seq, case, while_open))
 

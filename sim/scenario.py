@@ -140,11 +140,11 @@ class ArrivalStep(Section):
 
 
 class Arrivals(Section):
-    per_month: float = count(650.0, "cases/month", "ASSUMPTION from V1/V2 (S15, S102): ~400-450 arrests a month plus voluntary interviews, within ~1,000 investigations a month; detections of every kind, reoffenders' new cases included (reoffending.stationary_start)")
+    per_month: float = count(850.0, "cases/month", "ASSUMPTION within V1 (SEED: ~1,000 investigations a month): detections of every kind, reoffenders' new cases included (reoffending.stationary_start); V3 (FOUND-weak, S10) quotes ~850 a month")
     process: Literal["poisson", "deterministic"] = param("poisson", "-", "ASSUMPTION: independent detections; 'deterministic' spaces arrivals evenly (oracles)")
     annual_growth: float = param(0.0, "share/year", "ASSUMPTION: flat; V4/V6 show growth in referrals, a sensitivity", ge=-0.9, le=1.0, allow_inf_nan=False)
     schedule: list[ArrivalStep] = param([], "cases/month", "ASSUMPTION: optional piecewise rate from a month on")
-    arrested_share: float = share(0.65, "ASSUMPTION: share arrested rather than interviewed voluntarily (S92); gives ~420 arrests/month (V2)")
+    arrested_share: float = share(0.50, "ASSUMPTION: share arrested rather than interviewed voluntarily (S92); gives ~425 arrests/month (V2)")
     population: Population = Population()
 
     @model_validator(mode="after")
@@ -165,7 +165,7 @@ class Police(Section):
 
 
 class Forensics(Section):
-    examiners: float = count(84.0, "examiners", "ASSUMPTION: examiner capacity for these cases; T2 (S35, S85, S88) waits of 6-12 months with backlogs growing or steady (T3), so demand exceeds it and waiting cases are dropped (attrition_per_year)")
+    examiners: float = count(80.0, "examiners", "ASSUMPTION: examiner capacity for these cases; T2 (S35, S85, S88) waits of 6-12 months with backlogs growing or steady (T3), so demand exceeds it and waiting cases are dropped (attrition_per_year)")
     schedule: list[ScheduleStep] = param([], "examiners", "ASSUMPTION: optional change of capacity from a month on")
     working_days_per_week: int = param(5, "days/week", "ASSUMPTION", ge=1, le=7)
     effort_days: Duration = param(
@@ -178,7 +178,7 @@ class Forensics(Section):
         {"contact_with_children": True}, "-",
         "ASSUMPTION from T1 (S16, S17): cases graded higher risk are examined ahead of the rest (flags as in a decision rule's when; {} for one queue)")
     attrition_per_year: float = param(
-        0.15, "1/year", "ASSUMPTION: a case waiting for examination is dropped (no further action) at this rate as evidence ages and priorities move on; 28% of image offences were dropped before charge in 2023/24 (WEAK, series 2a)",
+        0.45, "1/year", "ASSUMPTION: a case waiting for examination is dropped (no further action) at this rate as evidence ages and priorities move on; 28% of image offences were dropped before charge in 2023/24 (WEAK, series 2a)",
         ge=0, le=52, allow_inf_nan=False)
     outsourced_examiners: float = count(0.0, "examiners", "ASSUMPTION: capacity response, outside providers' examiners for cases that have waited outsource_after_days (HMICFRS 2022, S121); none in the 2018 baseline")
     outsource_after_days: float = param(270.0, "days", "ASSUMPTION: a case waiting this long is sent to an outside provider when outsourced_examiners > 0", ge=1, le=3650, allow_inf_nan=False)
@@ -468,7 +468,7 @@ class Charging(Section):
     lawyers: float = count(14.0, "lawyers", "ASSUMPTION: charging lawyers' capacity for these cases, a little above demand")
     working_days_per_week: int = param(5, "days/week", "ASSUMPTION", ge=1, le=7)
     effort_days: Duration = param({"dist": "gamma", "mean": 0.5, "sd": 0.25}, "lawyer-days", "ASSUMPTION: NOT FOUND")
-    charge_share: float = share(0.80, "ASSUMPTION (evidence section 3): p_charge 0.5-0.9")
+    charge_share: float = share(0.85, "ASSUMPTION (evidence section 3): p_charge 0.5-0.9")
     charge_admission_odds_ratio: float = param(7.0, "odds ratio", "ASSUMPTION: odds of a charge for those who admitted over those who denied (7: about 90% against 56%)", ge=0.001, le=1000, allow_inf_nan=False)
 
 

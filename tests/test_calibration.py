@@ -59,7 +59,7 @@ def test_bad_targets_files(tmp_path, text, words, capsys):
 def test_free_parameter_parsing():
     sc = load_scenario("status-quo")
     f = parse_free("court.charging.charge_share", sc)
-    assert (f.low, f.high, f.start) == (pytest.approx(0.39), pytest.approx(1.0), pytest.approx(0.78))
+    assert (f.low, f.high, f.start) == (pytest.approx(0.425), pytest.approx(1.0), pytest.approx(0.85))
     assert parse_free("court.crown.sitting_days_per_month=7000:9000", sc) == Free("court.crown.sitting_days_per_month", 7000, 9000, 8108)
     assert parse_free("initial.crown_trial.cases=100:900", sc).integer
     for bad, words in (("court.nothing", "unknown"), ("court.crown.trial_hours", "only a number"),

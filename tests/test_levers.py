@@ -3,7 +3,8 @@
 The register is sim.levers (docs/levers.md is its text). Replication r of the low and the high
 setting uses the same random numbers, so the difference is the lever's, not the noise; a strict
 sign (+, -) needs a mean difference of that sign, a weak one (>=, <=) a mean difference no further
-the other way than twice its standard error.
+the other way than twice its standard error, and "=" (unchanged, where a capacity upstream binds)
+one within twice its standard error plus 1% of the level.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def test_lever_acts_with_its_documented_sign(lever):
         mean = float(d.mean())
         se = float(d.std(ddof=1)) / math.sqrt(len(d))
         scale = 1e-9 * max(abs(float(np.mean([l[metric] for l in lo]))), 1.0)
-        ok = {"+": mean > scale, "-": mean < -scale, ">=": mean >= -2 * se - scale, "<=": mean <= 2 * se + scale}[sign]
+        level = abs(float(np.mean([l[metric] for l in lo])))
+        ok = {"+": mean > scale, "-": mean < -scale, ">=": mean >= -2 * se - scale, "<=": mean <= 2 * se + scale,
+              "=": abs(mean) <= 2 * se + 0.01 * level + scale}[sign]
         if not ok:
             wrong.append(f"{metric}: expected {sign}, mean difference {mean:.4g} (se {se:.2g})")
     assert not wrong, f"{lever.key} {lever.low} -> {lever.high} in {lever.context}: " + "; ".join(wrong)
@@ -79,7 +82,7 @@ def test_every_lever_names_known_keys_and_metrics():
     for lever in LEVERS:
         assert is_known_key(Scenario, lever.key.split(".")), lever.key
         assert lever.effects and set(lever.effects) <= set(HEADLINE), lever.key
-        assert set(lever.effects.values()) <= {"+", "-", ">=", "<="}, lever.key
+        assert set(lever.effects.values()) <= {"+", "-", ">=", "<=", "="}, lever.key
         assert lever.why and lever.context in CONTEXTS, lever.key
 
 
