@@ -32,7 +32,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ScenarioError
-from .loading import format_loc, is_known_key, problem_text, read_toml
+from .loading import format_loc, is_known_key, problem_text
+from .reading import read_toml
 from .metrics import HEADLINE
 from .scenario import Scenario
 
@@ -160,7 +161,7 @@ class SweepSpec(BaseModel):
 def load_sweep(path: Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
     """Read and validate a sweep file; ``overrides`` (``reps``, ``samples``) replace the file's."""
     label = str(path)
-    data = read_toml(path)
+    data = read_toml(path, "a sweep file")
     data.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return SweepSpec.model_validate(data)

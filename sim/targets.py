@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ScenarioError
-from .loading import format_loc, problem_text, read_toml
+from .loading import format_loc, problem_text
+from .reading import read_toml
 from .metrics import HEADLINE, RepResult
 from .stats import summarise
 
@@ -78,7 +79,7 @@ class Targets(BaseModel):
 
 
 def load_targets(path: Path) -> Targets:
-    data = read_toml(Path(path))
+    data = read_toml(Path(path), "a targets file")
     try:
         return Targets.model_validate(data)
     except ValidationError as exc:
