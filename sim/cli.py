@@ -505,7 +505,7 @@ def calibrate(
     with ex_closing(ex):
         result = fit(raw, str(path), tg, params, n, ex, max_evals, progress=lambda i, v: bar.update(i, max_evals))
     bar.close()
-    written = write_fit(folder, path, targets_file, tg, result, n, sc.run.seed, sc.name)
+    written = write_fit(folder, raw, path, targets_file, tg, result, n, sc.run.seed)
     for key, value in result.values.items():
         out_console.print(f"{key} = {value:.6g}", markup=False)
     _print_checks(f"calibrated {sc.name} against {tg.name}: {n} replications, {result.evaluations} evaluations",
