@@ -253,14 +253,29 @@ def render(rep: Report) -> tuple[str, dict[str, tuple[bytes, bytes]]]:
     return page, images
 
 
+def report_path(folder: Path, out: Path | None) -> Path:
+    """Where the report goes: ``--out`` as a file, or ``report.html`` inside ``--out`` when it
+    names a folder, or inside the run's folder. The figures go into ``figures/`` beside it, so
+    everything written is inside the folder the user chose."""
+    if out is None:
+        return folder / "report.html"
+    if out.is_dir():
+        return out / "report.html"
+    if out.exists() and not out.is_file():
+        raise ReportError(f"{out}: exists and is neither a file nor a folder")
+    if not out.parent.is_dir():
+        raise ReportError(f"{out}: no such folder {out.parent}")
+    return out
+
+
 def write(folder: Path, out: Path | None = None) -> Path:
     """Build, render and write the report and its figures; return the report's path."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"{folder}: no such folder")
+    target = report_path(folder, out)
     rep = build(folder)
     page, images = render(rep)
-    target = out if out is not None else folder / "report.html"
     fig_dir = target.parent / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     for name, (png, svg) in images.items():

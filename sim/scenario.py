@@ -18,7 +18,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .distributions import DistSpec, coerce_number
 
@@ -425,6 +425,13 @@ class Scenario(Section):
     reoffending: Reoffending = Reoffending()
     initial: Initial = Initial()
     sources: dict[str, str] = param({}, "-", "scenario file: sources for values the file sets")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_name(cls, value: str) -> str:
+        from .names import check_name  # a name becomes a folder name (see sim.names)
+
+        return check_name(value)
 
     @model_validator(mode="after")
     def _size(self) -> "Scenario":

@@ -29,12 +29,13 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ScenarioError
 from .loading import format_loc, is_known_key, problem_text
 from .reading import read_toml
 from .metrics import HEADLINE
+from .names import check_name
 from .scenario import Scenario
 
 #: the most tasks (points x replications) one sweep may hold
@@ -103,6 +104,11 @@ class SweepSpec(BaseModel):
     metrics: list[str] = list(COURT_LOAD)
     set: dict[str, Any] = {}
     factors: dict[str, Factor]
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_name(cls, value: str) -> str:
+        return check_name(value)  # the default folder is results/<name>-<time>
 
     @model_validator(mode="before")
     @classmethod

@@ -21,6 +21,9 @@ from .reading import read_toml
 from .metrics import HEADLINE, RepResult
 from .stats import summarise
 
+#: most replications a targets file or ``--reps`` may ask for
+MAX_TARGET_REPS = 10_000
+
 
 class Target(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -41,6 +44,8 @@ class Target(BaseModel):
         if self.value is not None:
             if self.tolerance is None or self.low is not None or self.high is not None:
                 raise ValueError("give value with tolerance, or low and high")
+            if self.value == 0:
+                raise ValueError("a value of 0 with a relative tolerance is a band of width 0: give low and high")
         elif self.low is None or self.high is None or not self.low < self.high:
             raise ValueError("needs value and tolerance, or low < high")
         return self
@@ -68,7 +73,7 @@ class Targets(BaseModel):
     name: str
     description: str = ""
     years: float = Field(2.0, gt=0, le=100)
-    replications: int = Field(10, ge=2, le=10_000)
+    replications: int = Field(10, ge=2, le=MAX_TARGET_REPS)
     targets: dict[str, Target]
 
     @model_validator(mode="after")
