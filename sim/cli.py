@@ -6,6 +6,10 @@ ends with one line on standard error and exit status 2; no traceback is shown.
 
 from __future__ import annotations
 
+from .processes import quiet_start, ready
+
+quiet_start()  # the imports below take a second: Ctrl-C meanwhile prints one line, not a traceback
+
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -28,6 +32,7 @@ from .replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, MAX_REPS, Stoppin
 from .runfolder import (Comparison, RunFolder, RunFolderError, auto_work, default_folder, fixed_work, prepare_folder,
                         run_auto, run_fixed)
 from .metrics import HEADLINE
+from .output import stamp_parquet
 from .sensitivity import SensitivityError, analyze
 from .sensitivity import write_tables as write_sensitivity
 from .stats import summarise
@@ -35,6 +40,8 @@ from .store import StoreDamaged, StoreError
 from .sweep import SweepPlan, run_sweep
 from .sweepfile import load_sweep
 from .targets import MAX_TARGET_REPS, check, load_targets
+
+ready()
 
 app = typer.Typer(
     add_completion=False,
@@ -393,6 +400,9 @@ def _sensitivity(folder: Path, method: Optional[str], metrics: Optional[list[str
     except SensitivityError as exc:
         fail(str(exc))
     paths = write_sensitivity(folder, used, rows)
+    for path in paths:
+        if path.suffix == ".parquet":
+            stamp_parquet(path)
     key = "ST" if used == "sobol" else "mu_star"
     table = Table(title=f"{used} sensitivity: top influences on each metric (95% CI)", title_justify="left")
     for col in ("metric", "rank", "input", key, "95% CI") + (("S1",) if used == "sobol" else ("sigma",)):

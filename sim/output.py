@@ -47,6 +47,21 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
+def notice_metadata() -> dict[bytes, bytes]:
+    """Parquet file metadata carrying :data:`~sim.NOTICE` (Parquet has no comment lines)."""
+    return {b"divertsim.notice": NOTICE.encode()}
+
+
+def stamp_parquet(path: Path) -> None:
+    """Add the notice to the metadata of a Parquet file written without it, whole or not at all."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    tmp = path.parent / f".{path.name}.tmp"
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **notice_metadata()}), tmp)
+    tmp.replace(path)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -27,7 +27,7 @@ from .errors import ScenarioError
 from .executors import Executor, Task
 from .loading import deep_merge, effective_dict, load_raw, resolve, set_dotted, validate
 from .metrics import HEADLINE
-from .output import atomic_write, manifest, write_json
+from .output import atomic_write, manifest, notice_metadata, write_json
 from .identity import Identity
 from .runfolder import FolderLock, RunFolderError, check_store, prepare_folder, remove_partial_files
 from .scenario import Scenario
@@ -271,7 +271,8 @@ def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> 
 
     design = plan.design if plan is not None else load_design(store)
     metric_type = pa.dictionary(pa.int16(), pa.string())
-    schema = pa.schema([("point", pa.int32()), ("replication", pa.int32()), ("metric", metric_type), ("value", pa.float64())])
+    schema = pa.schema([("point", pa.int32()), ("replication", pa.int32()), ("metric", metric_type), ("value", pa.float64())],
+                       metadata=notice_metadata())
     tmp_parquet = folder / ".results.parquet.tmp"
     tmp_csv = folder / ".results.csv.tmp"
     with pq.ParquetWriter(tmp_parquet, schema) as pw, tmp_csv.open("w", newline="") as fh:

@@ -41,6 +41,12 @@ from .scenario import Scenario
 #: the most tasks (points x replications) one sweep may hold
 MAX_TASKS = 1_000_000
 
+#: scenario keys a sweep sets itself, and where a sweep file says them instead
+RUN_OWNED = {
+    "run.seed": "its seed is the sweep file's seed, with common_random_numbers",
+    "run.replications": "its replications are the sweep file's reps",
+}
+
 #: the metrics a sensitivity analysis ranks by default: court load first
 COURT_LOAD = (
     "court.receipts_per_year", "court.backlog_end", "court.crown.backlog_end", "court.wait_days_mean",
@@ -129,6 +135,10 @@ class SweepSpec(BaseModel):
                 raise ValueError(f"factors.{key}: a grid needs values = [...] or levels with min and max")
             if self.design != "grid" and f.values is not None:
                 raise ValueError(f"factors.{key}: the {self.design} design samples a range: give min and max")
+        for key in [*self.factors, *self.set]:
+            if key in RUN_OWNED:
+                where = "factors" if key in self.factors else "set"
+                raise ValueError(f"{where}: '{key}' is set by the sweep itself ({RUN_OWNED[key]}), not by a factor or [set]")
         for key in self.set:
             if not is_known_key(Scenario, key.split(".")):
                 raise ValueError(f"set: '{key}' is not a scenario parameter")
