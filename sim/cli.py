@@ -593,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        err_console.print(f"error: {where}{exc.strerror or exc}", markup=False)
+        err_console.print(f"error: {shorten(printable(f'{where}{exc.strerror or exc}'), 2000)}", markup=False)
         return 1
     return result if isinstance(result, int) else 0
 

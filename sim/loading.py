@@ -38,17 +38,33 @@ def shipped_dir() -> Path:
 def resolve(name_or_path: str) -> Path:
     """A scenario path from a path or a shipped name (``justice-2019`` or ``justice-2019.toml``)."""
     candidate = Path(name_or_path)
-    if candidate.is_file():
+    if is_file(candidate):
         return candidate
-    if candidate.exists() and (candidate.suffix == ".toml" or "/" in name_or_path):
+    if exists(candidate) and (candidate.suffix == ".toml" or "/" in name_or_path):
         return candidate  # a named pipe, a folder, a device: read_toml says which, without reading it
     stem = candidate.name if candidate.suffix == ".toml" else candidate.name + ".toml"
     for folder in (Path.cwd() / "scenarios", shipped_dir()):
         path = folder / stem
-        if path.is_file():
+        if is_file(path):
             return path
     known = ", ".join(p.stem for p in list_shipped()) or "none"
     raise ScenarioError(name_or_path, None, f"no such scenario file or shipped scenario (shipped: {known})")
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the system cannot even look up (too long, say)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def exists(path: Path) -> bool:
+    """``path.exists()``, False for a name the system cannot even look up."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def list_shipped() -> list[Path]:
@@ -69,7 +85,7 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The merged raw data of ``path`` and everything it ``extends``."""
-    path = path.resolve() if path.exists() else path
+    path = path.resolve() if exists(path) else path
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(str(path), "extends", f"cycle: {cycle}")
@@ -85,7 +101,7 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(str(path), "extends", f"'{parent}' is a path: extends names a file beside "
                                                   f"{path.name}, by its file name alone")
     target = (path.parent / parent)
-    if not target.is_file():
+    if not is_file(target):
         raise ScenarioError(str(path), "extends", f"target '{parent}' is not a file (looked for {target.name} beside {path.name})")
     return deep_merge(load_raw(target, (*_chain, path)), data)
 

@@ -25,7 +25,7 @@ from . import NOTICE
 from .designs import Design, build
 from .errors import ScenarioError
 from .executors import Executor, Task
-from .loading import deep_merge, effective_dict, load_raw, resolve, set_dotted, validate
+from .loading import deep_merge, effective_dict, is_file, load_raw, resolve, set_dotted, validate
 from .metrics import HEADLINE
 from .output import atomic_write, manifest, notice_metadata, write_json
 from .identity import Identity
@@ -43,7 +43,7 @@ WORK_KEYS = ("seed", "reps", "samples", "replication_pool", "morris_levels", "de
 def base_path(spec: SweepSpec, spec_path: Path) -> Path:
     """The base scenario: a file relative to the sweep file, or a shipped name."""
     candidate = spec_path.parent / spec.base
-    if candidate.is_file():
+    if is_file(candidate):
         return candidate
     try:
         return resolve(spec.base)

@@ -56,7 +56,7 @@ COURT_LOAD = (
 
 
 class Factor(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     values: list[float] | None = None
     min: float | None = Field(None, allow_inf_nan=False)
@@ -93,7 +93,7 @@ class Factor(BaseModel):
 
 
 class SweepSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str = "sweep"
     description: str = ""

@@ -26,7 +26,7 @@ MAX_TARGET_REPS = 10_000
 
 
 class Target(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     metric: str
     value: float | None = Field(None, allow_inf_nan=False)
@@ -68,7 +68,7 @@ class Target(BaseModel):
 
 
 class Targets(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str
     description: str = ""
