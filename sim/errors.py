@@ -31,7 +31,7 @@ class ScenarioError(Exception):
     """
 
     def __init__(self, source: str, key: str | None, problem: str) -> None:
-        self.source = printable(source)
+        self.source = shorten(printable(source), 500)
         self.key = shorten(printable(key), 120) if key else key
         self.problem = shorten(printable(" ".join(str(problem).split())))  # one line, whatever the cause said
         super().__init__(str(self))

@@ -62,8 +62,11 @@ class Store:
         self.path = Path(path)
         try:
             if readonly:
-                self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0,
-                                          isolation_level=None)
+                # without a write-ahead log everything is in the file itself: read it as immutable,
+                # so that not even an empty log is left beside it; with one, read through it
+                wal = Path(f"{self.path}-wal").exists()
+                self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}",
+                                          uri=True, timeout=30.0, isolation_level=None)
             else:
                 self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
                 self.db.execute("PRAGMA journal_mode=WAL")

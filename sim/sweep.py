@@ -170,7 +170,7 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, resume: bool = 
               progress: Progress | None = None) -> dict[str, Any]:
     """Run every task of the plan into ``folder`` and write its exports; return the summary."""
     identity = plan.identity
-    prepare_folder(folder, resume)
+    prepare_folder(folder, resume, "sweep")
     lock = FolderLock(folder)
     try:
         if resume:
