@@ -31,6 +31,7 @@ from .stats import summarise
 from .errors import ScenarioError
 from .reading import read_bounded
 from .replications import MAX_REPS
+from .runfolder import asked
 from .store import STORE_NAME, Store, StoreDamaged
 
 SUMMARY_METRICS = (
@@ -99,8 +100,12 @@ def _series(folder: Path, name: str) -> F.Series:
         raise ReportError(f"{folder / 'manifest.json'}: damaged (replications {n!r})")
     if not (folder / STORE_NAME).is_file():
         raise ReportError(f"{folder}: no {STORE_NAME} to draw from")
+    try:
+        expected = asked(manifest["work"])
+    except (KeyError, TypeError, AttributeError):
+        raise ReportError(f"{folder / 'manifest.json'}: damaged (no record of the work asked for)") from None
     with Store(folder / STORE_NAME, readonly=True) as store:
-        problem = store.damage(lambda point, rep: point == 0 and 0 <= rep, sc.run.months)
+        problem = store.damage(expected, sc.run.months)
         if problem:
             raise StoreDamaged(f"{store.path}: {problem}")
         results = [r for r in store.results(0) if r.replication < n]

@@ -134,6 +134,8 @@ def asked(work: dict[str, Any]) -> Callable[[int, int], bool]:
     """Whether a stored (point, replication) is one this work asks for: point 0, and a
     replication below the number asked for (below ``--max-reps`` for ``--reps auto``)."""
     most = work["max_reps"] if work.get("replications") == "auto" else work["replications"]
+    if isinstance(most, bool) or not isinstance(most, int):
+        raise TypeError(f"the work asked for names no number of replications ({most!r})")
     return lambda point, rep: point == 0 and 0 <= rep < most
 
 

@@ -155,6 +155,8 @@ class Store:
             "WHEN status != 'done' THEN NULL "
             "WHEN typeof(headline) != 'text' OR NOT json_valid(headline) THEN 'its headline metrics are not JSON' "
             "WHEN json_type(headline) != 'object' THEN 'its headline metrics are not a JSON object' "
+            "WHEN EXISTS (SELECT 1 FROM json_each(headline) WHERE type NOT IN ('integer', 'real', 'null')) "
+            "  THEN 'a headline metric is not a number' "
             "WHEN typeof(open_by_stage) != 'text' OR NOT json_valid(open_by_stage) THEN 'its open cases are not JSON' "
             "WHEN json_type(open_by_stage) != 'object' THEN 'its open cases by stage are not a JSON object' "
             "WHEN typeof(checks) != 'text' OR NOT json_valid(checks) THEN 'its checks are not JSON' "
