@@ -21,6 +21,9 @@ sensitivity designs (``saltelli`` for Sobol indices, ``morris`` for elementary e
 replication is an input of its own, so that the noise of the model shows as its own share of the
 variance: each design row runs one replication, drawn from ``replication_pool`` replications
 shared by all rows (common random numbers).
+
+A point's seed is the file's ``seed`` and its replications are ``reps``: ``run.seed`` and
+``run.replications`` are refused as factors and in ``[set]``, where they would be overwritten.
 """
 
 from __future__ import annotations
