@@ -163,7 +163,7 @@ def run(
                 results = run_fixed(sc, folder, ex, resume=resume, progress=bar.update)
                 stopping = None
             else:
-                with RunFolder(sc, folder, resume, auto_work(rule)) as rf:
+                with RunFolder(sc, folder, resume, auto_work(rule, sc.run.years)) as rf:
                     decision = run_auto([rf], rule, ex, progress=bar.update)
                     stopping = _stopping(rule, decision)
                     results = rf.finish(decision.replications, {"stopping": stopping})
@@ -277,7 +277,8 @@ def compare(
     scenarios = [load_scenario(name, common) for name in [base, *others]]
     names = unique_names([sc.name for sc in scenarios])
     folder = out if out is not None else default_folder(f"compare-{names[0]}")
-    work = fixed_work(n_all) if rule is None else auto_work(rule)
+    years_all = scenarios[0].run.years
+    work = fixed_work(n_all, years_all) if rule is None else auto_work(rule, years_all)
     bar = _Progress("replications", None)
     try:
         ex = _executor(executor, workers, scheduler)

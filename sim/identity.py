@@ -64,22 +64,25 @@ class Identity:
         what = KINDS[self.kind]
         if seed != self.seed:
             raise IdentityError(f"{where}: holds {what} with seed {seed}, not {self.seed}; resume with the same seed")
-        if digest != self.digest:
-            raise IdentityError(f"{where}: holds {what} of a different scenario (hash {digest}, now {self.digest}); "
-                                "resume with the same files and options")
         if work != self.work:
             raise IdentityError(f"{where}: holds {what} of other work ({describe(work)}, now {describe(self.work)}); "
                                 "resume with the same options, or choose another --out")
+        if digest != self.digest:
+            raise IdentityError(f"{where}: holds {what} of a different scenario (hash {digest}, now {self.digest}); "
+                                "resume with the same files and options")
 
 
 def describe(work: Any) -> str:
     """The work asked for, as a user wrote it."""
     if not isinstance(work, dict):
         return "none recorded"
+    years = work.get("years")
+    over = f" over {years:g} year{'' if years == 1 else 's'}" if isinstance(years, (int, float)) else ""
     if work.get("replications") == "auto":
-        return f"--reps auto --precision {work.get('precision')} --max-reps {work.get('max_reps')}"
+        return f"--reps auto --precision {work.get('precision')} --max-reps {work.get('max_reps')}{over}"
     if "replications" in work:
-        return f"{work['replications']} replications"
+        n = work["replications"]
+        return f"{n} replication{'' if n == 1 else 's'}{over}"
     if "design" in work:
         return (f"a {work['design']} design of {work.get('tasks')} tasks, {work.get('reps')} replications a point, "
                 f"{work.get('samples')} samples")

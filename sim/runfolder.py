@@ -120,14 +120,15 @@ class FolderLock:
         os.close(self.fd)
 
 
-def fixed_work(n: int) -> dict[str, Any]:
-    """The work of a run of ``n`` replications."""
-    return {"replications": n}
+def fixed_work(n: int, years: float) -> dict[str, Any]:
+    """The work of a run of ``n`` replications over ``years``."""
+    return {"replications": n, "years": years}
 
 
-def auto_work(rule: StoppingRule) -> dict[str, Any]:
-    """The work of ``--reps auto``: its stopping rule (the replications it needs follow from it)."""
-    return {"replications": "auto", "precision": rule.precision, "max_reps": rule.max_reps}
+def auto_work(rule: StoppingRule, years: float) -> dict[str, Any]:
+    """The work of ``--reps auto`` over ``years``: its stopping rule (the replications it needs
+    follow from it)."""
+    return {"replications": "auto", "precision": rule.precision, "max_reps": rule.max_reps, "years": years}
 
 
 def asked(work: dict[str, Any]) -> Callable[[int, int], bool]:
@@ -153,7 +154,7 @@ class RunFolder:
         self.data = effective_dict(scenario)
         self.seed = scenario.run.seed
         self.identity = Identity(kind, scenario_hash(scenario), self.seed,
-                                 work if work is not None else fixed_work(scenario.run.replications))
+                                 work if work is not None else fixed_work(scenario.run.replications, scenario.run.years))
         self.json = scenario.model_dump_json(by_alias=True)
         self.failures: dict[int, str] = {}
         prepare_folder(folder, resume, kind)
@@ -305,7 +306,7 @@ def run_fixed(scenario: Scenario, folder: Path, executor: Executor, resume: bool
               progress: Progress | None = None) -> list[RepResult]:
     """A run with the scenario's number of replications."""
     n = scenario.run.replications
-    with RunFolder(scenario, folder, resume, fixed_work(n)) as rf:
+    with RunFolder(scenario, folder, resume, fixed_work(n, scenario.run.years)) as rf:
         rf.run(list(range(n)), executor, progress, total=n)
         return rf.finish(n)
 

@@ -94,7 +94,7 @@ def test_a_killed_run_refuses_another_resume_unchanged_then_resumes_exactly(tmp_
         "holds a run, not a sweep": ["sweep", str(spec)],
         "holds a run, not a comparison": ["compare", "status-quo", "justice-2019", *SMALL, "--reps", "6"],
         "with seed 20190610, not 4": [*run, "--seed", "4"],
-        "of other work (6 replications, now 7 replications)": ["run", "status-quo", *SMALL, "--reps", "7"],
+        "of other work (6 replications over 1 year, now 7 replications over 1 year)": ["run", "status-quo", *SMALL, "--reps", "7"],
         "of a different scenario": ["run", "justice-2019", *SMALL, "--reps", "6"],
     }
     for words, args in wrong.items():
