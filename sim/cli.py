@@ -37,7 +37,7 @@ from .sensitivity import SensitivityError, analyze
 from .sensitivity import write_tables as write_sensitivity
 from .stats import summarise
 from .store import StoreDamaged, StoreError
-from .sweep import SweepPlan, run_sweep
+from .sweep import SweepPlan, check_sweep_store, run_sweep
 from .sweepfile import load_sweep
 from .targets import MAX_TARGET_REPS, check, load_targets
 
@@ -396,6 +396,7 @@ def sensitivity(
 
 
 def _sensitivity(folder: Path, method: Optional[str], metrics: Optional[list[str]]) -> None:
+    check_sweep_store(folder)
     try:
         used, rows, notes = analyze(folder, method, metrics)
     except SensitivityError as exc:

@@ -235,6 +235,24 @@ def load_design(store: Store) -> Design:
         raise StoreDamaged(f"{store.path}: the sweep's design is damaged ({type(exc).__name__})") from None
 
 
+def check_sweep_store(folder: Path) -> None:
+    """Before a sweep's store is analysed: if it is a sweep's, its rows and its record of the
+    sweep file and design must read back whole (anything else is for the analysis to refuse)."""
+    if not (folder / STORE_NAME).is_file():
+        return
+    with Store(folder / STORE_NAME, readonly=True) as store:
+        if store.fresh or store.get_meta().get("kind") != "sweep":
+            return
+        problem = store.damage(lambda point, rep: point >= 0 and rep >= 0)
+        if problem:
+            raise StoreDamaged(f"{store.path}: {problem}")
+        load_design(store)
+        try:
+            SweepSpec.model_validate_json(store.get_meta()["spec"])
+        except (KeyError, ValueError):
+            raise StoreDamaged(f"{store.path}: the sweep's record of its sweep file is damaged") from None
+
+
 def _manifest(plan: SweepPlan, identity: Identity, status: str, runtime: float | None, failed: int,
               summary: dict[str, Any] | None = None) -> dict[str, Any]:
     base = effective_dict(plan.base_scenario)

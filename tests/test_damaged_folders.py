@@ -118,6 +118,15 @@ def test_damage_in_a_sweep_and_in_a_comparison_is_refused(tmp_path, capsys):
     assert main(["sweep", str(spec), "--workers", "1", "--resume", "--out", str(sweep)]) == 2
     assert "point 7, replication 0, which this folder never asked for" in capsys.readouterr().err
     assert files(sweep) == before
+    for how, words in (("UPDATE meta SET value = '{' WHERE key = 'spec'", "record of its sweep file is damaged"),
+                       ("UPDATE meta SET value = '[]' WHERE key = 'design'", "design is damaged"),
+                       ("UPDATE tasks SET headline = 'x' WHERE point = 1", "headline metrics are not JSON")):
+        damage(sweep, how)
+        before = files(sweep)
+        assert main(["sensitivity", str(sweep)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and words in err, err
+        assert files(sweep) == before
 
     compare = ["compare", "status-quo", "justice-2019", *SMALL, "--reps", "1", "--workers", "1"]
     cmp = tmp_path / "cmp"
