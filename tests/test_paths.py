@@ -49,6 +49,7 @@ def test_a_compared_name_made_too_long_by_its_suffix_is_refused(tmp_path, capsys
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_report_into_an_existing_folder_writes_inside_it(tmp_path):
     run = tmp_path / "run"
     assert main(["run", "status-quo", *SMALL, "--reps", "1", "--workers", "1", "--out", str(run)]) == 0
