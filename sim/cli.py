@@ -10,10 +10,12 @@ from .processes import quiet_start, ready
 
 quiet_start()  # the imports below take a second: Ctrl-C meanwhile prints one line, not a traceback
 
+import functools
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -574,11 +576,18 @@ def version() -> None:
     out_console.print(f"divertsim {__version__}", markup=False)
 
 
+@functools.cache
+def _command() -> click.Command:
+    """The command line as Click sees it, built once (Typer rebuilds it from every function's
+    signature on each call, which is most of the cost of a call that only refuses an argument)."""
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every user error becomes one line on standard error and exit status 2."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        result = app(args=args or ["--help"], standalone_mode=False, prog_name="divertsim")
+        result = _command().main(args=args or ["--help"], standalone_mode=False, prog_name="divertsim")
     except (ScenarioError, RunFolderError, IdentityError, StoreDamaged) as exc:
         err_console.print(f"error: {shorten(printable(str(exc)), 2000)}", markup=False)
         return 2
