@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from .metrics import RepResult, compute
 from .model import Model
-from .processes import die_with_parent, interrupts_held
+from .processes import die_with_parent, interrupts_held, interrupts_ignored
 from .scenario import Scenario
 
 IN_FLIGHT_PER_WORKER = 4
@@ -245,8 +245,10 @@ class DaskExecutor:
 
             # the tasks are pure Python: the workers' sampling profiler and memory monitor would
             # take the interpreter lock from them every few milliseconds
+            # (and Ctrl-C is for this process alone: see sim.processes)
             with dask.config.set({"distributed.worker.profile.enabled": False,
-                                  "distributed.worker.memory.monitor-interval": "1s"}), interrupts_held():
+                                  "distributed.worker.memory.monitor-interval": "1s",
+                                  "distributed.worker.preload": ["sim.processes"]}), interrupts_ignored():
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                              host="127.0.0.1", dashboard_address=None, silence_logs=40)
             self._client = Client(self._cluster)

@@ -43,6 +43,12 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="divertsim-parent-watch", daemon=True).start()
 
 
+def dask_setup(worker: object) -> None:
+    """Dask runs this in each worker of a local cluster (the module is the workers' preload):
+    Ctrl-C is for the coordinator, which stops the cluster, not for each worker to report."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextlib.contextmanager
 def interrupts_held() -> Iterator[None]:
     """Hold Ctrl-C while worker processes are started, so that they start with it blocked (a
@@ -55,6 +61,22 @@ def interrupts_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+@contextlib.contextmanager
+def interrupts_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C while a local Dask cluster starts its workers. Dask starts them from threads
+    of its own whose signal mask is not this one's, so holding Ctrl-C (above) does not reach them;
+    an ignored signal is inherited whatever the thread. A Ctrl-C in those seconds is lost: the
+    next one stops the command."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _quiet_exit(signum: int, frame: object) -> None:

@@ -141,3 +141,22 @@ def test_ctrl_c_while_starting_prints_one_line(after, tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.count("\n") == 1 and err.startswith("interrupted") and "Traceback" not in err, err
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_dask_sweep_prints_one_line(tmp_path):
+    """Dask's local workers ignore Ctrl-C too (they would each print a traceback): the sweep stops
+    with one line once its cluster is up."""
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'base = "status-quo"\nreps = 20\n{small_set()}[factors]\n"scheme.completion_rate" = [0.6, 0.75, 0.9]\n')
+    out = tmp_path / "out"
+    proc = start("sweep", str(spec), "--executor", "dask", "--workers", "2", "--out", str(out),
+                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while stored(out / "store.sqlite") < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the sweep ended before it was interrupted: the test proved nothing"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.count("\n") == 1 and err.startswith("interrupted: finished tasks are saved") and "Traceback" not in err, err
