@@ -198,6 +198,9 @@ class ProcessExecutor:
                     self._pool = self._new_pool()
         except BaseException:
             if self._pool is not None:
+                # the workers ignore Ctrl-C: stop them now rather than wait for their tasks to end
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.terminate()
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
             raise

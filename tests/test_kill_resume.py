@@ -160,3 +160,24 @@ def test_ctrl_c_during_a_dask_sweep_prints_one_line(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.count("\n") == 1 and err.startswith("interrupted: finished tasks are saved") and "Traceback" not in err, err
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_long_replications_at_once_and_the_run_resumes(tmp_path):
+    """Workers ignore Ctrl-C, so the coordinator stops them itself: it does not wait for
+    replications of many seconds to end, and what was finished is kept."""
+    out = tmp_path / "r"
+    args = ["run", "status-quo", "--reps", "3", "--years", "30", "--workers", "2", "--set", "arrivals.per_month=300",
+            "--out", str(out)]
+    proc = start(*args, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while stored(out / "store.sqlite") < 1 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it was interrupted: the test proved nothing"
+    os.killpg(proc.pid, signal.SIGINT)
+    sent = time.monotonic()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err.count("\n") == 1, err
+    assert time.monotonic() - sent < 1.5, "Ctrl-C waited for the workers' replications (seconds each) to end"
+    resumed = finish(*args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
