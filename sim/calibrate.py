@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from . import NOTICE
 from .errors import ScenarioError
 from .executors import Executor, replicate
 from .loading import deep_merge, is_known_key, load_raw, set_dotted, validate
 from .output import atomic_write, write_json
 from .scenario import Scenario
+from .tomltext import dumps
 from .targets import Check, Targets, check
 
 
@@ -40,11 +41,17 @@ class Free:
 
 
 def parse_free(text: str, scenario: Scenario) -> Free:
-    """``KEY`` or ``KEY=LOW:HIGH``; without bounds, +/-50% around the current value (within [0, 1] for shares)."""
+    """``KEY`` or ``KEY=LOW:HIGH``; without bounds, +/-50% around the current value (within [0, 1] for shares).
+
+    Both bounds must themselves make a valid scenario (a share fitted over 2:3 is refused here,
+    not found out by the search), and run settings are not parameters to fit.
+    """
     key, _, bounds = text.partition("=")
     key = key.strip()
     if not is_known_key(Scenario, key.split(".")):
         raise ScenarioError("--free", key, "unknown parameter")
+    if key.split(".")[0] == "run":
+        raise ScenarioError("--free", key, "a run setting (seed, horizon, replications) is not a parameter to fit")
     value: Any = scenario
     for part in key.split("."):
         value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
@@ -62,7 +69,22 @@ def parse_free(text: str, scenario: Scenario) -> Free:
             low, high = max(low, 0.0), min(high, 1.0)
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ScenarioError("--free", key, f"needs LOW < HIGH (got {low:g}:{high:g})")
-    return Free(key, low, high, min(max(start, low), high), integer=isinstance(value, int))
+    free = Free(key, low, high, min(max(start, low), high), integer=isinstance(value, int))
+    raw = scenario.model_dump(mode="json", by_alias=True)
+    for bound in (low, high):
+        try:
+            with_values(raw, [free], [bound], "--free")
+        except ScenarioError as exc:
+            raise ScenarioError("--free", key, f"{bound:g} is not a valid value: {exc.problem}") from None
+    return free
+
+
+def with_values(raw: dict, free: list[Free], x: Any, label: str) -> Scenario:
+    """The scenario ``raw`` with each free parameter set to its value in ``x``."""
+    patch: dict = {}
+    for f, v in zip(free, x):
+        set_dotted(patch, f.key, f.value(v))
+    return validate(deep_merge(raw, patch), label)
 
 
 @dataclass
@@ -87,18 +109,12 @@ def fit(raw: dict, label: str, targets: Targets, free: list[Free], reps: int, ex
     history: list[dict[str, Any]] = []
     cache: dict[tuple[float, ...], tuple[float, list[Check]]] = {}
 
-    def scenario_at(x: np.ndarray) -> Scenario:
-        patch: dict = {}
-        for f, v in zip(free, x):
-            set_dotted(patch, f.key, f.value(v))
-        return validate(deep_merge(raw, patch), label)
-
     def evaluate(x: np.ndarray) -> float:
         key = tuple(f.value(v) for f, v in zip(free, x))
         if key in cache:
             return cache[key][0]
         try:
-            sc = scenario_at(x)
+            sc = with_values(raw, free, x, label)
         except ScenarioError:
             return 1e12  # outside what the scenario allows: never the answer
         checks = check(targets, replicate(sc, reps, executor))
@@ -118,34 +134,41 @@ def fit(raw: dict, label: str, targets: Targets, free: list[Free], reps: int, ex
         simplex.append(vertex)
     minimize(evaluate, x0, method="Nelder-Mead", bounds=[(f.low, f.high) for f in free],
              options={"maxfev": max_evals, "initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-3})
+    if not cache:
+        raise ScenarioError("--free", None, "no point of the ranges given makes a valid scenario")
     (best_x, (best_value, best_checks)) = min(cache.items(), key=lambda kv: kv[1][0])
     return Fit(free, dict(zip((f.key for f in free), best_x)), best_value, len(history), best_checks, history)
 
 
-def write_fit(out: Path, scenario_path: Path, targets_path: Path, targets: Targets, result: Fit, reps: int,
-              seed: int, name: str) -> Path:
-    """``calibrated.toml`` (the original scenario with the fitted values) and ``fit.json``."""
+def write_fit(out: Path, raw: dict, scenario_path: Path, targets_path: Path, targets: Targets, result: Fit,
+              reps: int, seed: int) -> Path:
+    """``calibrated.toml`` (the whole scenario with the fitted values) and ``fit.json``.
+
+    The calibrated file stands on its own: it holds every key the original file, the files it
+    extends and the ``--set`` overrides gave, so it means the same wherever the folder is moved.
+    """
     out.mkdir(parents=True, exist_ok=True)
     today = dt.date.today().isoformat()
-    rel = os.path.relpath(scenario_path.resolve(), out.resolve())
-    lines = [
-        f"# Calibrated by `divertsim calibrate` on {today} against {targets_path.name} ({targets.name}).",
+    name = str(raw.get("name", scenario_path.stem))
+    data = deep_merge(raw, {})
+    for key, value in result.values.items():
+        set_dotted(data, key, value)
+    data["name"] = f"{name}-calibrated"
+    data["sources"] = {**data.get("sources", {}), **{
+        key: f"CALIBRATED to {targets.name} ({targets_path.name}) on {today}; see fit.json" for key in result.values}}
+    header = [
+        f"# {NOTICE}",
+        f"# Calibrated by `divertsim calibrate` on {today} from {scenario_path.name} against {targets_path.name} "
+        f"({targets.name}).",
         f"# {result.evaluations} evaluations of {reps} replications (seed {seed}); objective {result.objective:.4g}.",
         "# The record of the fit is fit.json beside this file.",
         "",
-        f'extends = "{rel}"',
-        f'name = "{name}-calibrated"',
-        "",
     ]
-    for key, value in result.values.items():
-        lines.append(f"{key} = {value!r}")
-    lines += ["", "[sources]"]
-    for key, value in result.values.items():
-        lines.append(f'"{key}" = "CALIBRATED to {targets.name} ({targets_path.name}) on {today}; see fit.json"')
     path = out / "calibrated.toml"
-    atomic_write(path, "\n".join(lines) + "\n")
+    atomic_write(path, "\n".join(header) + dumps(data))
     write_json(out / "fit.json", {
-        "scenario": str(scenario_path), "targets": str(targets_path), "date": today, "replications": reps, "seed": seed,
+        "notice": NOTICE, "scenario": str(scenario_path), "targets": str(targets_path), "date": today,
+        "replications": reps, "seed": seed,
         "free": [{"key": f.key, "low": f.low, "high": f.high, "start": f.start} for f in result.free],
         "values": result.values, "objective": result.objective, "evaluations": result.evaluations,
         "checks": [c.as_dict() for c in result.checks], "history": result.history,

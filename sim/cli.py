@@ -6,32 +6,44 @@ ends with one line on standard error and exit status 2; no traceback is shown.
 
 from __future__ import annotations
 
+from .processes import quiet_start, ready
+
+quiet_start()  # the imports below take a second: Ctrl-C meanwhile prints one line, not a traceback
+
+import functools
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from . import NOTICE, __version__
-from .errors import ScenarioError
+from .errors import ScenarioError, printable, shorten
 from .explain import parameters
 from .loading import list_shipped, load_raw, load_scenario, resolve, validate as validate_data
 from .compare import comparison, unique_names, write_comparison
 from .diagnostics import warnings as run_warnings
 from .calibrate import fit, parse_free, raw_scenario, write_fit
 from .executors import default_workers, make_executor, replicate
-from .replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, StoppingRule
-from .runfolder import RunFolder, RunFolderError, default_folder, prepare_folder, run_auto, run_fixed
+from .arguments import MAX_EVALS, MAX_EVENTS, check_executor
+from .identity import IdentityError
+from .replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, MAX_REPS, StoppingRule
+from .runfolder import (Comparison, RunFolder, RunFolderError, auto_work, default_folder, fixed_work, prepare_folder,
+                        run_auto, run_fixed)
 from .metrics import HEADLINE
+from .output import stamp_parquet
 from .sensitivity import SensitivityError, analyze
 from .sensitivity import write_tables as write_sensitivity
 from .stats import summarise
-from .store import StoreError
-from .sweep import SweepPlan, run_sweep
+from .store import StoreDamaged, StoreError
+from .sweep import SweepPlan, check_sweep_store, run_sweep
 from .sweepfile import load_sweep
-from .targets import check, load_targets
+from .targets import MAX_TARGET_REPS, check, load_targets
+
+ready()
 
 app = typer.Typer(
     add_completion=False,
@@ -68,16 +80,16 @@ def _overrides(seed: Optional[int], years: Optional[float], sets: list[str]) -> 
     return out
 
 
-def _reps(reps: Optional[str]) -> Optional[int]:
-    """``--reps``: a whole number, or ``auto`` (returned as None)."""
+def _reps(reps: Optional[str], most: int = MAX_REPS) -> Optional[int]:
+    """``--reps``: a whole number from 1 to ``most``, or ``auto`` (returned as None)."""
     if reps is None or reps == "auto":
         return None
-    try:
-        n = int(reps)
-    except ValueError:
-        raise ScenarioError("--reps", None, f"must be a whole number or 'auto' (got {reps!r})") from None
-    if n < 1:
-        raise ScenarioError("--reps", None, f"must be at least 1 (got {n})")
+    if not reps.strip().lstrip("+-").isdigit() or len(reps) > 20:
+        raise ScenarioError("--reps", None, f"must be a whole number or 'auto' (got {reps!r})")
+    n = int(reps)
+    if not 1 <= n <= most:
+        raise ScenarioError("--reps", None, f"must be between 1 and {most:,} (got {n:,})" if n >= 1
+                            else f"must be at least 1 (got {n})")
     return n
 
 
@@ -93,12 +105,7 @@ def _fmt(x: float | None) -> str:
 
 
 def _executor(kind: str, workers: Optional[int], scheduler: Optional[str]):
-    if workers is not None and workers < 1:
-        fail("--workers: must be at least 1")
-    if kind not in ("processes", "dask"):
-        fail(f"--executor: must be processes or dask (got {kind!r})")
-    if scheduler and kind != "dask":
-        fail("--scheduler: only with --executor dask")
+    """The back end, once :func:`~sim.arguments.check_executor` has accepted the options."""
     try:
         return make_executor(kind, workers or default_workers(), scheduler)
     except OSError as exc:
@@ -140,24 +147,25 @@ def run(
         fail(f"--event-log-format: must be parquet or csv (got {event_log_format!r})")
     if event_log and not 1 <= event_log_reps <= 100:
         fail("--event-log-reps: must be between 1 and 100")
-    if event_log and event_log_max < 1:
-        fail("--event-log-max-events: must be at least 1")
+    if event_log and not 1 <= event_log_max <= MAX_EVENTS:
+        fail(f"--event-log-max-events: must be between 1 and {MAX_EVENTS:,}")
     if resume and out is None:
         fail("--resume needs --out naming the folder to continue")
+    check_executor(executor, workers, scheduler)
     n = _reps(reps)
+    rule = _rule(precision, max_reps) if reps == "auto" else None
     sets = _overrides(seed, years, set_) + ([f"run.replications={n}"] if n is not None else [])
     sc = load_scenario(scenario, sets)
-    rule = _rule(precision, max_reps) if reps == "auto" else None
     folder = out if out is not None else default_folder(sc.name)
-    ex = _executor(executor, workers, scheduler)
     bar = _Progress("replications", sc.run.replications if rule is None else None)
     try:
+        ex = _executor(executor, workers, scheduler)
         with ex_closing(ex):
             if rule is None:
                 results = run_fixed(sc, folder, ex, resume=resume, progress=bar.update)
                 stopping = None
             else:
-                with RunFolder(sc, folder, resume) as rf:
+                with RunFolder(sc, folder, resume, auto_work(rule, sc.run.years)) as rf:
                     decision = run_auto([rf], rule, ex, progress=bar.update)
                     stopping = _stopping(rule, decision)
                     results = rf.finish(decision.replications, {"stopping": stopping})
@@ -261,40 +269,35 @@ def compare(
     """Run scenarios on common random numbers and report paired differences against the base."""
     if resume and out is None:
         fail("--resume needs --out naming the folder to continue")
+    check_executor(executor, workers, scheduler)
     n = _reps(reps)
+    rule = _rule(precision, max_reps) if reps == "auto" else None
     base_sc = load_scenario(base, _overrides(seed, years, set_))
     seed_all = base_sc.run.seed if seed is None else seed
     n_all = n if n is not None else base_sc.run.replications
     common = _overrides(seed_all, years, set_) + [f"run.replications={n_all}"]
     scenarios = [load_scenario(name, common) for name in [base, *others]]
     names = unique_names([sc.name for sc in scenarios])
-    rule = _rule(precision, max_reps) if reps == "auto" else None
     folder = out if out is not None else default_folder(f"compare-{names[0]}")
-    prepare_folder(folder, resume)
-    ex = _executor(executor, workers, scheduler)
+    years_all = scenarios[0].run.years
+    work = fixed_work(n_all, years_all) if rule is None else auto_work(rule, years_all)
     bar = _Progress("replications", None)
-    folders: list[RunFolder] = []
     try:
-        with ex_closing(ex):
-            for sc, name in zip(scenarios, names):
-                folders.append(RunFolder(sc, folder / name, resume=resume and (folder / name).exists()))
+        ex = _executor(executor, workers, scheduler)
+        with ex_closing(ex), Comparison(folder, scenarios, names, work, resume) as cmp:
             if rule is None:
-                for rf in folders:
+                for rf in cmp.runs:
                     rf.run(list(range(n_all)), ex, bar.update, total=n_all)
                 n_used, stopping = n_all, None
             else:
-                decision = run_auto(folders, rule, ex, progress=bar.update)
+                decision = run_auto(cmp.runs, rule, ex, progress=bar.update)
                 n_used, stopping = decision.replications, _stopping(rule, decision)
-            results = {name: rf.finish(n_used, {"stopping": stopping} if stopping else None)
-                       for name, rf in zip(names, folders)}
+            results = cmp.finish(n_used, {"stopping": stopping} if stopping else None)
     except KeyboardInterrupt:
         bar.close()
         err_console.print(f"interrupted: finished replications are saved in {folder}; "
                           f"continue with --resume --out {folder}", markup=False)
         raise typer.Exit(130)
-    finally:
-        for rf in folders:
-            rf.close()
     bar.close()
     data = comparison(names, results, scenarios[0].run.years)
     if stopping:
@@ -369,13 +372,14 @@ def sweep(
         fail("--resume needs --out naming the folder to continue")
     if analyze_ is not None and analyze_ not in ("sobol", "morris"):
         fail(f"--analyze: must be sobol or morris (got {analyze_!r})")
+    check_executor(executor, workers, scheduler)
     overrides = {"reps": reps, "samples": samples, **({"analyze": analyze_} if analyze_ else {})}
     sweep_spec = load_sweep(spec, overrides)
     plan = SweepPlan(sweep_spec, spec)
     folder = out if out is not None else default_folder(sweep_spec.name)
-    ex = _executor(executor, workers, scheduler)
     bar = _Progress("tasks", plan.design.tasks)
     try:
+        ex = _executor(executor, workers, scheduler)
         with ex_closing(ex):
             summary = run_sweep(plan, folder, ex, resume=resume, progress=bar.update)
     except KeyboardInterrupt:
@@ -411,11 +415,15 @@ def sensitivity(
 
 
 def _sensitivity(folder: Path, method: Optional[str], metrics: Optional[list[str]]) -> None:
+    check_sweep_store(folder)
     try:
         used, rows, notes = analyze(folder, method, metrics)
     except SensitivityError as exc:
         fail(str(exc))
     paths = write_sensitivity(folder, used, rows)
+    for path in paths:
+        if path.suffix == ".parquet":
+            stamp_parquet(path)
     key = "ST" if used == "sobol" else "mu_star"
     table = Table(title=f"{used} sensitivity: top influences on each metric (95% CI)", title_justify="left")
     for col in ("metric", "rank", "input", key, "95% CI") + (("S1",) if used == "sobol" else ("sigma",)):
@@ -462,8 +470,9 @@ def calibrate_check(
     workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
 ) -> None:
     """Compare a scenario with published figures; exit 0 only if every target is met."""
+    check_executor("processes", workers, None)
     tg = load_targets(targets_file)
-    n = _reps(str(reps)) if reps is not None else tg.replications
+    n = _reps(str(reps), MAX_TARGET_REPS) if reps is not None else tg.replications
     sc = load_scenario(scenario, _overrides(seed, tg.years, set_))
     ex = _executor("processes", workers, None)
     with ex_closing(ex):
@@ -506,14 +515,18 @@ def calibrate(
     """Fit the named parameters to the targets and write the calibrated scenario with a record of the fit."""
     if not free:
         fail("--free: name at least one parameter to fit")
-    if max_evals < 2:
-        fail("--max-evals: must be at least 2")
+    if not 2 <= max_evals <= MAX_EVALS:
+        fail(f"--max-evals: must be between 2 and {MAX_EVALS:,}")
+    check_executor("processes", workers, None)
     tg = load_targets(targets_file)
-    n = _reps(str(reps)) if reps is not None else tg.replications
+    n = _reps(str(reps), MAX_TARGET_REPS) if reps is not None else tg.replications
     path = resolve(scenario)
     overrides = _overrides(seed, tg.years, set_)
     sc = load_scenario(str(path), overrides)
     params = [parse_free(f, sc) for f in free]
+    keys = [p.key for p in params]
+    if len(set(keys)) != len(keys):
+        fail(f"--free: {next(k for k in keys if keys.count(k) > 1)} is named twice")
     raw = raw_scenario(path, overrides)
     folder = out if out is not None else default_folder(f"calibrate-{sc.name}")
     prepare_folder(folder, resume=False)
@@ -522,7 +535,7 @@ def calibrate(
     with ex_closing(ex):
         result = fit(raw, str(path), tg, params, n, ex, max_evals, progress=lambda i, v: bar.update(i, max_evals))
     bar.close()
-    written = write_fit(folder, path, targets_file, tg, result, n, sc.run.seed, sc.name)
+    written = write_fit(folder, raw, path, targets_file, tg, result, n, sc.run.seed)
     for key, value in result.values.items():
         out_console.print(f"{key} = {value:.6g}", markup=False)
     _print_checks(f"calibrated {sc.name} against {tg.name}: {n} replications, {result.evaluations} evaluations",
@@ -580,18 +593,25 @@ def version() -> None:
     out_console.print(f"divertsim {__version__}", markup=False)
 
 
+@functools.cache
+def _command() -> click.Command:
+    """The command line as Click sees it, built once (Typer rebuilds it from every function's
+    signature on each call, which is most of the cost of a call that only refuses an argument)."""
+    return typer.main.get_command(app)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every user error becomes one line on standard error and exit status 2."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        result = app(args=args or ["--help"], standalone_mode=False, prog_name="divertsim")
-    except (ScenarioError, RunFolderError) as exc:
-        err_console.print(f"error: {exc}", markup=False)
+        result = _command().main(args=args or ["--help"], standalone_mode=False, prog_name="divertsim")
+    except (ScenarioError, RunFolderError, IdentityError, StoreDamaged) as exc:
+        err_console.print(f"error: {shorten(printable(str(exc)), 2000)}", markup=False)
         return 2
     except typer.TyperException as exc:  # usage errors: unknown option, bad value, missing argument
         message = exc.format_message()
         if message:
-            err_console.print(f"error: {message}", markup=False)
+            err_console.print(f"error: {shorten(printable(' '.join(message.split())), 2000)}", markup=False)
         return 2
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("interrupted", markup=False)
@@ -601,7 +621,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        err_console.print(f"error: {where}{exc.strerror or exc}", markup=False)
+        err_console.print(f"error: {shorten(printable(f'{where}{exc.strerror or exc}'), 2000)}", markup=False)
         return 1
     return result if isinstance(result, int) else 0
 

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
+#: longest quoted value an error line shows back (a value of a megabyte helps nobody)
+MAX_SHOWN = 60
+#: longest key or problem an error line carries
+MAX_PART = 400
+
+_QUOTED = re.compile(r"""(['"])([^'"]{%d,})\1""" % (MAX_SHOWN + 1))
+
 
 def printable(text: str) -> str:
     """``text`` with control characters (a NUL in a file name, say) shown as escapes."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
+
+
+def shorten(text: str, limit: int = MAX_PART) -> str:
+    """``text`` with long quoted values cut, and cut as a whole to ``limit`` characters."""
+    text = _QUOTED.sub(lambda m: f"{m[1]}{m[2][:MAX_SHOWN - 3]}...{m[1]} ({len(m[2]):,} characters)", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class ScenarioError(Exception):
@@ -16,9 +31,9 @@ class ScenarioError(Exception):
     """
 
     def __init__(self, source: str, key: str | None, problem: str) -> None:
-        self.source = printable(source)
-        self.key = printable(key) if key else key
-        self.problem = printable(" ".join(str(problem).split()))  # one line, whatever the cause said
+        self.source = shorten(printable(source), 500)
+        self.key = shorten(printable(key), 120) if key else key
+        self.problem = shorten(printable(" ".join(str(problem).split())))  # one line, whatever the cause said
         super().__init__(str(self))
 
     def __str__(self) -> str:

@@ -15,7 +15,8 @@ the case ended (``custody``, ``scheme_completed``... or ``open``). The log is bu
 replication again with job tracing on, which changes no random number, so it describes exactly
 the stored replication. A national 10-year replication has about 1.2 million events (roughly 14
 per case, some 20 MB as Parquet); the log is cut at ``max_events`` rows, the latest events
-dropped first, and says so.
+dropped first, and says so. Like every output, the log carries the notice that the model is
+illustrative: a first comment line in CSV (read it with ``comment="#"``), file metadata in Parquet.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from . import NOTICE
 from .model import Model
 from .record import STATE_BITS
 from .scenario import Scenario
@@ -89,7 +91,7 @@ def write(folder: Path, scenario: Scenario, replications: int = 1, fmt: str = "p
     """Write ``event_log.<fmt>`` for replications 0..n-1; return its path, its rows and whether it was cut."""
     import pandas as pd
 
-    from .output import atomic_write
+    from .output import atomic_write, notice_metadata
 
     frames = [events(scenario, r) for r in range(replications)]
     df = pd.concat(frames, ignore_index=True).sort_values(["time", "run", "entity_id"], kind="stable")
@@ -98,9 +100,13 @@ def write(folder: Path, scenario: Scenario, replications: int = 1, fmt: str = "p
         df = df.iloc[:max_events]
     path = folder / f"event_log.{fmt}"
     if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
         tmp = folder / ".event_log.parquet.tmp"
-        df.to_parquet(tmp, index=False)
+        pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **notice_metadata()}), tmp)
         tmp.replace(path)
     else:
-        atomic_write(path, df.to_csv(index=False))
+        atomic_write(path, f"# {NOTICE}\n" + df.to_csv(index=False))
     return path, len(df), cut

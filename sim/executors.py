@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from .metrics import RepResult, compute
 from .model import Model
+from .processes import die_with_parent, interrupts_held, interrupts_ignored
 from .scenario import Scenario
 
 IN_FLIGHT_PER_WORKER = 4
@@ -72,8 +73,10 @@ def run_task(scenario_json: str, rep: int, seed: int, keep_monthly: bool) -> Rep
     return simulate(_scenario(scenario_json), rep, seed, keep_monthly)
 
 
-def _warm() -> None:
-    """Worker start-up: import what a task needs before the first task arrives."""
+def _warm(parent: int) -> None:
+    """Worker start-up: die with the parent, leave Ctrl-C to it, and import what a task needs
+    before the first task arrives."""
+    die_with_parent(parent)
     from . import metrics, model  # noqa: F401
 
 
@@ -129,13 +132,21 @@ class ProcessExecutor:
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
-                                      initializer=_warm)
+                                      initializer=_warm, initargs=(os.getpid(),))
+
+    def _submit(self, *args: Any) -> cf.Future:
+        """Submit a task; a worker this starts starts with Ctrl-C held (see sim.processes)."""
+        assert self._pool is not None
+        with interrupts_held():
+            return self._pool.submit(*args)
 
     def start(self) -> None:
         """Start every worker now (they import the model once), rather than on the first tasks."""
         if self._pool is None:
             self._pool = self._new_pool()
-        list(self._pool.map(_ready, range(self.workers)))
+        futures = [self._submit(_ready, i) for i in range(self.workers)]
+        for fut in futures:
+            fut.result()
 
     def run(self, tasks: Iterable[Task], on_done: OnDone, on_fail: OnFail) -> None:
         todo: Iterator[Task] = iter(tasks)
@@ -153,7 +164,7 @@ class ProcessExecutor:
                     if task is None:
                         break
                     try:
-                        fut = self._pool.submit(self.fn, task.scenario_json, task.rep, task.seed, task.keep_monthly)
+                        fut = self._submit(self.fn, task.scenario_json, task.rep, task.seed, task.keep_monthly)
                     except BrokenProcessPool:  # a worker died since the last wait: the pool refuses work
                         retry.append(task)
                         broken = True
@@ -188,6 +199,9 @@ class ProcessExecutor:
                     self._pool = self._new_pool()
         except BaseException:
             if self._pool is not None:
+                # the workers ignore Ctrl-C: stop them now rather than wait for their tasks to end
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    process.terminate()
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
             raise
@@ -235,8 +249,10 @@ class DaskExecutor:
 
             # the tasks are pure Python: the workers' sampling profiler and memory monitor would
             # take the interpreter lock from them every few milliseconds
+            # (and Ctrl-C is for this process alone: see sim.processes)
             with dask.config.set({"distributed.worker.profile.enabled": False,
-                                  "distributed.worker.memory.monitor-interval": "1s"}):
+                                  "distributed.worker.memory.monitor-interval": "1s",
+                                  "distributed.worker.preload": ["sim.processes"]}), interrupts_ignored():
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                              host="127.0.0.1", dashboard_address=None, silence_logs=40)
             self._client = Client(self._cluster)

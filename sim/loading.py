@@ -1,8 +1,9 @@
 """Scenario files: find, read, follow ``extends``, apply ``--set`` overrides, validate.
 
 Scenario files are data only: TOML parsed by :mod:`tomllib`, nothing evaluated, nothing unpickled.
-``extends`` names another file (relative to the file that names it) whose keys this file
-overrides; only files resolve, and a missing target or a cycle is an error that names the chain.
+``extends`` names another file beside the file that names it, by its file name alone (a path,
+absolute or with ``..``, is refused), whose keys this file overrides; only regular files resolve,
+and a missing target or a cycle is an error that names the chain.
 Every problem ends in one :class:`~sim.errors.ScenarioError` naming the file, the dotted key and
 what is wrong.
 """
@@ -13,17 +14,15 @@ import copy
 import hashlib
 import json
 import math
-import tomllib
 from pathlib import Path
 from typing import Any, Iterable
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import ScenarioError
+from .reading import parse_value, read_toml
 from .scenario import Scenario
 
-#: Files larger than this are refused before parsing (a scenario is a few kilobytes).
-MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 16
 
 
@@ -39,51 +38,38 @@ def shipped_dir() -> Path:
 def resolve(name_or_path: str) -> Path:
     """A scenario path from a path or a shipped name (``justice-2019`` or ``justice-2019.toml``)."""
     candidate = Path(name_or_path)
-    if candidate.suffix == ".toml" and candidate.is_file():
+    if is_file(candidate):
         return candidate
-    if candidate.is_file():
-        return candidate
+    if exists(candidate) and (candidate.suffix == ".toml" or "/" in name_or_path):
+        return candidate  # a named pipe, a folder, a device: read_toml says which, without reading it
     stem = candidate.name if candidate.suffix == ".toml" else candidate.name + ".toml"
     for folder in (Path.cwd() / "scenarios", shipped_dir()):
         path = folder / stem
-        if path.is_file():
+        if is_file(path):
             return path
     known = ", ".join(p.stem for p in list_shipped()) or "none"
     raise ScenarioError(name_or_path, None, f"no such scenario file or shipped scenario (shipped: {known})")
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the system cannot even look up (too long, say)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def exists(path: Path) -> bool:
+    """``path.exists()``, False for a name the system cannot even look up."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def list_shipped() -> list[Path]:
     folder = shipped_dir()
     return sorted(folder.glob("*.toml")) if folder.is_dir() else []
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse one TOML file, turning every way it can be unreadable into a one-line error."""
-    label = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ScenarioError(label, None, f"cannot read file ({exc.strerror or exc})") from None
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(label, None, f"file is {size:,} bytes; a scenario file is at most {MAX_FILE_BYTES:,}")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(label, None, f"cannot read file ({exc.strerror or exc})") from None
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ScenarioError(label, None, "UTF-16 text: save the file as UTF-8")
-    if b"\x00" in raw:
-        raise ScenarioError(label, None, "binary file, not TOML text")
-    try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark (saved by some Windows editors) is harmless
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(label, None, f"not UTF-8 text (byte {exc.start})") from None
-    if not text.strip():
-        raise ScenarioError(label, None, "empty file")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(label, None, f"invalid TOML: {exc}") from None
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +85,7 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The merged raw data of ``path`` and everything it ``extends``."""
-    path = path.resolve() if path.exists() else path
+    path = path.resolve() if exists(path) else path
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(str(path), "extends", f"cycle: {cycle}")
@@ -111,8 +97,11 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(str(path), "extends", "must be the path of another scenario file")
+    if "/" in parent or "\\" in parent or parent in (".", "..") or Path(parent).is_absolute():
+        raise ScenarioError(str(path), "extends", f"'{parent}' is a path: extends names a file beside "
+                                                  f"{path.name}, by its file name alone")
     target = (path.parent / parent)
-    if not target.is_file():
+    if not is_file(target):
         raise ScenarioError(str(path), "extends", f"target '{parent}' is not a file (looked for {target.name} beside {path.name})")
     return deep_merge(load_raw(target, (*_chain, path)), data)
 
@@ -125,12 +114,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     key = key.strip()
     if not key or any(not part.isidentifier() for part in key.split(".")):
         raise ScenarioError("--set", key or text, "key must be a dotted parameter name such as scheme.completion_rate")
-    value = value.strip()
-    try:
-        parsed = tomllib.loads(f"v = {value}")["v"]
-    except tomllib.TOMLDecodeError:
-        parsed = value
-    return key, parsed
+    return key, parse_value(value.strip(), "--set", key)
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, source: str = "--set") -> None:

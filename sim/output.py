@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from . import NOTICE, __version__
 from .calendar import Calendar
+from .identity import Identity
 from .metrics import HEADLINE, MONTHLY, STAGES, RepResult
 from .stats import summarise
 
@@ -44,6 +45,21 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def notice_metadata() -> dict[bytes, bytes]:
+    """Parquet file metadata carrying :data:`~sim.NOTICE` (Parquet has no comment lines)."""
+    return {b"divertsim.notice": NOTICE.encode()}
+
+
+def stamp_parquet(path: Path) -> None:
+    """Add the notice to the metadata of a Parquet file written without it, whole or not at all."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    tmp = path.parent / f".{path.name}.tmp"
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **notice_metadata()}), tmp)
+    tmp.replace(path)
 
 
 def _umask() -> int:
@@ -129,14 +145,14 @@ def write_tables(folder: Path, results: list[RepResult], cal: Calendar, warmup_m
     atomic_write(folder / "monthly.csv", monthly_csv(results, cal, warmup_months))
 
 
-def manifest(scenario_data: dict[str, Any], scenario_hash: str, seed: int, replications: int,
-             status: str, runtime_s: float | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def manifest(identity: Identity, scenario_data: dict[str, Any], replications: int | None, status: str,
+             runtime_s: float | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A folder's manifest: what it holds (kind, hash, seed, work), its status, and how it was made."""
     return {
         "notice": NOTICE,
         "status": status,
+        **identity.manifest(),
         "scenario_name": scenario_data.get("name"),
-        "scenario_hash": scenario_hash,
-        "seed": seed,
         "replications": replications,
         "runtime_s": runtime_s,
         "command": sys.argv,

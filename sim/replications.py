@@ -24,6 +24,8 @@ DEFAULT_PRECISION = 0.05
 DEFAULT_MIN_REPS = 3
 DEFAULT_LOOK_AHEAD = 5
 DEFAULT_MAX_REPS = 200
+#: most replications of one run (the scenario's own bound on run.replications)
+MAX_REPS = 100_000
 
 
 def relative_half_width(values: Sequence[float], level: float = 0.95) -> float:
@@ -62,8 +64,8 @@ class StoppingRule:
     def __post_init__(self) -> None:
         if not 0 < self.precision < 1:
             raise ValueError("precision must be between 0 and 1 (a share of the mean, e.g. 0.05)")
-        if self.max_reps < max(2, self.min_reps):
-            raise ValueError(f"max_reps must be at least {max(2, self.min_reps)}")
+        if not max(2, self.min_reps) <= self.max_reps <= MAX_REPS:
+            raise ValueError(f"max_reps must be between {max(2, self.min_reps)} and {MAX_REPS:,} (got {self.max_reps:,})")
 
     def _imprecise(self, series: Mapping[str, Sequence[float]], n: int) -> list[str]:
         out = []

@@ -24,10 +24,15 @@ from . import NOTICE, __version__
 from . import figures as F
 from .calendar import add_months
 from .explain import parameters
+from .names import inside
 from .output import atomic_write
 from .scenario import Scenario
 from .stats import summarise
-from .store import STORE_NAME, Store
+from .errors import ScenarioError
+from .reading import read_bounded
+from .replications import MAX_REPS
+from .runfolder import asked
+from .store import STORE_NAME, Store, StoreDamaged
 
 SUMMARY_METRICS = (
     ("court.receipts_per_year", "court receipts a year"), ("court.disposals", "court disposals"),
@@ -76,27 +81,58 @@ def _fmt(x: float | None) -> str:
     return f"{x:.3g}"
 
 
+def _json(path: Path) -> dict:
+    """A JSON file of the folder, or one line saying that it is missing or damaged."""
+    try:
+        data = json.loads(read_bounded(path, "a folder's record"))
+    except ScenarioError as exc:
+        raise ReportError(str(exc)) from None
+    except ValueError as exc:
+        raise ReportError(f"{path}: damaged ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise ReportError(f"{path}: damaged (not a JSON object)")
+    return data
+
+
 def _series(folder: Path, name: str) -> F.Series:
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = _json(folder / "manifest.json")
     if manifest.get("status") != "complete":
         raise ReportError(f"{folder}: the run is not complete (status {manifest.get('status')!r}); finish it with --resume")
-    sc = manifest["scenario"]
-    start = dt.date.fromisoformat(sc["run"]["start_date"])
-    months = Scenario.model_validate(sc).run.months
-    with Store(folder / STORE_NAME) as store:
-        results = [r for r in store.results(0) if r.replication < manifest["replications"]]
-    if not results or not results[0].monthly:
+    n = manifest.get("replications")
+    try:
+        sc = Scenario.model_validate(manifest["scenario"])
+    except (KeyError, ValueError):
+        raise ReportError(f"{folder / 'manifest.json'}: damaged (no valid scenario)") from None
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 < n <= MAX_REPS:
+        raise ReportError(f"{folder / 'manifest.json'}: damaged (replications {n!r})")
+    if not (folder / STORE_NAME).is_file():
+        raise ReportError(f"{folder}: no {STORE_NAME} to draw from")
+    try:
+        expected = asked(manifest["work"])
+    except (KeyError, TypeError, AttributeError):
+        raise ReportError(f"{folder / 'manifest.json'}: damaged (no record of the work asked for)") from None
+    with Store(folder / STORE_NAME, readonly=True) as store:
+        problem = store.damage(expected, sc.run.months)
+        if problem:
+            raise StoreDamaged(f"{store.path}: {problem}")
+        results = [r for r in store.results(0) if r.replication < n]
+    if [r.replication for r in results] != list(range(n)):
+        raise StoreDamaged(f"{folder / STORE_NAME}: holds {len(results)} of the {n} replications its manifest names")
+    if not results[0].monthly:
         raise ReportError(f"{folder}: no monthly results to draw")
-    return F.Series(name, results, [add_months(start, k) for k in range(months)], sc["run"]["warmup_months"])
+    start = sc.run.start_date
+    return F.Series(name, results, [add_months(start, k) for k in range(sc.run.months)], sc.run.warmup_months)
 
 
 def _kind(folder: Path) -> str:
     if (folder / "comparison.json").exists():
         return "comparison"
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
+    if not (folder / "manifest.json").exists():
         raise ReportError(f"{folder}: not a run, comparison or sweep folder (no manifest.json or comparison.json)")
-    return "sweep" if json.loads(manifest_path.read_text()).get("kind") == "sweep" else "run"
+    kind = _json(folder / "manifest.json").get("kind")
+    if kind == "compare":
+        raise ReportError(f"{folder}: the comparison is not complete; finish it with --resume")
+    return "sweep" if kind == "sweep" else "run"
 
 
 def _summary_table(series: list[F.Series], comparison: dict | None) -> str:
@@ -194,8 +230,8 @@ def _freed_and_widening(comp: dict) -> str:
 def build(folder: Path) -> Report:
     kind = _kind(folder)
     if kind == "run":
-        manifest = json.loads((folder / "manifest.json").read_text())
-        series = [_series(folder, manifest["scenario_name"])]
+        manifest = _json(folder / "manifest.json")
+        series = [_series(folder, str(manifest.get("scenario_name")))]
         rep = Report("run", f"{manifest['scenario_name']}: {len(series[0].results)} replications", folder)
         _trajectory_figures(rep, series)
         rep.sections.append(_summary_table(series, None))
@@ -205,14 +241,20 @@ def build(folder: Path) -> Report:
         rep.sections.append("<h2>Parameters and their sources</h2>" + _parameters_table(manifest, manifest["scenario_name"]))
         return rep
     if kind == "comparison":
-        comp = json.loads((folder / "comparison.json").read_text())
-        series = [_series(folder / name, name) for name in comp["scenarios"]]
+        comp = _json(folder / "comparison.json")
+        names = comp.get("scenarios")
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise ReportError(f"{folder / 'comparison.json'}: damaged (no list of scenarios)")
+        try:
+            series = [_series(inside(folder, name), name) for name in names]
+        except ValueError as exc:
+            raise ReportError(f"{folder / 'comparison.json'}: damaged ({exc})") from None
         rep = Report("comparison", f"{' vs '.join(comp['scenarios'])}: {comp['replications']} paired replications", folder)
         _trajectory_figures(rep, series)
         rep.figures.insert(0, ("differences", "Paired differences from the base scenario, as a share of the base's mean, "
                                "with 95% confidence intervals.", F.forest(comp)))
         rep.sections.append(_summary_table(series, comp))
-        manifests = [json.loads((folder / name / "manifest.json").read_text()) for name in comp["scenarios"]]
+        manifests = [_json(folder / name / "manifest.json") for name in comp["scenarios"]]
         rep.sections.append(_freed_and_widening(comp))
         rep.sections.append(_warnings(list(zip(comp["scenarios"], manifests))))
         rep.sections.append(_decision_order(list(zip(comp["scenarios"], manifests))))
@@ -247,11 +289,14 @@ def _trajectory_figures(rep: Report, series: list[F.Series]) -> None:
 def _sweep_report(folder: Path) -> Report:
     import pandas as pd
 
-    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest = _json(folder / "manifest.json")
     if manifest.get("status") != "complete":
         raise ReportError(f"{folder}: the sweep is not complete; finish it with --resume")
     spec = manifest["sweep"]
-    points = pd.read_csv(folder / "points.csv", comment="#")
+    try:
+        points = pd.read_csv(folder / "points.csv", comment="#")
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{folder / 'points.csv'}: missing or damaged ({type(exc).__name__})") from None
     factors = list(spec["factors"])
     rep = Report("sweep", f"sweep {spec['name']}: {manifest['points']} points, {manifest['tasks']} tasks", folder)
     metrics = {m: points[f"{m}.mean"].to_numpy(dtype=float) for m in ("court.receipts_per_year", "court.backlog_end",
@@ -311,14 +356,32 @@ def render(rep: Report) -> tuple[str, dict[str, tuple[bytes, bytes]]]:
     return page, images
 
 
+def report_path(folder: Path, out: Path | None) -> Path:
+    """Where the report goes: ``--out`` as a file, or ``report.html`` inside ``--out`` when it
+    names a folder, or inside the run's folder. The figures go into ``figures/`` beside it, so
+    everything written is inside the folder the user chose."""
+    if out is None:
+        return folder / "report.html"
+    if out.is_dir():
+        return out / "report.html"
+    if out.exists() and not out.is_file():
+        raise ReportError(f"{out}: exists and is neither a file nor a folder")
+    if not out.parent.is_dir():
+        raise ReportError(f"{out}: no such folder {out.parent}")
+    return out
+
+
 def write(folder: Path, out: Path | None = None) -> Path:
     """Build, render and write the report and its figures; return the report's path."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ReportError(f"{folder}: no such folder")
-    rep = build(folder)
+    target = report_path(folder, out)
+    try:
+        rep = build(folder)
+    except (KeyError, TypeError) as exc:  # a record that parses but lacks what divertsim wrote into it
+        raise ReportError(f"{folder}: a record of the folder is damaged ({type(exc).__name__}: {exc})") from None
     page, images = render(rep)
-    target = out if out is not None else folder / "report.html"
     fig_dir = target.parent / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     for name, (png, svg) in images.items():

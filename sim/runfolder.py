@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
+import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
+from . import NOTICE
 from .calendar import Calendar
 from .diagnostics import warnings as run_warnings
 from .executors import Executor, Task
+from .identity import COMMANDS, KINDS, Identity, IdentityError, read_manifest
 from .loading import effective_dict, scenario_hash
 from .metrics import HEADLINE, RepResult
-from .output import manifest, write_json, write_tables
+from .names import inside
+from .output import manifest, package_versions, write_json, write_tables
 from .replications import Decision, StoppingRule
 from .scenario import Scenario
-from .store import STORE_NAME, Store, StoreError
+from .store import STORE_NAME, Store, StoreDamaged, StoreError
 
 LOCK_NAME = ".lock"
 
@@ -46,15 +51,58 @@ def remove_partial_files(folder: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def prepare_folder(folder: Path, resume: bool) -> None:
-    """Refuse a folder in use for something else; create it; clear a killed run's partial files."""
+def holds_nothing(folder: Path) -> bool:
+    """True for a folder holding at most the lock and partial files of a run killed at its start."""
+    return all(p.name == LOCK_NAME or (p.name.startswith(".") and p.name.endswith(".tmp")) for p in folder.iterdir())
+
+
+def prepare_folder(folder: Path, resume: bool, kind: str = "run") -> None:
+    """Refuse a folder in use for something else; create it. A folder to resume must hold a
+    store (a comparison: a manifest), and a folder of another kind is named as such."""
     if folder.exists() and not folder.is_dir():
         raise RunFolderError(f"{folder}: exists and is not a folder")
-    if folder.exists() and not resume and any(folder.iterdir()):
+    if folder.exists() and not resume and not holds_nothing(folder):
         raise RunFolderError(f"{folder}: folder exists; use --resume to continue it or choose another --out")
-    if resume and not (folder / STORE_NAME).exists():
-        raise RunFolderError(f"{folder}: nothing to resume (no {STORE_NAME})")
+    if resume:
+        held = _held_kind(folder)
+        if held is not None and held != kind:
+            raise RunFolderError(f"{folder}: holds {KINDS[held]}, not {KINDS[kind]}; resume it with "
+                                 f"`{COMMANDS[held]} ... --resume` or choose another --out")
+        needed = "manifest.json" if kind == "compare" else STORE_NAME
+        if not (folder / needed).exists():
+            raise RunFolderError(f"{folder}: nothing to resume (no {needed})")
     folder.mkdir(parents=True, exist_ok=True)
+
+
+def _held_kind(folder: Path) -> str | None:
+    """The kind of run a folder's manifest records, if it records one divertsim knows."""
+    try:
+        held = read_manifest(folder) if folder.is_dir() else None
+    except IdentityError as exc:
+        raise RunFolderError(str(exc)) from None
+    kind = held.get("kind") if held else None
+    return kind if isinstance(kind, str) and kind in KINDS else None
+
+
+def check_store(folder: Path, identity: Identity, expected: Callable[[int, int], bool], months: int | None) -> None:
+    """Before a resume writes anything: the store (opened read-only) and the manifest must record
+    this kind, scenario, seed and work, and every row must be whole and asked for."""
+    try:
+        with Store(folder / STORE_NAME, readonly=True) as store:
+            if store.fresh:  # killed while it was being created: nothing is held
+                return
+            identity.check_meta(store.get_meta(), folder)
+            problem = store.damage(expected, months)
+    except IdentityError as exc:
+        raise RunFolderError(str(exc)) from None
+    if problem:
+        raise StoreDamaged(f"{folder / STORE_NAME}: {problem}; it cannot be resumed")
+    try:
+        held = read_manifest(folder)
+        if held is not None:
+            identity.check_manifest(held, folder)
+    except IdentityError as exc:
+        raise RunFolderError(str(exc)) from None
 
 
 class FolderLock:
@@ -72,35 +120,54 @@ class FolderLock:
         os.close(self.fd)
 
 
-class RunFolder:
-    """One scenario's run folder, open for adding replications until :meth:`finish`."""
+def fixed_work(n: int, years: float) -> dict[str, Any]:
+    """The work of a run of ``n`` replications over ``years``."""
+    return {"replications": n, "years": years}
 
-    def __init__(self, scenario: Scenario, folder: Path, resume: bool = False) -> None:
-        prepare_folder(folder, resume)
+
+def auto_work(rule: StoppingRule, years: float) -> dict[str, Any]:
+    """The work of ``--reps auto`` over ``years``: its stopping rule (the replications it needs
+    follow from it)."""
+    return {"replications": "auto", "precision": rule.precision, "max_reps": rule.max_reps, "years": years}
+
+
+def asked(work: dict[str, Any]) -> Callable[[int, int], bool]:
+    """Whether a stored (point, replication) is one this work asks for: point 0, and a
+    replication below the number asked for (below ``--max-reps`` for ``--reps auto``)."""
+    most = work["max_reps"] if work.get("replications") == "auto" else work["replications"]
+    if isinstance(most, bool) or not isinstance(most, int):
+        raise TypeError(f"the work asked for names no number of replications ({most!r})")
+    return lambda point, rep: point == 0 and 0 <= rep < most
+
+
+class RunFolder:
+    """One scenario's run folder, open for adding replications until :meth:`finish`.
+
+    ``kind`` is ``run``, or ``compare`` for a scenario of a comparison; ``work`` is what was asked
+    for (by default the scenario's replications). Resuming checks both before anything changes.
+    """
+
+    def __init__(self, scenario: Scenario, folder: Path, resume: bool = False, work: dict[str, Any] | None = None,
+                 kind: str = "run") -> None:
         self.scenario = scenario
         self.folder = folder
         self.data = effective_dict(scenario)
-        self.digest = scenario_hash(scenario)
         self.seed = scenario.run.seed
+        self.identity = Identity(kind, scenario_hash(scenario), self.seed,
+                                 work if work is not None else fixed_work(scenario.run.replications, scenario.run.years))
         self.json = scenario.model_dump_json(by_alias=True)
         self.failures: dict[int, str] = {}
+        prepare_folder(folder, resume, kind)
         self._lock = FolderLock(folder)
         try:
+            if resume:
+                check_store(folder, self.identity, asked(self.identity.work), scenario.run.months)
             remove_partial_files(folder)
             try:
-                self.store = Store(folder / STORE_NAME)
+                self.store = Store(folder / STORE_NAME, meta={**self.identity.meta(), "scenario": json.dumps(self.data)})
             except StoreError as exc:
                 raise RunFolderError(str(exc)) from None
-            meta = self.store.get_meta()
-            if "scenario_hash" in meta and meta["scenario_hash"] != self.digest:
-                self.store.close()
-                raise RunFolderError(
-                    f"{folder}: holds a run of a different scenario or seed (hash {meta['scenario_hash']}, "
-                    f"now {self.digest}); resume with the same scenario and options")
-            if "scenario_hash" not in meta:
-                self.store.set_meta({"kind": "run", "scenario_hash": self.digest, "seed": str(self.seed),
-                                     "scenario": json.dumps(self.data)})
-            write_json(folder / "manifest.json", manifest(self.data, self.digest, self.seed, None, "running", None))
+            write_json(folder / "manifest.json", manifest(self.identity, self.data, None, "running", None))
         except BaseException:
             self._lock.release()
             raise
@@ -149,7 +216,7 @@ class RunFolder:
         write_tables(self.folder, results, cal, self.scenario.run.warmup_months)
         cpu = sum(r.runtime_s for r in results)
         write_json(self.folder / "manifest.json",
-                   manifest(self.data, self.digest, self.seed, len(results), "complete",
+                   manifest(self.identity, self.data, len(results), "complete",
                             round(time.perf_counter() - self._t0, 3),
                             {"cpu_seconds_in_replications": round(cpu, 3), "warnings": run_warnings(results),
                              **(extra or {})}))
@@ -166,11 +233,80 @@ class RunFolder:
         self.close()
 
 
+class Comparison:
+    """A comparison's folder: its own manifest and lock, and one :class:`RunFolder` per scenario
+    (``OUT/<name>``, names checked to stay inside ``OUT``).
+
+    Resuming checks the comparison's manifest and every scenario's store before any of them is
+    opened for writing, so a refused resume changes nothing; then each scenario continues from
+    its own store, and the results equal an uninterrupted comparison's.
+    """
+
+    def __init__(self, folder: Path, scenarios: list[Scenario], names: list[str], work: dict[str, Any],
+                 resume: bool = False) -> None:
+        try:
+            paths = [inside(folder, name) for name in names]
+        except ValueError as exc:
+            raise RunFolderError(f"{folder}: {exc}") from None
+        self.folder = folder
+        self.names = names
+        members = [Identity("compare", scenario_hash(sc), sc.run.seed, work) for sc in scenarios]
+        blob = json.dumps([[n, m.digest] for n, m in zip(names, members)]).encode()
+        self.identity = Identity("compare", hashlib.sha256(blob).hexdigest()[:16], scenarios[0].run.seed, work)
+        prepare_folder(folder, resume, "compare")
+        self._lock = FolderLock(folder)
+        self.runs: list[RunFolder] = []
+        try:
+            if resume:
+                self._check(scenarios, paths, members)
+            self._write_manifest("running", None)
+            for sc, path in zip(scenarios, paths):
+                self.runs.append(RunFolder(sc, path, resume=(path / STORE_NAME).exists(), work=work, kind="compare"))
+        except BaseException:
+            self.close()
+            raise
+
+    def _check(self, scenarios: list[Scenario], paths: list[Path], members: list[Identity]) -> None:
+        try:
+            held = read_manifest(self.folder)
+            if held is None:
+                raise RunFolderError(f"{self.folder}: nothing to resume (no manifest.json)")
+            self.identity.check_manifest(held, self.folder)
+        except IdentityError as exc:
+            raise RunFolderError(str(exc)) from None
+        for sc, path, member in zip(scenarios, paths, members):
+            if (path / STORE_NAME).exists():
+                check_store(path, member, asked(member.work), sc.run.months)
+
+    def _write_manifest(self, status: str, replications: int | None) -> None:
+        write_json(self.folder / "manifest.json", {
+            "notice": NOTICE, "status": status, **self.identity.manifest(), "scenarios": self.names,
+            "replications": replications, "command": sys.argv, "versions": package_versions()})
+
+    def finish(self, n: int, extra: dict | None = None) -> dict[str, list[RepResult]]:
+        """Every scenario's tables from its first ``n`` replications, then the comparison's manifest."""
+        results = {name: rf.finish(n, extra) for name, rf in zip(self.names, self.runs)}
+        self._write_manifest("complete", n)
+        return results
+
+    def close(self) -> None:
+        for rf in self.runs:
+            rf.close()
+        self.runs = []
+        self._lock.release()
+
+    def __enter__(self) -> "Comparison":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def run_fixed(scenario: Scenario, folder: Path, executor: Executor, resume: bool = False,
               progress: Progress | None = None) -> list[RepResult]:
     """A run with the scenario's number of replications."""
     n = scenario.run.replications
-    with RunFolder(scenario, folder, resume) as rf:
+    with RunFolder(scenario, folder, resume, fixed_work(n, scenario.run.years)) as rf:
         rf.run(list(range(n)), executor, progress, total=n)
         return rf.finish(n)
 

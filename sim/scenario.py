@@ -18,7 +18,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .distributions import DistSpec, coerce_number
 
@@ -601,6 +601,13 @@ class Scenario(Section):
                 f"scheme.completion_rate ({s.completion_rate:g}) cannot exceed the chance of not reoffending during "
                 f"the deferral ({stays:.3g}, from reoffending.probability and window_years): reoffending is a failure")
         return self
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_name(cls, value: str) -> str:
+        from .names import check_name  # a name becomes a folder name (see sim.names)
+
+        return check_name(value)
 
     @model_validator(mode="after")
     def _size(self) -> "Scenario":

@@ -25,22 +25,25 @@ from . import NOTICE
 from .designs import Design, build
 from .errors import ScenarioError
 from .executors import Executor, Task
-from .loading import deep_merge, effective_dict, load_raw, resolve, set_dotted, validate
+from .loading import deep_merge, effective_dict, is_file, load_raw, resolve, set_dotted, validate
 from .metrics import HEADLINE
-from .output import atomic_write, manifest, write_json
-from .runfolder import FolderLock, RunFolderError, prepare_folder, remove_partial_files
+from .output import atomic_write, manifest, notice_metadata, write_json
+from .identity import Identity
+from .runfolder import FolderLock, RunFolderError, check_store, prepare_folder, remove_partial_files
 from .scenario import Scenario
 from .stats import summarise
-from .store import STORE_NAME, Store, StoreError
+from .store import STORE_NAME, Store, StoreDamaged, StoreError
 from .sweepfile import SweepSpec
 
 BATCH = 500
+#: what a sweep file says about the amount of work, not about what the results depend on
+WORK_KEYS = ("seed", "reps", "samples", "replication_pool", "morris_levels", "design")
 
 
 def base_path(spec: SweepSpec, spec_path: Path) -> Path:
     """The base scenario: a file relative to the sweep file, or a shipped name."""
     candidate = spec_path.parent / spec.base
-    if candidate.is_file():
+    if is_file(candidate):
         return candidate
     try:
         return resolve(spec.base)
@@ -74,6 +77,8 @@ class SweepPlan:
         self._raw = raw
         self._integer = {key: self._number_at(key, spec_path) for key in spec.factors}
         self.design: Design = build(spec)
+        self._rep_sets: dict[int, frozenset[int]] = {}
+        self._refuse_rounded_duplicates(spec_path)
         for point in range(len(self.design.values)):  # every point is checked before anything runs
             self._point_json(point)
 
@@ -86,6 +91,22 @@ class SweepPlan:
             what = "a table" if node is not None and not isinstance(node, (str, bool)) else "no number"
             raise ScenarioError(str(spec_path), f"factors.{key}", f"names {what} in the scenario; a factor must be a number")
         return isinstance(node, int)
+
+    def _refuse_rounded_duplicates(self, spec_path: Path) -> None:
+        """A grid's levels of a whole-number parameter must stay distinct once rounded, or the
+        same point would run twice under two names."""
+        if self.spec.design != "grid":
+            return
+        for key, factor in self.spec.factors.items():
+            if not self._integer[key]:
+                continue
+            levels = factor.grid_values()
+            rounded = [int(round(v)) for v in levels]
+            if len(set(rounded)) != len(rounded):
+                shown = ", ".join(f"{v:g}" for v in levels[:8]) + (", ..." if len(levels) > 8 else "")
+                raise ScenarioError(str(spec_path), f"factors.{key}",
+                                    f"a whole number: the levels ({shown}) round to duplicates "
+                                    f"({', '.join(map(str, rounded[:8]))}{', ...' if len(rounded) > 8 else ''})")
 
     def _point_json(self, point: int) -> str:
         values = self.design.values[point]
@@ -118,10 +139,28 @@ class SweepPlan:
                 yield Task(point, rep, seed, text, self.spec.keep_monthly)
 
     @property
-    def digest(self) -> str:
-        blob = json.dumps({"spec": self.spec.model_dump(mode="json"), "base": effective_dict(self.base_scenario)},
-                          sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+    def identity(self) -> Identity:
+        """What the sweep's folder holds: the hash of what its results depend on (the base scenario
+        and the factors, not names, notes, the seed or the amount of work), the seed, and the work."""
+        spec = self.spec.model_dump(mode="json")
+        work = {"design": spec["design"], "reps": spec["reps"], "samples": spec["samples"],
+                "replication_pool": spec["replication_pool"], "morris_levels": spec["morris_levels"],
+                "tasks": self.design.tasks}
+        for key in (*WORK_KEYS, "name", "description", "analyze", "metrics"):
+            spec.pop(key, None)
+        blob = json.dumps({"spec": spec, "base": effective_dict(self.base_scenario)}, sort_keys=True).encode()
+        return Identity("sweep", hashlib.sha256(blob).hexdigest()[:16], self.spec.seed, work)
+
+    def asked(self, point: int, rep: int) -> bool:
+        """Whether (point, rep) is a task of this sweep's design."""
+        return 0 <= point < len(self.design.reps) and rep in self._reps_of(point)
+
+    def _reps_of(self, point: int) -> frozenset[int]:
+        if point not in self._rep_sets:
+            if len(self._rep_sets) > 4096:
+                self._rep_sets.clear()
+            self._rep_sets[point] = frozenset(self.design.reps[point])
+        return self._rep_sets[point]
 
 
 Progress = Callable[[int, int], None]
@@ -130,24 +169,21 @@ Progress = Callable[[int, int], None]
 def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, resume: bool = False,
               progress: Progress | None = None) -> dict[str, Any]:
     """Run every task of the plan into ``folder`` and write its exports; return the summary."""
-    prepare_folder(folder, resume)
+    identity = plan.identity
+    prepare_folder(folder, resume, "sweep")
     lock = FolderLock(folder)
     try:
+        if resume:
+            check_store(folder, identity, plan.asked, None)
         remove_partial_files(folder)
         try:
-            store = Store(folder / STORE_NAME)
+            store = Store(folder / STORE_NAME, meta={**identity.meta(), "spec": plan.spec.model_dump_json(),
+                                                     "design": _design_json(plan.design)})
         except StoreError as exc:
             raise RunFolderError(str(exc)) from None
         with store:
-            meta = store.get_meta()
-            if "sweep_hash" in meta and meta["sweep_hash"] != plan.digest:
-                raise RunFolderError(f"{folder}: holds a different sweep (hash {meta['sweep_hash']}, now {plan.digest}); "
-                                     "resume with the same sweep file and options")
-            if "sweep_hash" not in meta:
-                store.set_meta({"kind": "sweep", "sweep_hash": plan.digest,
-                                "spec": plan.spec.model_dump_json(), "design": _design_json(plan.design)})
             t0 = time.perf_counter()
-            info = _manifest(plan, "running", None, 0)
+            info = _manifest(plan, identity, "running", None, 0)
             write_json(folder / "manifest.json", info)
             done = store.done()
             failed_before = {(p, r) for p, r, _ in store.failures()}
@@ -177,7 +213,7 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, resume: bool = 
                        "failures": [{"point": p, "replication": r, "error": e} for p, r, e in failures[:100]],
                        "retried_failures": len(failed_before)}
             write_json(folder / "manifest.json",
-                       _manifest(plan, "complete", round(time.perf_counter() - t0, 3), len(failures), summary))
+                       _manifest(plan, identity, "complete", round(time.perf_counter() - t0, 3), len(failures), summary))
             return summary
     finally:
         lock.release()
@@ -190,17 +226,38 @@ def _design_json(design: Design) -> str:
 
 
 def load_design(store: Store) -> Design:
-    data = json.loads(store.get_meta()["design"])
-    inputs = np.asarray(data["inputs"]) if data["inputs"] is not None else None
-    return Design(data["factors"], [tuple(v) for v in data["values"]], data["reps"], inputs, data["problem"])
+    """The design a sweep's store records; a record that does not read back is damage."""
+    try:
+        data = json.loads(store.get_meta()["design"])
+        inputs = np.asarray(data["inputs"]) if data["inputs"] is not None else None
+        return Design(data["factors"], [tuple(v) for v in data["values"]], data["reps"], inputs, data["problem"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreDamaged(f"{store.path}: the sweep's design is damaged ({type(exc).__name__})") from None
 
 
-def _manifest(plan: SweepPlan, status: str, runtime: float | None, failed: int,
+def check_sweep_store(folder: Path) -> None:
+    """Before a sweep's store is analysed: if it is a sweep's, its rows and its record of the
+    sweep file and design must read back whole (anything else is for the analysis to refuse)."""
+    if not (folder / STORE_NAME).is_file():
+        return
+    with Store(folder / STORE_NAME, readonly=True) as store:
+        if store.fresh or store.get_meta().get("kind") != "sweep":
+            return
+        problem = store.damage(lambda point, rep: point >= 0 and rep >= 0)
+        if problem:
+            raise StoreDamaged(f"{store.path}: {problem}")
+        load_design(store)
+        try:
+            SweepSpec.model_validate_json(store.get_meta()["spec"])
+        except (KeyError, ValueError):
+            raise StoreDamaged(f"{store.path}: the sweep's record of its sweep file is damaged") from None
+
+
+def _manifest(plan: SweepPlan, identity: Identity, status: str, runtime: float | None, failed: int,
               summary: dict[str, Any] | None = None) -> dict[str, Any]:
     base = effective_dict(plan.base_scenario)
-    info = manifest(base, plan.digest, plan.spec.seed, None, status, runtime)
+    info = manifest(identity, base, None, status, runtime)
     info.update({
-        "kind": "sweep",
         "sweep": plan.spec.model_dump(mode="json"),
         "sweep_file": str(plan.spec_path),
         "base_file": str(plan.base),
@@ -232,7 +289,8 @@ def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> 
 
     design = plan.design if plan is not None else load_design(store)
     metric_type = pa.dictionary(pa.int16(), pa.string())
-    schema = pa.schema([("point", pa.int32()), ("replication", pa.int32()), ("metric", metric_type), ("value", pa.float64())])
+    schema = pa.schema([("point", pa.int32()), ("replication", pa.int32()), ("metric", metric_type), ("value", pa.float64())],
+                       metadata=notice_metadata())
     tmp_parquet = folder / ".results.parquet.tmp"
     tmp_csv = folder / ".results.csv.tmp"
     with pq.ParquetWriter(tmp_parquet, schema) as pw, tmp_csv.open("w", newline="") as fh:

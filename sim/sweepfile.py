@@ -21,6 +21,9 @@ sensitivity designs (``saltelli`` for Sobol indices, ``morris`` for elementary e
 replication is an input of its own, so that the noise of the model shows as its own share of the
 variance: each design row runs one replication, drawn from ``replication_pool`` replications
 shared by all rows (common random numbers).
+
+A point's seed is the file's ``seed`` and its replications are ``reps``: ``run.seed`` and
+``run.replications`` are refused as factors and in ``[set]``, where they would be overwritten.
 """
 
 from __future__ import annotations
@@ -29,15 +32,23 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ScenarioError
-from .loading import format_loc, is_known_key, problem_text, read_toml
+from .loading import format_loc, is_known_key, problem_text
+from .reading import read_toml
 from .metrics import HEADLINE
+from .names import check_name
 from .scenario import Scenario
 
 #: the most tasks (points x replications) one sweep may hold
 MAX_TASKS = 1_000_000
+
+#: scenario keys a sweep sets itself, and where a sweep file says them instead
+RUN_OWNED = {
+    "run.seed": "its seed is the sweep file's seed, with common_random_numbers",
+    "run.replications": "its replications are the sweep file's reps",
+}
 
 #: the metrics a sensitivity analysis ranks by default: court load first
 COURT_LOAD = (
@@ -48,7 +59,7 @@ COURT_LOAD = (
 
 
 class Factor(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     values: list[float] | None = None
     min: float | None = Field(None, allow_inf_nan=False)
@@ -85,7 +96,7 @@ class Factor(BaseModel):
 
 
 class SweepSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str = "sweep"
     description: str = ""
@@ -102,6 +113,11 @@ class SweepSpec(BaseModel):
     metrics: list[str] = list(COURT_LOAD)
     set: dict[str, Any] = {}
     factors: dict[str, Factor]
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_name(cls, value: str) -> str:
+        return check_name(value)  # the default folder is results/<name>-<time>
 
     @model_validator(mode="before")
     @classmethod
@@ -122,6 +138,10 @@ class SweepSpec(BaseModel):
                 raise ValueError(f"factors.{key}: a grid needs values = [...] or levels with min and max")
             if self.design != "grid" and f.values is not None:
                 raise ValueError(f"factors.{key}: the {self.design} design samples a range: give min and max")
+        for key in [*self.factors, *self.set]:
+            if key in RUN_OWNED:
+                where = "factors" if key in self.factors else "set"
+                raise ValueError(f"{where}: '{key}' is set by the sweep itself ({RUN_OWNED[key]}), not by a factor or [set]")
         for key in self.set:
             if not is_known_key(Scenario, key.split(".")):
                 raise ValueError(f"set: '{key}' is not a scenario parameter")
@@ -160,7 +180,7 @@ class SweepSpec(BaseModel):
 def load_sweep(path: Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
     """Read and validate a sweep file; ``overrides`` (``reps``, ``samples``) replace the file's."""
     label = str(path)
-    data = read_toml(path)
+    data = read_toml(path, "a sweep file")
     data.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return SweepSpec.model_validate(data)

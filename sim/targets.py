@@ -16,13 +16,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ScenarioError
-from .loading import format_loc, problem_text, read_toml
+from .loading import format_loc, problem_text
+from .reading import read_toml
 from .metrics import HEADLINE, RepResult
 from .stats import summarise
 
+#: most replications a targets file or ``--reps`` may ask for
+MAX_TARGET_REPS = 10_000
+
 
 class Target(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     metric: str
     value: float | None = Field(None, allow_inf_nan=False)
@@ -40,6 +44,8 @@ class Target(BaseModel):
         if self.value is not None:
             if self.tolerance is None or self.low is not None or self.high is not None:
                 raise ValueError("give value with tolerance, or low and high")
+            if self.value == 0:
+                raise ValueError("a value of 0 with a relative tolerance is a band of width 0: give low and high")
         elif self.low is None or self.high is None or not self.low < self.high:
             raise ValueError("needs value and tolerance, or low < high")
         return self
@@ -62,12 +68,12 @@ class Target(BaseModel):
 
 
 class Targets(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str
     description: str = ""
     years: float = Field(2.0, gt=0, le=100)
-    replications: int = Field(10, ge=2, le=10_000)
+    replications: int = Field(10, ge=2, le=MAX_TARGET_REPS)
     targets: dict[str, Target]
 
     @model_validator(mode="after")
@@ -78,7 +84,7 @@ class Targets(BaseModel):
 
 
 def load_targets(path: Path) -> Targets:
-    data = read_toml(Path(path))
+    data = read_toml(Path(path), "a targets file")
     try:
         return Targets.model_validate(data)
     except ValidationError as exc:

@@ -1,5 +1,6 @@
-"""The corpus of malformed inputs (tests/data/bad): every file is refused with one line that names
-the file, the key and the problem, with exit status 2, and nothing is written."""
+"""The corpus of malformed inputs (tests/data/bad): every scenario, sweep and targets file is
+refused with one line that names the file, the key and the problem, with exit status 2, and
+nothing is written."""
 
 from pathlib import Path
 
@@ -33,25 +34,37 @@ def expectations() -> list[tuple[Path, str, str]]:
 CASES = expectations()
 
 
-def test_the_corpus_is_large_and_covers_sweeps():
-    assert len(CASES) >= 50
-    assert sum(1 for p, _, _ in CASES if "sweeps" in p.parts) >= 10
+def kind(path: Path) -> str:
+    return "sweep" if "sweeps" in path.parts else "targets" if "targets" in path.parts else "scenario"
+
+
+def test_the_corpus_is_large_and_covers_every_file_kind():
+    kinds = [kind(p) for p, _, _ in CASES]
+    assert len(CASES) >= 250
+    assert kinds.count("sweep") >= 60 and kinds.count("targets") >= 40 and kinds.count("scenario") >= 150
+
+
+def command(path: Path, out: Path) -> list[str]:
+    return {"sweep": ["sweep", str(path), "--out", str(out)],
+            "targets": ["calibrate-check", "status-quo", str(path)],
+            "scenario": ["validate", str(path)]}[kind(path)]
 
 
 @pytest.mark.parametrize("path, key, words", CASES, ids=[str(p.relative_to(BAD)) for p, _, _ in CASES])
-def test_bad_input_is_refused_with_one_clear_line(path, key, words, tmp_path, capsys):
-    is_sweep = "sweeps" in path.parts
+def test_bad_input_is_refused_with_one_clear_line(path, key, words, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "out"
-    code = main(["sweep", str(path), "--out", str(out)] if is_sweep else ["validate", str(path)])
+    code = main(command(path, out))
     err = capsys.readouterr().err
     assert code == 2, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
-    prefix = ("error: " if is_sweep else "invalid: ") + str(path) + ": "
+    assert len(err) < 1000, "an error line shows back at most a short part of what it was given"
+    prefix = ("invalid: " if kind(path) == "scenario" else "error: ") + str(path) + ": "
     assert err.startswith(prefix), err
     if key != "-":
         assert err[len(prefix):].startswith(key + ": "), err
     assert words in err, err
-    assert not out.exists()
+    assert not list(tmp_path.iterdir()), "nothing is written"
 
 
 def test_a_byte_order_mark_is_harmless(tmp_path):

@@ -84,12 +84,11 @@ def test_calibration_recovers_a_known_charge_share(tmp_path):
     result = fit(raw, "test", tg, free, reps=3, executor=ex, max_evals=30)
     assert result.values["court.charging.charge_share"] == pytest.approx(0.70, abs=0.02)
     assert all(c.within for c in result.checks) and result.evaluations <= 30
-    # the calibrated file extends the original and validates
-    original = tmp_path / "orig.toml"
-    original.write_text('name = "orig"\n')
-    path = write_fit(tmp_path / "out", original, TARGETS, tg, result, 3, 1, "orig")
+    # the calibrated file holds the whole scenario with the fitted value, and validates on its own
+    path = write_fit(tmp_path / "out", {**raw, "name": "orig"}, tmp_path / "orig.toml", TARGETS, tg, result, 3, 1)
     sc = load_scenario(str(path))
     assert sc.court.charging.charge_share == pytest.approx(result.values["court.charging.charge_share"])
+    assert sc.name == "orig-calibrated" and sc.arrivals.per_month == start.arrivals.per_month
     assert "CALIBRATED" in sc.sources["court.charging.charge_share"]
     record = json.loads((tmp_path / "out" / "fit.json").read_text())
     assert record["evaluations"] == result.evaluations and record["checks"][0]["within"]

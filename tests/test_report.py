@@ -173,5 +173,5 @@ def test_event_log_is_bounded(tmp_path):
     out = tmp_path / "ev"
     assert main(["run", "status-quo", "--reps", "1", "--out", str(out), "--event-log", "--event-log-format", "csv",
                  "--event-log-max-events", "500", *SMALL]) == 0
-    log = pd.read_csv(out / "event_log.csv")
+    log = pd.read_csv(out / "event_log.csv", comment="#")
     assert len(log) == 500 and log.time.is_monotonic_increasing

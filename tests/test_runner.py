@@ -113,7 +113,7 @@ def test_refuses_existing_folder_other_scenario_and_second_writer(tmp_path):
     with pytest.raises(RunFolderError, match="exists"):
         run_fixed(sc, out, SerialExecutor())
     other = scenario("justice-2019", factor=0.05, years=1, run__replications=1, run__seed=5)
-    with pytest.raises(RunFolderError, match="different scenario"):
+    with pytest.raises(RunFolderError, match="with seed 20190610, not 5"):
         run_fixed(other, out, SerialExecutor(), resume=True)
     with pytest.raises(RunFolderError, match="nothing to resume"):
         run_fixed(sc, tmp_path / "new", SerialExecutor(), resume=True)
