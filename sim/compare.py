@@ -64,7 +64,7 @@ def freed(base: list[RepResult], other: list[RepResult], years: float) -> dict[s
 
 def net_widening(base: list[RepResult], other: list[RepResult]) -> dict[str, Any] | None:
     """What the detections ``other`` diverted came to under ``base``, as shares with CIs (see NET_WIDENING_NOTE)."""
-    from .metrics import FATE_DIVERTED, FATES
+    from .paired import FATE_DIVERTED, FATES
 
     shares: dict[str, list[float]] = {fate: [] for fate in FATES}
     diverted: list[float] = []

@@ -19,7 +19,8 @@ from helpers import run, scenario, with_overrides
 from sim.diagnostics import binding, growth_warnings, warnings
 from sim.errors import ScenarioError
 from sim.loading import load_scenario
-from sim.metrics import FATE_DIVERTED, FATE_PROSECUTED, FATES, compute
+from sim.metrics import compute
+from sim.paired import FATE_DIVERTED, FATE_PROSECUTED, FATES
 from sim.record import STATE_BITS
 from sim.states import S
 from test_model import check_consistency
