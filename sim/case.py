@@ -135,7 +135,7 @@ class Case(Job):
     a typed field read in one load.
     """
 
-    __slots__ = ("id", "key", "origin", "bits", "t_detected", "t_closed", "t_charged", "t_sent", "examined",
+    __slots__ = ("id", "key", "row", "origin", "bits", "t_detected", "t_closed", "t_charged", "t_sent", "examined",
                  "diverted", "relists_left", "hearing", "tried", "registered",
                  "e_reoffend", "e_attrition", "u_caution_course_time", "u_sr_dropout_time", "u_displace_time",
                  "custody_months", "mags_custody_months", "caution_course_hours", "sr_handover_days",
@@ -152,6 +152,7 @@ class Case(Job):
         self.deadline = INF
         self.id = cid
         self.key = cid << STATE_BITS  # the log entry of a move is key | state
+        self.row = -1  # the case's latest entry in the log (each entry links to the one before)
         self.origin = origin
         self.bits = bits
         self.t_detected = math.nan  # start of the time at risk of reoffending
@@ -333,7 +334,9 @@ class CaseFactory:
             admits[:] = True  # coming forward is an admission
         yes = u < np.where(admits, self._share_admits, self._share_denies)
         yes[row["case.admits"]] = admits
-        bits = np.dot(self._weight, yes)  # each row's flag where it says yes (the flags are distinct bits)
+        # each row's flag where it says yes (the flags are distinct bits); not np.dot, which wakes a
+        # BLAS thread pool that then spins on the other cores
+        bits = (yes * self._weight[:, None]).sum(axis=0)
         prior = yes[row["case.prior_sexual_violent"]]
         making = yes[row["case.making_distributing"]]
         first_time = ~prior if self.origin not in REENTRIES else np.zeros(n, dtype=bool)

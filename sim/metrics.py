@@ -106,57 +106,53 @@ class RepResult:
 
 
 class _Log:
-    """The transition log sorted by case, with each entry's end time (next entry of the same case)."""
+    """The transition log as it was written, each entry with its end (the same case's next entry),
+    and every state's entries and exits counted by month, for stocks and flows at month edges.
 
-    def __init__(self, model: "Model") -> None:
+    Each entry links to the case's previous one (``log.prev``), so no sort by case is needed; the
+    counts are one pass of ``searchsorted`` against the month edges and one ``bincount``.
+    "At an edge" means just before it: an entry counts from its time, an exit from just after.
+    """
+
+    def __init__(self, model: "Model", edges: np.ndarray) -> None:
         log = model.rec.log
         key = log.key
-        case = key >> STATE_BITS
-        state = key & ((1 << STATE_BITS) - 1)
-        time = log.time
-        # by case, and within a case in log order (a stable sort)
-        order = np.argsort(case, kind="stable")
-        self.case = case[order]
-        self.state = state[order].astype(np.int16)
-        self.time = time[order]
-        n = len(self.case)
-        self.until = np.full(n, np.inf)
-        if n > 1:
-            same = self.case[1:] == self.case[:-1]
-            self.until[:-1][same] = self.time[1:][same]
-        first = np.ones(n, dtype=bool)
-        if n > 1:
-            first[1:] = self.case[1:] != self.case[:-1]
-        self.first = first
-        # entries grouped by state once (a radix sort of small integers), not one mask per state
-        self._state_order = np.argsort(self.state, kind="stable")
-        self._state_edges = np.searchsorted(self.state[self._state_order], np.arange((1 << STATE_BITS) + 1))
-        self._by_state: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.case = key >> STATE_BITS
+        self.state = (key & ((1 << STATE_BITS) - 1)).astype(np.intp)
+        self.time = log.time
+        self.prev = log.prev
+        self.until = np.full(len(key), np.inf)
+        linked = self.prev >= 0
+        self.until[self.prev[linked]] = self.time[linked]
+        self.first = ~linked
+        k = len(edges)
+        n_states = 1 << STATE_BITS
 
-    def _intervals(self, state: int) -> tuple[np.ndarray, np.ndarray]:
-        got = self._by_state.get(state)
-        if got is None:
-            rows = self._state_order[self._state_edges[state]:self._state_edges[state + 1]]
-            got = (np.sort(self.time[rows]), np.sort(self.until[rows]))
-            self._by_state[state] = got
-        return got
+        def before_edges(times: np.ndarray) -> np.ndarray:  # per state: entries (or exits) before each edge
+            j = np.searchsorted(edges, times, side="right")
+            counts = np.bincount(self.state * (k + 1) + j, minlength=n_states * (k + 1)).reshape(n_states, k + 1)
+            return np.cumsum(counts, axis=1)[:, :k]
 
-    def stock(self, states: tuple[int, ...] | list[int], at: np.ndarray) -> np.ndarray:
-        """Cases in any of ``states`` just before each time in ``at``."""
-        out = np.zeros(len(at), dtype=np.int64)
-        for s in states:
-            starts, ends = self._intervals(int(s))
-            out += np.searchsorted(starts, at, side="left") - np.searchsorted(ends, at, side="left")
-        return out
+        self._in = before_edges(self.time)
+        self._out = before_edges(self.until)
 
-    def entries(self, states: tuple[int, ...] | list[int]) -> np.ndarray:
-        """Times at which cases entered any of ``states`` (sorted)."""
-        if len(states) == 1:
-            return self._intervals(int(states[0]))[0]
-        return np.sort(np.concatenate([self._intervals(int(s))[0] for s in states])) if states else np.zeros(0)
+    def entered(self, states: tuple[int, ...] | list[int]) -> np.ndarray:
+        """Entries into any of ``states`` before each month edge (cumulative)."""
+        return self._in[list(states)].sum(axis=0)
+
+    def stock(self, states: tuple[int, ...] | list[int]) -> np.ndarray:
+        """Cases in any of ``states`` just before each month edge."""
+        rows = list(states)
+        return self._in[rows].sum(axis=0) - self._out[rows].sum(axis=0)
 
     def first_times(self) -> np.ndarray:
         return self.time[self.first]
+
+
+def _before(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """How many of ``times`` are before each edge (no sort needed)."""
+    j = np.searchsorted(edges, times, side="right")
+    return np.cumsum(np.bincount(j, minlength=len(edges) + 1))[:len(edges)]
 
 
 def _count_in(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -210,7 +206,8 @@ def _quantile(values: np.ndarray, q: float, weights: np.ndarray | None = None) -
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
     total = float(np.sum(weights))
-    return float(np.dot(values, weights) / total) if total > 0 else float("nan")
+    # not np.dot: a BLAS call wakes a thread pool whose spinning costs more than the sum
+    return float(np.sum(values * weights) / total) if total > 0 else float("nan")
 
 
 def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> RepResult:
@@ -224,22 +221,29 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     W = float(edges[sc.run.warmup_months])
     years = (H - W) / 365.25
     window_months = cal.months - sc.run.warmup_months
-    log = _Log(model)
-    at = np.array([W, H])
+    log = _Log(model, edges)
+    w = sc.run.warmup_months
     ends = edges[1:]
+
+    def in_window(states: tuple[int, ...]) -> float:
+        e = log.entered(states)
+        return float(e[-1] - e[w])
+
+    def monthly_entries(states: tuple[int, ...]) -> np.ndarray:
+        return np.diff(log.entered(states))
 
     def count(times: np.ndarray) -> float:
         return float(np.count_nonzero(_in(times, W, H)))
 
     hl: dict[str, float] = {}
     mo: dict[str, np.ndarray] = {}
-    open_at = log.stock(OPEN_STATES, at)
+    open_all = log.stock(OPEN_STATES)
+    open_at = open_all[[w, -1]]
     first = log.first_times()
-    closures = log.entries(CLOSED_STATES)
     hl["cases.open_at_start"] = float(open_at[0])
     hl["cases.new"] = count(first)
     hl["cases.arrived"] = hl["cases.open_at_start"] + hl["cases.new"]
-    hl["cases.closed"] = count(closures)
+    hl["cases.closed"] = in_window(CLOSED_STATES)
     hl["cases.open_at_end"] = float(open_at[1])
 
     arrests = rec.arrest_t
@@ -254,16 +258,9 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     hl["forensics.attrition"] = count(rec.attrition_t)
     hl["forensics.outsourced"] = count(rec.outsourced_t)
     hl["forensics.wait_days_mean"] = _mean(fwait[win])
-    attrited = np.sort(rec.attrition_t)
-    started = np.sort(fst)
-    entered = log.entries((S.FORENSICS,))
-
-    def forensic_queue(t: np.ndarray) -> np.ndarray:
-        """Cases waiting for a full examination just before each time in ``t`` (started or dropped: not)."""
-        return (np.searchsorted(entered, t, side="left") - np.searchsorted(started, t, side="left")
-                - np.searchsorted(attrited, t, side="left"))
-
-    hl["forensics.backlog_end"] = float(forensic_queue(at)[1])
+    # waiting for a full examination at each month edge: entered, less started and dropped
+    forensic_queue = log.entered((S.FORENSICS,)) - _before(fst, edges) - _before(rec.attrition_t, edges)
+    hl["forensics.backlog_end"] = float(forensic_queue[-1])
 
     pools = model.pools()
     days = np.arange(cal.days)
@@ -283,13 +280,13 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     fail_t = rec.scheme_fail_t
     fail_p = rec.scheme_fail_proceeds
     fwin = _in(fail_t, W, H)
-    hl["scheme.referred"] = count(log.entries((S.SCHEME_WAITING,)))
+    hl["scheme.referred"] = in_window((S.SCHEME_WAITING,))
     hl["scheme.started"] = float(group_n[gwin].sum())
-    hl["scheme.completed"] = count(log.entries((S.CLOSED_SCHEME_COMPLETED,)))
+    hl["scheme.completed"] = in_window((S.CLOSED_SCHEME_COMPLETED,))
     hl["scheme.failed"] = float(np.count_nonzero(fwin))
     hl["scheme.lapsed"] = count(rec.scheme_lapsed_t)
     hl["scheme.prosecuted_after_failure"] = float(np.count_nonzero(fail_p[fwin]))
-    hl["scheme.active_end"] = float(log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP), at)[1])
+    hl["scheme.active_end"] = float(log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP))[-1])
     swait = rec.scheme_wait
     hl["scheme.wait_days_mean"] = _mean(swait[np.repeat(gwin, group_n.astype(np.int64))]) if len(swait) else float("nan")
     sess_t, fu_t = rec.scheme_session_t, rec.scheme_followup_t
@@ -308,7 +305,7 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     hl["caution.lapsed"] = count(rec.caution_lapsed_t)
     ch_t, ch = rec.course_hours_t, rec.course_hours
     hl["caution.course_hours"] = float(ch[_in(ch_t, W, H)].sum())
-    hl["self_referral.referred"] = count(log.entries((S.SELF_REFERRAL_HANDOVER,)))
+    hl["self_referral.referred"] = in_window((S.SELF_REFERRAL_HANDOVER,))
     hl["self_referral.cautioned"] = hl["caution.self_referral"]
     hl["self_referral.excluded"] = count(rec.self_referral_excluded_t)
     hl["self_referral.lapsed"] = count(rec.self_referral_lapsed_t)
@@ -320,17 +317,17 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     hl["charging.wait_days_mean"] = _mean(cwait[cwin])
 
     # ------------------------------------------------------------------ courts: these cases
-    receipts = log.entries((S.MAGS_FOR_FIRST,))
+    receipts = monthly_entries((S.MAGS_FOR_FIRST,))
     crown_receipts = rec.crown_receipt_t
     disp_t, disp_wait = rec.court_disposal_t, rec.court_wait
     dwin = _in(disp_t, W, H)
-    hl["court.receipts"] = count(receipts)
+    hl["court.receipts"] = in_window((S.MAGS_FOR_FIRST,))
     hl["court.receipts_per_year"] = hl["court.receipts"] / years
     hl["court.crown.receipts"] = count(crown_receipts)
     hl["court.disposals"] = float(np.count_nonzero(dwin))
-    hl["court.backlog_end"] = float(log.stock(COURT_STATES, at)[1])
-    hl["court.magistrates.backlog_end"] = float(log.stock(MAGS_STATES, at)[1])
-    hl["court.crown.backlog_end"] = float(log.stock(CROWN_STATES, at)[1])
+    hl["court.backlog_end"] = float(log.stock(COURT_STATES)[-1])
+    hl["court.magistrates.backlog_end"] = float(log.stock(MAGS_STATES)[-1])
+    hl["court.crown.backlog_end"] = float(log.stock(CROWN_STATES)[-1])
     waits = disp_wait[dwin]
     hl["court.wait_days_mean"] = _mean(waits)
     hl["court.wait_days_median"] = _quantile(waits, 0.5)
@@ -358,9 +355,12 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
 
     # --------------------------------------------------------------- courts: the whole lists
     level_states = {"magistrates": MAGS_STATES, "crown": CROWN_STATES}
-    level_receipts = {"magistrates": receipts, "crown": crown_receipts}
+    # these cases' receipts and departures at each level, by month (leaving the magistrates: sent on too)
+    sent = _count_in(crown_receipts, edges)
+    level_receipts = {"magistrates": receipts, "crown": sent}
     at_crown = rec.court_disposal_crown.astype(bool)
-    level_disposed = {"magistrates": np.concatenate((disp_t[~at_crown], crown_receipts)), "crown": disp_t[at_crown]}
+    level_disposed = {"magistrates": _count_in(disp_t[~at_crown], edges) + sent,
+                      "crown": _count_in(disp_t[at_crown], edges)}
     for level in LEVELS:
         lst = model.court_level(level).pool
         counts, busy = pools[level]
@@ -368,17 +368,17 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
         cap_days = counts.astype(float)
         used_days = bg.used if bg.shared else busy
         p = f"court.{level}.list"
-        hl[f"{p}.receipts"] = count(level_receipts[level]) + float(bg.received[day_win].sum())
-        hl[f"{p}.disposals"] = count(level_disposed[level]) + float(bg.disposed[day_win].sum())
-        image_open = log.stock(level_states[level], ends)
+        hl[f"{p}.receipts"] = float(level_receipts[level][w:].sum() + bg.received[day_win].sum())
+        hl[f"{p}.disposals"] = float(level_disposed[level][w:].sum() + bg.disposed[day_win].sum())
+        image_open = log.stock(level_states[level])[1:]
         bg_open = bg.open_at_month_ends(edges)
         hl[f"{p}.backlog_end"] = float(image_open[-1] + bg_open[-1])
         hl[f"{p}.sitting_days_used"] = float(used_days[day_win].sum())
         hl[f"{p}.sitting_days_available"] = float(cap_days[day_win].sum())
         hl[f"{p}.utilisation"] = (hl[f"{p}.sitting_days_used"] / hl[f"{p}.sitting_days_available"]
                                   if hl[f"{p}.sitting_days_available"] > 0 else float("nan"))
-        mo[f"{level}_list_receipts"] = _count_in(level_receipts[level], edges) + _per_month_sum(bg.received, edges)
-        mo[f"{level}_list_disposals"] = _count_in(level_disposed[level], edges) + _per_month_sum(bg.disposed, edges)
+        mo[f"{level}_list_receipts"] = level_receipts[level] + _per_month_sum(bg.received, edges)
+        mo[f"{level}_list_disposals"] = level_disposed[level] + _per_month_sum(bg.disposed, edges)
         mo[f"{level}_list_backlog_end"] = image_open + bg_open
         mo[f"{level}_sitting_days_used"] = _per_month_sum(busy, edges)
         mo[f"{level}_sitting_days_available"] = _per_month_sum(cap_days, edges)
@@ -410,7 +410,7 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
                                                  np.bincount(image_month, None, cal.months)[:cal.months].astype(float))
 
     # ------------------------------------------------------------------ sentences and after
-    sentences = {k: count(log.entries((st,)))
+    sentences = {k: in_window((st,))
                  for k, st in (("custody", S.CLOSED_CUSTODY), ("suspended", S.CLOSED_SUSPENDED), ("community", S.CLOSED_COMMUNITY))}
     n_sentenced = sum(sentences.values())
     for k, v in sentences.items():
@@ -431,7 +431,7 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     # ------------------------------------------------------------------ open cases by stage
     open_by_stage = {stage: 0 for stage in STAGES}
     for state in OPEN_STATES:
-        open_by_stage[STAGE_OF[state]] += int(log.stock((state,), np.array([H]))[0])
+        open_by_stage[STAGE_OF[state]] += int(log.stock((state,))[-1])
 
     # ------------------------------------------------------------------------- monthly series
     mo["arrivals"] = _count_in(rec.arrival_t[rec.arrival_origin != INITIAL], edges)
@@ -440,42 +440,41 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     mo["triage_exams"] = _count_in(rec.triage_start_t, edges)
     mo["forensic_attrition"] = _count_in(rec.attrition_t, edges)
     mo["forensic_outsourced"] = _count_in(rec.outsourced_t, edges)
-    mo["forensic_queue_end"] = forensic_queue(ends)
+    mo["forensic_queue_end"] = forensic_queue[1:]
     for name, key in (("forensics", "forensics_utilisation"), ("charging", "charging_utilisation"),
                       ("caution_assessors", "caution_assessor_utilisation"),
                       ("self_referral_assessors", "self_referral_assessor_utilisation"),
                       ("treatment_places", "treatment_utilisation")):
         counts, busy = pools[name]
         mo[key] = _ratio(_per_month_sum(busy, edges), _per_month_sum(counts, edges))
-    mo["scheme_referred"] = _count_in(log.entries((S.SCHEME_WAITING,)), edges)
+    mo["scheme_referred"] = monthly_entries((S.SCHEME_WAITING,))
     mo["scheme_started"] = np.diff(np.concatenate(([0.0], np.cumsum(group_n)))[np.searchsorted(group_t, edges, side="left")]) if len(group_t) else np.zeros(cal.months)
-    mo["scheme_completed"] = _count_in(log.entries((S.CLOSED_SCHEME_COMPLETED,)), edges)
+    mo["scheme_completed"] = monthly_entries((S.CLOSED_SCHEME_COMPLETED,))
     mo["scheme_failed"] = _count_in(fail_t, edges)
     mo["scheme_lapsed"] = _count_in(rec.scheme_lapsed_t, edges)
-    mo["scheme_waiting_end"] = log.stock((S.SCHEME_WAITING,), ends)
-    mo["scheme_active_end"] = log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP), ends)
+    mo["scheme_waiting_end"] = log.stock((S.SCHEME_WAITING,))[1:]
+    mo["scheme_active_end"] = log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP))[1:]
     slot_days = _overlap_per_month(group_t, group_t + scfg.course_days, edges)
     mo["scheme_slot_utilisation"] = _ratio(slot_days, scfg.group_slots * np.diff(edges))
     mo["facilitator_hours"] = (_count_in(sess_t, edges) * scfg.facilitators_per_group + _count_in(fu_t, edges)) * session_h
     mo["cautions_simple"] = _count_in(simple_t, edges)
     mo["cautions_conditional"] = _count_in(cond_t, edges)
-    mo["court_receipts"] = _count_in(receipts, edges)
+    mo["court_receipts"] = receipts
     mo["crown_receipts"] = _count_in(crown_receipts, edges)
     mo["court_disposals"] = _count_in(disp_t, edges)
-    mo["magistrates_backlog_end"] = log.stock(MAGS_STATES, ends)
-    mo["crown_backlog_end"] = log.stock(CROWN_STATES, ends)
+    mo["magistrates_backlog_end"] = log.stock(MAGS_STATES)[1:]
+    mo["crown_backlog_end"] = log.stock(CROWN_STATES)[1:]
     mo["court_backlog_end"] = mo["magistrates_backlog_end"] + mo["crown_backlog_end"]
     mo["prison_population_end"] = (np.searchsorted(np.sort(p_in), ends, side="left")
                                    - np.searchsorted(np.sort(p_out), ends, side="left"))
     mo["register_entries"] = _count_in(rec.register_t, edges)
     mo["reoffences"] = _count_in(rec.reoffence_t, edges)
-    mo["open_cases_end"] = log.stock(OPEN_STATES, ends)
+    mo["open_cases_end"] = open_all[1:]
     for stage in STAGES:
-        mo[f"open_{stage}_end"] = log.stock([s for s in OPEN_STATES if STAGE_OF[s] == stage], ends)
+        mo[f"open_{stage}_end"] = log.stock([s for s in OPEN_STATES if STAGE_OF[s] == stage])[1:]
     monthly = {k: np.asarray(mo[k], dtype=float) for k in MONTHLY}
 
-    outcomes = {State(st).name.removeprefix("CLOSED_").lower(): int(np.count_nonzero(_in(log.entries((st,)), W, H)))
-                for st in CLOSED_STATES}
+    outcomes = {State(st).name.removeprefix("CLOSED_").lower(): int(in_window((st,))) for st in CLOSED_STATES}
     wait_hist = np.histogram(disp_wait[dwin], bins=np.array(WAIT_BINS_DAYS))[0].astype(int).tolist()
 
     checks = {
@@ -483,7 +482,7 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
         "cases_in_log": int(np.count_nonzero(log.first)),
         "live_in_model": model.live_cases(),
         "open_in_log": int(open_at[1]),
-        "closures_in_log": int(np.count_nonzero(closures < H)),
+        "closures_in_log": int(log.entered(CLOSED_STATES)[-1]),
         "closed_by_model": model.outcomes.closed_by_horizon(),
     }
     from .paired import fates, reoffending_by_route  # they read the log with this module's helpers
@@ -532,14 +531,14 @@ def _mask(log: "_Log", states: tuple[int, ...]) -> np.ndarray:
 def _crown_ages(log: "_Log", H: float) -> np.ndarray:
     """Days since receipt (sending) of each of these cases in the Crown Court at ``H``."""
     in_crown = _mask(log, CROWN_STATES)
-    case, time, until = log.case[in_crown], log.time[in_crown], log.until[in_crown]
-    if not len(case):
-        return np.zeros(0)
-    first = np.ones(len(case), dtype=bool)
-    first[1:] = case[1:] != case[:-1]
-    entered = np.repeat(time[first], np.diff(np.append(np.flatnonzero(first), len(case))))
-    open_now = (time < H) & (until >= H)
-    return H - entered[open_now]
+    rows = np.flatnonzero(in_crown & (log.time < H) & (log.until >= H))
+    while True:  # back along each case's entries while they stay in the Crown Court
+        p = log.prev[rows]
+        back = p >= 0
+        back[back] = in_crown[p[back]]
+        if not back.any():
+            return H - log.time[rows]
+        rows[back] = p[back]
 
 
 def _risk_spans(model: "Model", log: "_Log") -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -92,6 +92,8 @@ class Model:
         self._next_id = 0
         self._log_key: list[int] = self.out.log.key
         self._log_time: list[float] = self.out.log.time
+        self._log_prev: list[int] = self.out.log.prev
+        self._log_rows = 0
 
         # stages, in the order they draw up each day's list
         self.outcomes = Outcomes(self)
@@ -126,9 +128,12 @@ class Model:
         return case
 
     def move(self, case: Case, state: int, t: float) -> None:
-        """Log that ``case`` is in ``state`` from time ``t``."""
+        """Log that ``case`` is in ``state`` from time ``t`` (linked to the case's previous entry)."""
         self._log_key.append(case.key | state)
         self._log_time.append(t)
+        self._log_prev.append(case.row)
+        case.row = self._log_rows
+        self._log_rows += 1
 
     def schedule_reentry(self, t: float, case: Case, while_open: bool) -> None:
         """The person of ``case`` reoffends at ``t``, detected then as a new, no-longer-first-time case;

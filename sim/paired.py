@@ -70,12 +70,18 @@ def reoffending_by_route(model: "Model", log: "_Log") -> dict[str, list[float]]:
     keep = (t_re >= W) & (t_re < H)
     hits = np.zeros(len(route_code))
     if np.any(keep):
-        tmin = float(min(log.time.min(), 0.0))
-        span = H - tmin + 1.0
-        row_key = case * span + (log.time - tmin)
-        ev_key = src[keep] * span + (t_re[keep] - tmin)
-        # the state just before: a reoffence that ends a diversion counts for the diversion
-        row = np.searchsorted(row_key, ev_key, side="left") - 1
+        # each reoffender's last entry, then back along its entries to the one before the reoffence
+        # (the state just before it: a reoffence that ends a diversion counts for the diversion)
+        last = np.ones(len(case), dtype=bool)
+        last[log.prev[log.prev >= 0]] = False
+        last_row = np.full(model.cases_created, -1)
+        last_row[case[last]] = np.flatnonzero(last)
+        row, t = last_row[src[keep]], t_re[keep]
+        while True:
+            back = log.time[row] >= t
+            if not back.any():
+                break
+            row[back] = log.prev[row[back]]
         hits = np.bincount(row_route[row], None, len(route_code)).astype(float)
     return {name: [float(hits[i]), float(py[i])] for name, i in route_code.items() if py[i] > 0 or hits[i] > 0}
 

@@ -34,6 +34,7 @@ class TransitionLog:
     def __init__(self) -> None:
         self.key: list[int] = []      # case << STATE_BITS | state
         self.time: list[float] = []
+        self.prev: list[int] = []     # the row of the same case's previous entry, -1 for its first
 
 
 class Record:
@@ -114,14 +115,14 @@ class Record:
             parts = self._parts[name]
             arrays[name] = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
             parts.clear()
-        log = SimpleNamespace(key=arrays.pop("log.key"), time=arrays.pop("log.time"))
+        log = SimpleNamespace(key=arrays.pop("log.key"), time=arrays.pop("log.time"), prev=arrays.pop("log.prev"))
         return SimpleNamespace(log=log, **arrays)
 
 
 _INT8: Final = frozenset({"arrival_origin", "scheme_fail_proceeds", "crown_main_kind", "court_disposal_crown"})
 _INT64: Final = frozenset({"prison_case", "reoffence_case"})
 #: every series and its type once packed
-SERIES: Final = (("log.key", np.int64), ("log.time", np.float64)) + tuple(
+SERIES: Final = (("log.key", np.int64), ("log.time", np.float64), ("log.prev", np.int64)) + tuple(
     (name, np.int8 if name in _INT8 else np.int64 if name in _INT64 else np.float64) for name in (
         "arrival_t", "arrival_origin", "arrest_t", "forensic_start_t", "forensic_wait", "triage_start_t",
         "triage_ineligible_t", "attrition_t", "outsourced_t", "charging_start_t",

@@ -250,7 +250,7 @@ def test_the_record_seals_every_series_it_keeps():
     kept |= {f"log.{name}" for name in dir(rec.log) if isinstance(getattr(rec.log, name), list)}
     assert kept == {name for name, _ in SERIES}
     sealed = rec.seal()
-    assert {name for name in vars(sealed) if name != "log"} | {"log.key", "log.time"} == kept
+    assert {name for name in vars(sealed) if name != "log"} | {"log.key", "log.time", "log.prev"} == kept
 
 
 def test_every_block_column_fills_the_case_attribute_of_its_name():
