@@ -148,7 +148,8 @@ class Model:
         heap = self._reentries
         while heap and heap[0][0] < until:
             t, _, case, while_open = heapq.heappop(heap)
-            if not while_open or case.t_closed > t:
+            # a waiting examination dropped before t (decided only when it would have started) closed the case
+            if not while_open or (case.t_closed > t and case.deadline > t):
                 out.append((t, case.id))
         return out
 

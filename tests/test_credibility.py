@@ -266,11 +266,26 @@ def test_equal_multipliers_give_equal_reoffending_per_person_year_on_every_route
 
 
 @pytest.mark.slow
+def test_reoffending_per_person_year_is_the_hazard_where_waiting_cases_are_dropped():
+    """Where examinations are dropped while waiting (decided only when they would have started), a
+    reoffence due after the drop once counted as well as the one scheduled at the drop: the rate ran
+    4% above the hazard in the status quo. Each person reoffends once per case, at the hazard."""
+    sc = scenario("status-quo", factor=0.3, years=6, reoffending__probability=0.2)
+    hits = years = 0.0
+    for rep in range(3):
+        for h, y in compute(run(sc, rep), paired=True).reoffending_by_route.values():
+            hits += h
+            years += y
+    hazard = sc.reoffending.hazard_per_day * 365.25
+    assert abs(hits - hazard * years) <= 3 * math.sqrt(hazard * years), (hits / years, hazard)
+
+
+@pytest.mark.slow
 def test_reoffending_is_the_same_under_both_policies_with_equal_multipliers():
     a, b = paired(scenario("status-quo", factor=0.2, years=5), scenario("justice-2019", factor=0.2, years=5), reps=3)
     ra = np.mean([r.headline["reoffending.reoffences"] for r in a])
     rb = np.mean([r.headline["reoffending.reoffences"] for r in b])
-    assert abs(rb - ra) < 0.06 * ra, (ra, rb)
+    assert abs(rb - ra) < 0.03 * ra, (ra, rb)
 
 
 @pytest.mark.slow
