@@ -31,7 +31,7 @@ from typing import Final, Sequence
 
 import numpy as np
 
-from .servers import INF, Job, Receiver, _Fifo
+from .servers import INF, Job, Receiver, _Fifo, file_by_ready
 
 #: kinds of background batch
 FIRST: Final = 0
@@ -138,7 +138,7 @@ class SharedList:
             self._queues[item.cls].insert(item)
             self._queued_work[item.cls] += work
         elif day < self.ndays:
-            _file(self._buckets[day], item)
+            file_by_ready(self._buckets[day], item)
         else:
             self._beyond.append(item)
 
@@ -176,7 +176,7 @@ class SharedList:
                 for kind in (FIRST, TRIAL, SENTENCE):
                     n = self._due_n[kind][d]
                     if n > 0.0:
-                        _file(today, self._batch(flow, kind, n, self._due_ready[kind][d] / n, self._due_recv[kind][d] / n))
+                        file_by_ready(today, self._batch(flow, kind, n, self._due_ready[kind][d] / n, self._due_recv[kind][d] / n))
             for job in today:
                 self._queues[job.cls].items.append(job)
                 self._queued_work[job.cls] += job.work
@@ -370,20 +370,3 @@ class SharedList:
         self._beyond = []
         for q in self._queues:
             q.clear()
-
-
-def _file(bucket: list[Job], job: Job) -> None:
-    """Insert ``job`` into a day's ``bucket`` in ready order, after any job ready at the same time."""
-    ready = job.ready
-    hi = len(bucket)
-    if hi and bucket[hi - 1].ready > ready:
-        lo = 0
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if bucket[mid].ready > ready:
-                hi = mid
-            else:
-                lo = mid + 1
-        bucket.insert(lo, job)
-    else:
-        bucket.append(job)

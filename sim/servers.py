@@ -199,6 +199,26 @@ class _Fifo:
         self.review = 0
 
 
+def file_by_ready(bucket: list[Job], job: Job) -> None:
+    """Insert ``job`` into a day's ``bucket`` in ready order, after any job ready at the same time.
+
+    A binary search as the job is filed: cheaper than sorting the day's list later by a key called
+    for every job."""
+    ready = job.ready
+    hi = len(bucket)
+    if hi and bucket[hi - 1].ready > ready:
+        lo = 0
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if bucket[mid].ready > ready:
+                hi = mid
+            else:
+                lo = mid + 1
+        bucket.insert(lo, job)
+    else:
+        bucket.append(job)
+
+
 class ServerPool:
     __slots__ = (
         "name", "counts", "ndays", "n_servers", "n_classes", "receiver", "tag", "busy_by_day",
@@ -258,21 +278,7 @@ class ServerPool:
         day = int(ready)
         if day >= self._next_day:
             if day < self.ndays:
-                # kept in ready order as it is filed (ties in arrival order), by a binary search:
-                # cheaper than sorting the day's list later by a key called for every job
-                bucket = self._buckets[day]
-                hi = len(bucket)
-                if hi and bucket[hi - 1].ready > ready:
-                    lo = 0
-                    while lo < hi:
-                        mid = (lo + hi) >> 1
-                        if bucket[mid].ready > ready:
-                            hi = mid
-                        else:
-                            lo = mid + 1
-                    bucket.insert(lo, job)
-                else:
-                    bucket.append(job)
+                file_by_ready(self._buckets[day], job)
             else:
                 self._beyond.append(job)
         elif day == self._open_day:  # ready later in the day being drawn up: after any tie
