@@ -51,6 +51,7 @@ def test_ci_runs_the_compiled_modules():
     assert compiled.stale() is None
 
 
+@pytest.mark.slow
 def test_compiled_and_source_give_bit_identical_runs():
     pure = _digest(pure=True)
     assert pure.pop("compiled") is False

@@ -239,6 +239,7 @@ print(json.dumps({"offers": offers}))
 """
 
 
+@pytest.mark.slow
 def test_a_case_waits_in_one_pool_at_a_time():
     """Pools file a case itself as the job (sim.servers.Job), which is sound only if no case is
     offered to a pool while it still waits in one. Checked over whole runs of the scenarios that use

@@ -203,6 +203,7 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path):
     assert (whole / "points.csv").read_text() == (part / "points.csv").read_text()
 
 
+@pytest.mark.slow
 def test_saltelli_sweep_on_the_model_and_its_sensitivity(tmp_path, capsys):
     path = write_sweep(tmp_path, """
 design = "saltelli"

@@ -36,6 +36,7 @@ def visits(m, stage_name):
     return np.array(starts), np.array(ends)
 
 
+@pytest.mark.slow
 def test_littles_law_on_every_stage():
     """L = lambda W: time-average number in each stage against entries per day x mean time in it.
 
