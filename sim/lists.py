@@ -67,8 +67,10 @@ class Flow:
     def __init__(self, receipts: Sequence[float], first_delay: float, sent_share: float, guilty_share: float,
                  psr_share: float, psr_delay: float, trial_ready: float, ineffective_share: float,
                  relist_delay: float, cracked_share: float, conviction_share: float, first_work: float,
-                 trial_work: float, cracked_work: float, ineffective_work: float, sentence_work: float) -> None:
+                 trial_work: float, cracked_work: float, ineffective_work: float, sentence_work: float,
+                 first_rate: float) -> None:
         self.receipts = list(receipts)
+        self.first_rate = first_rate  # expected receipts a day when the run starts
         self.first_delay = first_delay
         self.sent_share = sent_share
         self.guilty_share = guilty_share

@@ -212,7 +212,7 @@ class Model:
         re = sc.reoffending
         first_time = 1.0 - re.probability if re.stationary_start else 1.0
         sources = [_Arrivals(FIRST_TIME_DETECTIONS, self.factories["external"], arrival_times(
-            daily_rates(self.cal, a.per_month, a.annual_growth, [(s.from_month, s.per_month) for s in a.schedule])
+            daily_rates(self.cal, a.per_month, a.annual_growth, sc.steps("arrivals.per_month"))
             * first_time, self.streams["arrivals.times"], deterministic))]
         if re.stationary_start and re.probability > 0:
             sources.append(_Arrivals(DETECTED, self.factories["prior_reentry"], arrival_times(

@@ -569,6 +569,38 @@ class Initial(Section):
     crown_trial: Stock = Stock()
 
 
+# ------------------------------------------------------------------------------------------ history
+#: inputs that can be given year by year (each also takes a schedule; a key takes one or the other)
+HISTORY_KEYS = (
+    "arrivals.per_month", "forensics.examiners", "court.magistrates.sitting_days_per_month",
+    "court.crown.sitting_days_per_month", "court.magistrates.background.receipts_per_month",
+    "court.crown.background.receipts_per_month",
+)
+
+
+class History(Section):
+    """Year-by-year inputs: from the first month of each year the input takes that year's value.
+
+    ``year_starts`` says when a year begins: in January (calendar years, as court statistics count
+    receipts) or in April (financial years, as sitting days are allocated). A year that began before
+    the run starts sets the value from the run's first month."""
+
+    year_starts: Literal["january", "april"] = param("january", "-", "the series' own year: April for financial years")
+    inputs: dict[str, dict[str, float]] = param({}, "per key", "scenario file: each input's value by year, with its source in [sources]")
+
+    @model_validator(mode="after")
+    def _inputs(self) -> "History":
+        for key, by_year in self.inputs.items():
+            if key not in HISTORY_KEYS:
+                raise ValueError(f"history.inputs: '{key}' cannot be given by year (these can: {', '.join(HISTORY_KEYS)})")
+            for year, value in by_year.items():
+                if not (year.isdigit() and 1900 <= int(year) <= 2200):
+                    raise ValueError(f"history.inputs.{key}: '{year}' is not a year")
+                if not (math.isfinite(value) and 0 <= value <= 10_000_000):
+                    raise ValueError(f"history.inputs.{key}.{year}: {value!r} is not a count from 0 to 10,000,000")
+        return self
+
+
 # ----------------------------------------------------------------------------------------- scenario
 class Scenario(Section):
     name: str = param("unnamed", "-", "scenario file")
@@ -585,7 +617,35 @@ class Scenario(Section):
     sentence: Sentence = Sentence()
     reoffending: Reoffending = Reoffending()
     initial: Initial = Initial()
+    history: History = History()
     sources: dict[str, str] = param({}, "-", "scenario file: sources for values the file sets")
+
+    def steps(self, key: str) -> list[tuple[int, float]]:
+        """The changes of a scheduled input as (from_month, value): its schedule, or its history by year."""
+        by_year = self.history.inputs.get(key)
+        if by_year is None:
+            node: Any = self
+            for part in key.split(".")[:-1]:  # the section that holds the input and its schedule
+                node = getattr(node, part)
+            schedule = getattr(node, "schedule", [])
+            return [(st.from_month, float(getattr(st, "per_month", getattr(st, "value", 0.0)))) for st in schedule]
+        first = 1 if self.history.year_starts == "january" else 4
+        start = self.run.start_date
+        by_month: dict[int, float] = {}
+        for year, value in sorted((int(y), v) for y, v in by_year.items()):
+            months = (year - start.year) * 12 + (first - start.month)  # months from the start to the year's first month
+            by_month[max(months, 0)] = value  # of years begun before the start, the latest holds
+        return sorted(by_month.items())
+
+    @model_validator(mode="after")
+    def _history_or_schedule(self) -> "Scenario":
+        for key in self.history.inputs:
+            node: Any = self
+            for part in key.split(".")[:-1]:
+                node = getattr(node, part)
+            if getattr(node, "schedule", None):
+                raise ValueError(f"history.inputs: {key} has a schedule too; give one or the other")
+        return self
 
     def by_admission(self, overall: float, odds_ratio: float) -> tuple[float, float]:
         """(share if the case admits, share if it denies): their odds differ by ``odds_ratio`` and,
@@ -613,7 +673,7 @@ class Scenario(Section):
     def _size(self) -> "Scenario":
         a = self.arrivals
         months = self.run.months
-        peak = max([a.per_month, *(s.per_month for s in a.schedule)]) + self.self_referral.per_month
+        peak = max([a.per_month, *(v for _, v in self.steps("arrivals.per_month"))]) + self.self_referral.per_month
         stocks = sum(getattr(self.initial, s).cases for s in ("forensics", "charging", "magistrates", "crown_trial"))
         expected = peak * months * max(1.0, (1.0 + a.annual_growth) ** (months / 12)) + stocks
         if expected > MAX_CASES:

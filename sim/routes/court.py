@@ -56,7 +56,7 @@ class Level:
     def __init__(self, m: "Model", name: str, cfg: CourtLevel, receiver: Receiver, crown: bool,
                  states: tuple[int, int]) -> None:
         # hearing lengths arrive in the case's row as work in this level's sitting days
-        level = level_by_day(m.cal, cfg.sitting_days_per_month, [(s.from_month, s.value) for s in cfg.schedule])
+        level = level_by_day(m.cal, cfg.sitting_days_per_month, m.sc.steps(f"court.{name}.sitting_days_per_month"))
         rooms = sitting_days_to_rooms(level, cfg.sitting_days_per_week)
         counts = servers_by_day(rooms, working_mask(m.cal, cfg.sitting_days_per_week))
         classes = 1 if cfg.listing == "fifo" else 2
@@ -91,15 +91,18 @@ def background_flow(m: "Model", cfg: CourtLevel, crown: bool) -> Flow:
     bg = cfg.background
     court = m.sc.court
     hours = cfg.hours_per_sitting_day
-    rates = daily_rates(m.cal, bg.receipts_per_month, 0.0, [(s.from_month, s.value) for s in bg.schedule])
+    level = "crown" if crown else "magistrates"
+    rates = daily_rates(m.cal, bg.receipts_per_month, 0.0, m.sc.steps(f"court.{level}.background.receipts_per_month"))
     gen = m.streams[f"court.{'crown' if crown else 'magistrates'}.background.receipts"]
     receipts = gen.poisson(rates).astype(float)
+    first_rate = float(rates[0]) if len(rates) else 0.0
     sent = 0.0 if crown else float(getattr(bg, "sent_to_crown_share", 0.0))
     return Flow(
         receipts.tolist(), bg.first_hearing_days, sent, bg.guilty_plea_share, bg.psr_share, court.psr_delay_days.mean,
         bg.trial_ready_days, court.ineffective_trial_share, court.relist_delay_days.mean,
         bg.late_guilty_plea_share, bg.conviction_at_trial, (bg.first_hearing_hours + bg.other_hours) / hours,
-        bg.trial_hours / hours, bg.cracked_hours / hours, court.ineffective_hours / hours, bg.sentence_hours / hours)
+        bg.trial_hours / hours, bg.cracked_hours / hours, court.ineffective_hours / hours, bg.sentence_hours / hours,
+        first_rate)
 
 
 def place_initial_background(lst: SharedList, flow: Flow, cfg: CourtLevel, gen: np.random.Generator) -> None:
@@ -110,7 +113,7 @@ def place_initial_background(lst: SharedList, flow: Flow, cfg: CourtLevel, gen: 
     total = bg.initial_cases
     if total <= 0:
         return
-    r = bg.receipts_per_month * 12 / 365.25
+    r = flow.first_rate
     stay = 1.0 - flow.sent_share
     g = flow.guilty_share
     to_trial = stay * (1 - g)

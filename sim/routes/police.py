@@ -52,7 +52,7 @@ class PoliceRoute(Receiver):
         if not fx.priority:
             self.c_priority = self.c_normal
         mask = working_mask(m.cal, fx.working_days_per_week)
-        level = level_by_day(m.cal, fx.examiners, [(s.from_month, s.value) for s in fx.schedule])
+        level = level_by_day(m.cal, fx.examiners, sc.steps("forensics.examiners"))
         self.examiners = ServerPool("forensics", servers_by_day(level, mask), self, n_classes=n, tag=IN_HOUSE)
         self.outsourced = ServerPool("forensics_outsourced", servers_by_day(level_by_day(m.cal, fx.outsourced_examiners), mask),
                                      self, tag=OUTSIDE)
