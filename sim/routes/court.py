@@ -129,10 +129,38 @@ def place_initial_background(lst: SharedList, flow: Flow, cfg: CourtLevel, gen: 
             ready = delay * (k + 0.5) / parts
             lst.place_initial(n * scale / parts, kind, ready, ready - delay)
     queued = total - pipeline * scale
-    if queued > 0:  # waiting for a trial listing since they were ready, oldest first
-        ages = np.sort(gen.random(parts * 4))[::-1] * bg.initial_max_age_days
-        for age in ages.tolist():
-            lst.place_initial(queued / len(ages), BG_TRIAL, -age, -age - flow.first_delay - flow.trial_ready)
+    if queued <= 0:
+        return
+    short = queued * _short_share(lst, flow, to_trial, convicted)
+    if short > 0:  # first hearings waiting for a slot: the short queue a loaded list holds, up to four weeks old
+        for k in range(parts):
+            age = 28.0 * (k + 0.5) / parts
+            lst.place_initial(short / parts, BG_FIRST, -age, -age - flow.first_delay)
+    trials = queued - short
+    ages = np.sort(gen.random(parts * 4))[::-1] * bg.initial_max_age_days
+    for age in ages.tolist():  # waiting for a trial listing since they were ready, oldest first
+        lst.place_initial(trials / len(ages), BG_TRIAL, -age, -age - flow.first_delay - flow.trial_ready)
+
+
+def _short_share(lst: SharedList, flow: Flow, to_trial: float, convicted: float) -> float:
+    """The share of a loaded list's waiting cases that wait for a short hearing.
+
+    A list with two classes gives the short class a share ``w q0 / (w q0 + q1)`` of each day, by
+    queued work ``q``; held at capacity, each class's share equals its share of the work demanded,
+    so in the steady state ``q0 / q1 = D0 / (w D1)``. Starting with every waiting case in the trial
+    queue instead starves first hearings for months while the short queue builds, a start-up
+    transient that the evidence does not show. Returns 0 for a first-come list or no weighting."""
+    w = lst.short_weight
+    if lst.n_classes != 2 or not np.isfinite(w) or w <= 0 or flow.listing_work <= 0:
+        return 0.0
+    stay = 1.0 - flow.sent_share
+    d0 = stay * flow.first_work + convicted * flow.psr_share * flow.sentence_work  # short work per case received
+    d1 = to_trial * flow.listing_work / max(1e-9, 1.0 - flow.ineffective_share)
+    if d1 <= 0:
+        return 0.0
+    work_ratio = d0 / (w * d1)  # queued short work over queued long work
+    n_ratio = work_ratio * flow.listing_work / flow.first_work if flow.first_work > 0 else 0.0  # in cases
+    return n_ratio / (1.0 + n_ratio)
 
 
 class CourtRoute(Receiver):
