@@ -2,10 +2,10 @@
 
 Every evaluation runs the same replications (same seed, same replication numbers), so the
 objective changes only through the parameters and the search is not misled by noise that differs
-from one evaluation to the next. The objective is the sum over targets of the squared distance of
-the model's mean from the centre of the target's band, in half-widths of the band: a value below
-the number of targets does not by itself mean every target is met, so the fit is followed by the
-same check as ``calibrate-check``. Nelder-Mead (SciPy) with bounds searches the free parameters.
+from one evaluation to the next. The objective is the sum over the ``fit`` targets (never the
+``holdout`` ones) of the squared distance of the model's mean from the centre of the target's band,
+in half-widths of the band: a value below the number of targets does not by itself mean every
+target is met, so the fit is followed by the same check as ``calibrate-check``. Nelder-Mead (SciPy) with bounds searches the free parameters.
 """
 
 from __future__ import annotations
@@ -102,8 +102,12 @@ def objective(checks: list[Check]) -> float:
 
 
 def fit(raw: dict, label: str, targets: Targets, free: list[Free], reps: int, executor: Executor,
-        max_evals: int = 60, progress: Callable[[int, float], None] | None = None) -> Fit:
-    """Search the free parameters; every evaluation uses replications 0..reps-1 of the same seed."""
+        max_evals: int = 60, progress: Callable[[int, float], None] | None = None, targets_path: Path = Path("targets")) -> Fit:
+    """Search the free parameters to meet the ``fit`` targets; every evaluation uses replications
+    0..reps-1 of the same seed. The ``holdout`` targets are checked at every point but never enter
+    the objective, so the fit's record shows how the held-out figures fare without steering them."""
+    if not any(t.role == "fit" for t in targets.targets.values()):
+        raise ScenarioError(str(targets_path), "targets", "no target has role = \"fit\": there is nothing to calibrate to")
     from scipy.optimize import minimize
 
     history: list[dict[str, Any]] = []
@@ -117,8 +121,8 @@ def fit(raw: dict, label: str, targets: Targets, free: list[Free], reps: int, ex
             sc = with_values(raw, free, x, label)
         except ScenarioError:
             return 1e12  # outside what the scenario allows: never the answer
-        checks = check(targets, replicate(sc, reps, executor))
-        value = objective(checks)
+        checks = check(targets, replicate(sc, reps, executor, keep_monthly=targets.needs_monthly), sc.run.start_date, sc.run.months, str(targets_path))
+        value = objective([c for c in checks if c.target.role == "fit"])  # held-out figures are never fitted
         cache[key] = (value, checks)
         history.append({"values": dict(zip((f.key for f in free), key)), "objective": value})
         if progress:
@@ -167,13 +171,43 @@ def write_fit(out: Path, raw: dict, scenario_path: Path, targets_path: Path, tar
     path = out / "calibrated.toml"
     atomic_write(path, "\n".join(header) + dumps(data))
     write_json(out / "fit.json", {
-        "notice": NOTICE, "scenario": str(scenario_path), "targets": str(targets_path), "date": today,
+        "notice": NOTICE, "scenario": str(scenario_path), "scenario_name": name, "targets": str(targets_path),
+        "targets_name": targets.name, "date": today,
         "replications": reps, "seed": seed,
         "free": [{"key": f.key, "low": f.low, "high": f.high, "start": f.start} for f in result.free],
         "values": result.values, "objective": result.objective, "evaluations": result.evaluations,
         "checks": [c.as_dict() for c in result.checks], "history": result.history,
     })
     return path
+
+
+def write_checks(out: Path, scenario: Scenario, targets_path: Path, targets: Targets, checks: list[Check],
+                 reps: int) -> Path:
+    """``checks.json`` and ``checks.csv``: each target's band beside the model's mean and CI, by role,
+    so that ``divertsim report`` can draw them and a reader can see what was fitted and what was not."""
+    from .loading import scenario_hash
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [c.as_dict() for c in checks]
+    write_json(out / "checks.json", {
+        "notice": NOTICE, "kind": "calibrate-check", "scenario_name": scenario.name,
+        "scenario_hash": scenario_hash(scenario), "scenario": scenario.model_dump(mode="json", by_alias=True),
+        "targets": targets_path.name, "targets_name": targets.name, "replications": reps, "seed": scenario.run.seed,
+        "date": dt.date.today().isoformat(), "checks": rows,
+    })
+    cols = ("target", "role", "metric", "mean", "ci_low", "ci_high", "low", "high", "unit", "within")
+    lines = [f"# {NOTICE}", ",".join(cols)]
+    for r in rows:
+        lines.append(",".join(_csv_cell(r[c]) for c in cols))
+    atomic_write(out / "checks.csv", "\n".join(lines) + "\n")
+    return out / "checks.json"
+
+
+def _csv_cell(x: Any) -> str:
+    if x is None:
+        return ""
+    text = str(x)
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(ch in text for ch in ',"\n') else text
 
 
 def raw_scenario(path: Path, overrides: list[str]) -> dict:

@@ -320,3 +320,47 @@ def sensitivity_bars(method: str, rows: list[dict[str, Any]], metrics: Sequence[
     fig.suptitle("Influence on court load, ranked (the 'replication' bar is the model's own noise)")
     fig.tight_layout()
     return fig
+
+
+def target_bands(checks: Sequence[dict[str, Any]]) -> Figure:
+    """Each target's band (grey) beside the model's mean and 95% CI, fit targets above held-out ones.
+
+    Targets differ in units, so each row is drawn on its own band's scale: the band runs from -1 to
+    1 (its centre at 0), and the model's figures are placed on that scale. A dot inside the grey bar
+    meets the target; the row's label gives the figures in their own units."""
+    rows = [c for role in ("fit", "holdout") for c in checks if c.get("role", "fit") == role]
+    fig, ax = plt.subplots(figsize=(8.5, 0.9 + 0.42 * len(rows)))
+    ticks, labels = [], []
+    for y, c in enumerate(reversed(rows)):
+        lo, hi = float(c["low"]), float(c["high"])
+        centre, half = (lo + hi) / 2, (hi - lo) / 2
+
+        def scale(x: float | None) -> float | None:
+            return None if x is None or not np.isfinite(x) else (x - centre) / half
+
+        ax.barh(y, 2.0, left=-1.0, height=0.6, color="#dddddd", edgecolor="#999999", linewidth=0.6)
+        mean, lo_ci, hi_ci = scale(c["mean"]), scale(c["ci_low"]), scale(c["ci_high"])
+        colour = PALETTE[2] if c.get("role", "fit") == "fit" else PALETTE[5]
+        if lo_ci is not None and hi_ci is not None:
+            ax.plot([max(lo_ci, -4.5), min(hi_ci, 4.5)], [y, y], color=colour, linewidth=2)
+        if mean is not None:
+            shown = max(min(mean, 4.5), -4.5)
+            ax.plot(shown, y, marker="o" if c["within"] else "X", color=colour, markersize=7, linestyle="none")
+            if shown != mean:
+                ax.annotate("beyond", (shown, y), textcoords="offset points", xytext=(6 if mean > 0 else -40, 3), fontsize=7)
+        ticks.append(y)
+        role = "fit" if c.get("role", "fit") == "fit" else "held out"
+        labels.append(f"{c['target']} ({role}): {_num(c['mean'])} vs {_num(lo)} to {_num(hi)} {c.get('unit', '')}")
+    ax.axvline(0, color="#777777", linewidth=0.6, linestyle=":")
+    ax.set_xlim(-5, 5)
+    ax.set_yticks(ticks, labels, fontsize=8)
+    ax.set_xlabel("position within the target's band (band = -1 to 1); dot: model mean, line: 95% CI, X: outside")
+    ax.set_title("Calibration targets: the model beside the published figures (blue: fit, red: held out)")
+    fig.tight_layout()
+    return fig
+
+
+def _num(x: float | None) -> str:
+    if x is None or not np.isfinite(x):
+        return "-"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"

@@ -80,6 +80,7 @@ MONTHLY = (
     "magistrates_utilisation", "magistrates_list_receipts", "magistrates_list_disposals", "magistrates_list_backlog_end",
     "crown_sitting_days_used", "crown_sitting_days_available", "crown_capacity_share", "crown_utilisation",
     "crown_list_receipts", "crown_list_disposals", "crown_list_backlog_end", "crown_list_wait_weeks_mean",
+    "crown_list_wait_weeks_median",
     "prison_population_end", "register_entries", "reoffences", "open_cases_end",
     *(f"open_{stage}_end" for stage in STAGES),
 )
@@ -202,6 +203,21 @@ def _quantile(values: np.ndarray, q: float, weights: np.ndarray | None = None) -
     if cum[-1] <= 0:
         return float("nan")
     return float(values[order][min(np.searchsorted(cum, q * cum[-1]), len(order) - 1)])
+
+
+def _monthly_quantile(month: np.ndarray, values: np.ndarray, weights: np.ndarray, months: int, q: float) -> np.ndarray:
+    """The weighted ``q`` quantile of ``values`` in each month (NaN for a month with none): one sort."""
+    out = np.full(months, np.nan)
+    inside = (month >= 0) & (month < months)
+    if not inside.any():
+        return out
+    order = np.lexsort((values[inside], month[inside]))
+    m, v, w = month[inside][order], values[inside][order], weights[inside][order]
+    starts = np.searchsorted(m, np.arange(months), side="left")
+    ends = np.searchsorted(m, np.arange(months), side="right")
+    for k in np.flatnonzero(ends > starts):
+        out[k] = _quantile(v[starts[k]:ends[k]], q, w[starts[k]:ends[k]])
+    return out
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
@@ -405,6 +421,7 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
             all_n = np.concatenate((np.ones(len(cm_t)), bg.main_n))
             mo["crown_list_wait_weeks_mean"] = _ratio(np.bincount(month, all_w * all_n, cal.months)[:cal.months],
                                                       np.bincount(month, all_n, cal.months)[:cal.months])
+            mo["crown_list_wait_weeks_median"] = _monthly_quantile(month, all_w, all_n, cal.months, 0.5)
             image_month = np.searchsorted(edges, cm_t, side="right") - 1
             mo["crown_wait_weeks_mean"] = _ratio(np.bincount(image_month, cm_w / 7.0, cal.months)[:cal.months],
                                                  np.bincount(image_month, None, cal.months)[:cal.months].astype(float))

@@ -1,4 +1,4 @@
-"""One self-contained HTML report for a run, comparison or sweep folder.
+"""One self-contained HTML report for a run, comparison, sweep or calibration folder.
 
 The figures are drawn by :mod:`sim.figures`, saved as PNG and SVG in ``figures/`` beside the
 report, and embedded in ``report.html`` as PNG data, so the page needs no network and no other
@@ -60,7 +60,7 @@ class ReportError(Exception):
 
 @dataclass
 class Report:
-    kind: str                       # run, comparison or sweep
+    kind: str                       # run, comparison, sweep or calibration
     title: str
     folder: Path
     figures: list[tuple[str, str, Any]] = field(default_factory=list)   # (name, caption, Figure)
@@ -127,6 +127,8 @@ def _series(folder: Path, name: str) -> F.Series:
 def _kind(folder: Path) -> str:
     if (folder / "comparison.json").exists():
         return "comparison"
+    if (folder / "checks.json").exists() or (folder / "fit.json").exists():
+        return "calibration"
     if not (folder / "manifest.json").exists():
         raise ReportError(f"{folder}: not a run, comparison or sweep folder (no manifest.json or comparison.json)")
     kind = _json(folder / "manifest.json").get("kind")
@@ -264,7 +266,47 @@ def build(folder: Path) -> Report:
             params += _parameters_table(m, f"{name}: parameters that differ from the base", manifests[0]["scenario"])
         rep.sections.append("<h2>Parameters and their sources</h2>" + params)
         return rep
+    if kind == "calibration":
+        return _calibration_report(folder)
     return _sweep_report(folder)
+
+
+def _calibration_report(folder: Path) -> Report:
+    """A calibrate-check or calibrate folder: every target's band beside the model, fit and held out."""
+    fitted = (folder / "fit.json").exists()
+    record = _json(folder / ("fit.json" if fitted else "checks.json"))
+    checks = record["checks"]
+    if not isinstance(checks, list) or not checks or not all(isinstance(c, dict) for c in checks):
+        raise ReportError(f"{folder}: damaged (no list of checks)")
+    what = "calibration" if fitted else "calibration check"
+    name = record.get("scenario_name") or Path(str(record.get("scenario", "scenario"))).stem
+    rep = Report("calibration", f"{name}: {what} against {record.get('targets_name') or record.get('targets')}", folder)
+    rep.figures.append(("targets", "Each published figure's band (grey) and the model's mean (dot) with its 95% CI (line) "
+                        "over the replications. Fit targets may have been tuned to; held-out targets never were, so "
+                        "they are the test of the calibration.", F.target_bands(checks)))
+    body = ""
+    for role, title in (("fit", "Fit targets"), ("holdout", "Held-out targets (never fitted)")):
+        mine = [c for c in checks if c.get("role", "fit") == role]
+        if not mine:
+            continue
+        body += (f"<h3>{title}: {sum(bool(c['within']) for c in mine)} of {len(mine)} met</h3><table><tr><th>target</th>"
+                 "<th>compared with</th><th>model mean</th><th>95% CI</th><th>band</th><th>unit</th><th>met</th>"
+                 "<th>source</th></tr>")
+        for c in mine:
+            body += (f"<tr><td>{_esc(c['target'])}</td><td>{_esc(c['metric'])}</td><td>{_fmt(c['mean'])}</td>"
+                     f"<td class=ci>{_fmt(c['ci_low'])} to {_fmt(c['ci_high'])}</td><td>{_fmt(c['low'])} to {_fmt(c['high'])}</td>"
+                     f"<td>{_esc(c['unit'])}</td><td>{'yes' if c['within'] else '<b>NO</b>'}</td>"
+                     f"<td class=small>{_esc(c['source'])} {_esc(c.get('units', ''))}</td></tr>")
+        body += "</table>"
+    meta = [("replications", record.get("replications")), ("seed", record.get("seed")), ("date", record.get("date")),
+            ("targets file", record.get("targets"))]
+    if fitted:
+        meta += [("fitted", ", ".join(f"{k} = {v:.6g}" for k, v in record.get("values", {}).items())),
+                 ("evaluations", record.get("evaluations")), ("objective (fit targets)", record.get("objective"))]
+    rep.sections.append("<h2>Targets</h2>" + body)
+    rep.sections.append("<h2>Check</h2><table class=meta>" + "".join(
+        f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in meta) + "</table>")
+    return rep
 
 
 def _trajectory_figures(rep: Report, series: list[F.Series]) -> None:
