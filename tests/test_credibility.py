@@ -369,3 +369,33 @@ def test_schema_defaults_are_the_status_quo_where_the_status_quo_sets_capacities
         for part in key.split("."):
             a, b = getattr(a, part), getattr(b, part)
         assert a == b, key
+
+
+# ------------------------------------------------------------------------- a stable baseline
+def test_a_loaded_crown_list_starts_near_its_published_caseload():
+    """The waiting caseload starts split between first hearings and trials; with every waiting case
+    in the trial queue, first hearings starved and the caseload rose 8% in the first quarter."""
+    sc = scenario("status-quo", factor=0.1, years=0.5)
+    start = sc.court.crown.background.initial_cases + sc.initial.crown_trial.cases
+    r = compute(run(sc))
+    first_quarter = r.monthly["crown_list_backlog_end"][:3]
+    assert first_quarter.max() < 1.04 * start, first_quarter
+    assert r.monthly["crown_list_disposals"][0] > 0.8 * r.monthly["crown_list_receipts"][0]
+
+
+def test_the_status_quo_is_not_a_knife_edge_in_its_examiners():
+    """Five per cent more or fewer examiners move the forensic wait and receipts by about that much
+    and the Crown trial wait by almost nothing (one examiner once moved it from 24 to 33 weeks)."""
+    base = scenario("status-quo", factor=0.2, years=3)
+    waits = {}
+    for k in (0.95, 1.0, 1.05):
+        sc = with_overrides(base, forensics__examiners=base.forensics.examiners * k)
+        res = [compute(run(sc, rep)) for rep in range(3)]
+        waits[k] = {m: np.mean([r.headline[m] for r in res]) for m in (
+            "court.crown.trial_wait_weeks_median", "forensics.wait_days_mean", "court.receipts_per_year")}
+    trial = [waits[k]["court.crown.trial_wait_weeks_median"] for k in (0.95, 1.0, 1.05)]
+    assert max(trial) - min(trial) < 0.1 * trial[1], trial
+    assert waits[0.95]["forensics.wait_days_mean"] > waits[1.0]["forensics.wait_days_mean"] > waits[1.05]["forensics.wait_days_mean"]
+    for k in (0.95, 1.05):
+        change = waits[k]["court.receipts_per_year"] / waits[1.0]["court.receipts_per_year"] - 1
+        assert abs(change) < 0.08, (k, change)
