@@ -48,8 +48,9 @@ def source_hash(root: Path = _ROOT) -> str:
 
 def stale() -> str | None:
     """Why the compiled modules must not be used; None when they were built from the source as it is."""
-    if not any((_ROOT / "sim").glob("_build.*" + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES):
-        return None  # nothing compiled
+    built = [p for suffix in importlib.machinery.EXTENSION_SUFFIXES for p in (_ROOT / "sim").glob("_build*" + suffix)]
+    if not built:
+        return None  # nothing compiled: the source runs, quietly
     try:
         from . import _build  # the compiled module records the digest of the source it was built from
     except ImportError as exc:
