@@ -15,3 +15,4 @@ NOTICE = (
 from . import compiled as _compiled
 
 _compiled.install()
+

@@ -125,13 +125,14 @@ class SerialExecutor:
 class ProcessExecutor:
     """Tasks on local worker processes (spawned, so nothing is inherited by accident)."""
 
-    def __init__(self, workers: int, fn: TaskFn = run_task) -> None:
+    def __init__(self, workers: int, fn: TaskFn = run_task, start_method: str = "spawn") -> None:
         self.workers = workers
         self.fn = fn
+        self.start_method = start_method  # "fork" only where the caller's script must not run again
         self._pool: cf.ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context("spawn"),
+        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context(self.start_method),
                                       initializer=_warm, initargs=(os.getpid(),))
 
     def _submit(self, *args: Any) -> cf.Future:

@@ -1,0 +1,7 @@
+"""``import divertsim``: the same Python API as ``import sim`` (see :mod:`sim.api`)."""
+
+from sim import NOTICE, __version__
+from sim.api import CheckResult, CompareResult, RunResult, calibrate_check, compare, load, report, run
+
+__all__ = ["NOTICE", "__version__", "load", "run", "compare", "calibrate_check", "report", "RunResult",
+           "CompareResult", "CheckResult"]

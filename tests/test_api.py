@@ -1,0 +1,81 @@
+"""The Python API: the README's example runs as a plain script, and results match the folders."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import divertsim
+from sim import NOTICE
+from sim.errors import ScenarioError
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = {"arrivals.per_month": 120, "forensics.examiners": 12}
+
+
+def readme_python() -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## From Python"):]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_the_readme_example_runs_as_a_script_without_a_main_guard(tmp_path):
+    script = tmp_path / "example.py"
+    script.write_text(readme_python())
+    assert "__main__" not in script.read_text()
+    done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "court.receipts_per_year" in done.stdout and NOTICE in done.stdout
+    assert (tmp_path / "results" / "api-run" / "manifest.json").exists()
+    assert (tmp_path / "results" / "api-compare" / "comparison.json").exists()
+
+
+def test_run_returns_the_folders_figures_as_tables(tmp_path):
+    res = divertsim.run("status-quo", reps=2, years=1, overrides=SMALL, workers=1, out=tmp_path / "r")
+    assert isinstance(res.summary, pd.DataFrame) and res.summary.loc["cases.arrived", "n"] == 2
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert res.summary.loc["court.receipts", "mean"] == pytest.approx(summary["metrics"]["court.receipts"]["mean"])
+    months = res.scenario.run.months
+    assert len(res.monthly) == 2 * months and res.monthly["in_warmup"].sum() == 2 * res.scenario.run.warmup_months
+    assert list(res.replications.index) == [0, 1] and res.notice == NOTICE
+
+
+def test_compare_gives_paired_differences(tmp_path):
+    cmp = divertsim.compare("status-quo", "justice-2019", reps=2, years=1, overrides=SMALL, workers=1,
+                            out=tmp_path / "c")
+    d = cmp.differences.loc[("justice-2019", "scheme.referred")]
+    assert d["mean"] > 0 and cmp.base == "status-quo"
+    base = cmp.runs["status-quo"].replications["scheme.referred"]
+    other = cmp.runs["justice-2019"].replications["scheme.referred"]
+    assert d["mean"] == pytest.approx((other - base).mean())
+    assert set(cmp.summary.index.get_level_values("scenario")) == {"status-quo", "justice-2019"}
+
+
+def test_bad_overrides_raise_one_clear_error(tmp_path):
+    with pytest.raises(ScenarioError, match="unknown parameter"):
+        divertsim.load("status-quo", {"court.crown.sitting_dayz": 3})
+    with pytest.raises(ScenarioError) as err:
+        divertsim.run("status-quo", overrides={"forensics.examiners": -1}, out=tmp_path / "x")
+    assert err.value.key == "forensics.examiners" and not (tmp_path / "x").exists()
+
+
+def test_the_model_documents_example_runs(tmp_path):
+    text = (ROOT / "docs" / "model.md").read_text()
+    code = re.search(r"## 6\. Code access.*?```python\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "doc.py").write_text(code)
+    done = subprocess.run([sys.executable, "doc.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "court receipts a year" in done.stdout, done.stderr
+
+
+def test_calibrate_check_reports_fit_and_holdout(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text('name = "t"\nyears = 1\nreplications = 2\n[targets.receipts]\nmetric = "court.receipts_per_year"\n'
+                    'low = 1\nhigh = 1e6\nunit = "cases/year"\nsource = "made up"\n[targets.trial]\nrole = "holdout"\n'
+                    'metric = "court.crown.trial_wait_weeks_median"\nlow = 1000\nhigh = 2000\nunit = "weeks"\nsource = "made up"\n')
+    res = divertsim.calibrate_check("status-quo", path, overrides=SMALL, workers=1, out=tmp_path / "c")
+    assert res.fit_met and list(res.table["within"]) == [True, False] and list(res.table["role"]) == ["fit", "holdout"]
+    assert (tmp_path / "c" / "checks.json").exists()
