@@ -23,6 +23,7 @@ def readme_python() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
+@pytest.mark.slow
 def test_the_readme_example_runs_as_a_script_without_a_main_guard(tmp_path):
     script = tmp_path / "example.py"
     script.write_text(readme_python())
@@ -63,6 +64,7 @@ def test_bad_overrides_raise_one_clear_error(tmp_path):
     assert err.value.key == "forensics.examiners" and not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_the_model_documents_example_runs(tmp_path):
     text = (ROOT / "docs" / "model.md").read_text()
     code = re.search(r"## 6\. Code access.*?```python\n(.*?)```", text, re.S).group(1)

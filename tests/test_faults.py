@@ -217,6 +217,7 @@ def test_killed_process_worker_is_replaced_and_results_identical(tmp_path):
     sweep_killing_a_worker(tmp_path, plan, ex, "procs", list(ex._pool._processes))
 
 
+@pytest.mark.slow
 def test_a_pool_broken_between_tasks_is_replaced(tmp_path):
     """A worker that dies while no task is awaited breaks the pool at the next submission."""
     plan = serial_reference(tmp_path)

@@ -6,6 +6,7 @@ import math
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from helpers import run
@@ -63,6 +64,7 @@ def load(tmp: Path, text: bytes) -> None:
         assert isinstance(sc, Scenario)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(doc=documents)
 def test_generated_documents_load_or_fail_cleanly(tmp_path, doc):
@@ -97,6 +99,7 @@ BASE = load_scenario("justice-2019").model_dump(mode="json", by_alias=True)
 LEAVES = list(_leaves(BASE))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(path=st.sampled_from(LEAVES), value=values)
 def test_one_mutated_value_of_a_real_scenario(tmp_path, path, value):
@@ -124,6 +127,7 @@ NUMBER_LEAVES = [p for p in LEAVES if isinstance(_get(BASE, p), (int, float)) an
 @given(path=st.sampled_from(NUMBER_LEAVES),
        value=st.one_of(st.integers(0, 2000), st.floats(0, 1), st.floats(0, 100), st.floats(1e-12, 1e-3),
                        st.sampled_from([0, 0.0, 1, 1.0, 1e5, 999_999.0])))
+@pytest.mark.slow
 def test_every_valid_scenario_runs(tmp_path, path, value):
     """A scenario the loader accepts runs to the end with every case accounted for."""
     import copy
