@@ -10,6 +10,7 @@ and the EMA Workbench draw them); a trajectory's mean is the bold line.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -364,3 +365,34 @@ def _num(x: float | None) -> str:
     if x is None or not np.isfinite(x):
         return "-"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def warmup(series: Sequence[Series], keys: Sequence[tuple[str, str]], cuts: dict[str, dict[str, int]]) -> Figure:
+    """Each key series over every simulated month, warm-up included: the configured warm-up's end
+    (grey) and each scenario's MSER-5 truncation point (dashed, in its colour)."""
+    keys = [(k, label) for k, label in keys if any(k in cuts.get(s.name, {}) for s in series)]
+    cols = 2
+    rows = max(1, math.ceil(len(keys) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.8 * rows + 0.6), squeeze=False)
+    for ax, (key, label) in zip(axes.flat, keys):
+        for i, s in enumerate(series):
+            if key not in cuts.get(s.name, {}):
+                continue
+            st = look(i)
+            y = np.array([r.monthly[key] for r in s.results], dtype=float).mean(axis=0)
+            ax.plot(s.months, y, color=st["color"], linestyle=st["linestyle"], linewidth=1.5, label=s.name)
+            cut = cuts[s.name][key]
+            if 0 < cut < len(s.months):
+                ax.axvline(s.months[cut], color=st["color"], linestyle="--", linewidth=1.0)
+        first = series[0]
+        if 0 < first.warmup < len(first.months):
+            ax.axvspan(first.months[0], first.months[first.warmup], color="#bbbbbb", alpha=0.35, linewidth=0)
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("month")
+        _date_axis(ax)
+    for ax in list(axes.flat)[len(keys):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(frameon=False, fontsize=8)
+    fig.suptitle("Warm-up and stability: mean over replications; grey = configured warm-up, dashed = MSER-5 truncation")
+    fig.tight_layout()
+    return fig

@@ -237,6 +237,7 @@ def build(folder: Path) -> Report:
         rep = Report("run", f"{manifest['scenario_name']}: {len(series[0].results)} replications", folder)
         _trajectory_figures(rep, series)
         rep.sections.append(_summary_table(series, None))
+        _stability(rep, series)
         rep.sections.append(_warnings([(manifest["scenario_name"], manifest)]))
         rep.sections.append(_decision_order([(manifest["scenario_name"], manifest)]))
         rep.sections.append("<h2>Run</h2>" + _metadata(manifest))
@@ -256,6 +257,7 @@ def build(folder: Path) -> Report:
         rep.figures.insert(0, ("differences", "Paired differences from the base scenario, as a share of the base's mean, "
                                "with 95% confidence intervals.", F.forest(comp)))
         rep.sections.append(_summary_table(series, comp))
+        _stability(rep, series)
         manifests = [_json(folder / name / "manifest.json") for name in comp["scenarios"]]
         rep.sections.append(_freed_and_widening(comp))
         rep.sections.append(_warnings(list(zip(comp["scenarios"], manifests))))
@@ -307,6 +309,36 @@ def _calibration_report(folder: Path) -> Report:
     rep.sections.append("<h2>Check</h2><table class=meta>" + "".join(
         f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in meta) + "</table>")
     return rep
+
+
+def _stability(rep: Report, series: list[F.Series]) -> None:
+    """The warm-up diagnostic: each key series' MSER-5 truncation and drift, figure and table."""
+    from .warmup import SERIES, stability
+
+    found = {s.name: stability(s.results, s.warmup) for s in series}
+    cuts = {name: {st.series: st.truncation_months for st in rows} for name, rows in found.items()}
+    rep.figures.append(("warmup", "Each key series over every simulated month, warm-up included (grey). The dashed line is "
+                        "the MSER-5 truncation point (White 1997): where the mean of what follows is least uncertain. "
+                        "A series still moving at the end of the range searched has no truncation point.",
+                        F.warmup(series, SERIES, cuts)))
+    body = ""
+    for name, rows in found.items():
+        for st in rows:
+            drift = "-" if st.drift_per_year is None else f"{_fmt(st.drift_per_year)} a year"
+            ci = "" if st.drift_ci[0] is None else f"{_fmt(st.drift_ci[0])} to {_fmt(st.drift_ci[1])}"
+            share = "-" if st.drift_share is None else f"{st.drift_share:+.1%}"
+            body += (f"<tr><td>{_esc(name)}</td><td>{_esc(st.label)}</td><td>{st.truncation_months if st.settled else '-'}</td>"
+                     f"<td>{st.warmup_months}</td><td>{drift}</td><td class=ci>{ci}</td><td>{share}</td>"
+                     f"<td>{_esc(st.verdict)}</td></tr>")
+    rep.sections.append(
+        "<h2>Warm-up and stability</h2><p class=small>MSER-5 truncation in months from the start of the simulation; "
+        "drift is the least-squares slope over the reported months after the later of the warm-up and the truncation, "
+        "with a 95% interval across replications, and as a share of the level. A list that starts at a published "
+        "caseload and drains or fills towards its balance moves for years by design: read its early months as that "
+        "path, and the paired differences (which the start-up moves alike in both scenarios) as the policy's effect. "
+        "See docs/warmup.md.</p><table><tr><th>scenario</th><th>series</th><th>MSER-5 truncation</th>"
+        "<th>configured warm-up</th><th>drift</th><th>95% CI</th><th>share of level a year</th><th>verdict</th></tr>"
+        + body + "</table>")
 
 
 def _trajectory_figures(rep: Report, series: list[F.Series]) -> None:
