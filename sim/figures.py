@@ -396,3 +396,52 @@ def warmup(series: Sequence[Series], keys: Sequence[tuple[str, str]], cuts: dict
     fig.suptitle("Warm-up and stability: mean over replications; grey = configured warm-up, dashed = MSER-5 truncation")
     fig.tight_layout()
     return fig
+
+
+def tornado(data: dict[str, Any], metrics: Sequence[tuple[str, str]]) -> Figure:
+    """A robustness run's key differences over its factors: one panel per difference, one row per factor.
+
+    Each row's bars run from the base point's difference to the difference at the factor's low
+    (blue, hatched) and high (orange) setting, with that point's 95% CI as a whisker; rows are
+    sorted by swing, widest on top. The base point's difference is the solid line with its CI as a
+    grey band; zero is dashed. A panel whose difference flips sign is titled so, in red."""
+    points = {(p["factor"], p["level"]): p for p in data["points"]}
+    rows = list(dict.fromkeys(p["factor"] for p in data["points"] if p["factor"] != "base"))
+    cols = 2 if len(metrics) > 1 else 1
+    nrow = (len(metrics) + cols - 1) // cols
+    height = 0.9 + 0.42 * len(rows) * nrow + 0.5 * nrow
+    fig, axes = plt.subplots(nrow, cols, figsize=(5.2 * cols, height), squeeze=False)
+    for ax, (key, label) in zip(axes.flat, metrics):
+        base = points["base", "base"]["differences"][key]
+        m0 = base["mean"] or 0.0
+
+        def diff(factor: str, level: str) -> dict[str, Any]:
+            return points[factor, level]["differences"][key]
+
+        order = sorted(rows, key=lambda f: abs((diff(f, "high")["mean"] or 0.0) - (diff(f, "low")["mean"] or 0.0)))
+        if base["ci_low"] is not None:
+            ax.axvspan(base["ci_low"], base["ci_high"], color="#bbbbbb", alpha=0.35, linewidth=0)
+        for y, factor in enumerate(order):
+            for level, dy, colour, hatch in (("low", 0.19, PALETTE[2], "//"), ("high", -0.19, PALETTE[1], "")):
+                d = diff(factor, level)
+                if d["mean"] is None:
+                    continue
+                ax.barh(y + dy, d["mean"] - m0, left=m0, height=0.36, color=colour, hatch=hatch, edgecolor="#333333",
+                        linewidth=0.4, label=level if y == 0 else None)
+                if d["ci_low"] is not None:
+                    ax.plot([d["ci_low"], d["ci_high"]], [y + dy, y + dy], color="#000000", linewidth=0.9)
+        ax.axvline(m0, color="#000000", linewidth=1.2)
+        ax.axvline(0.0, color="#555555", linewidth=0.8, linestyle="--")
+        ax.set_yticks(range(len(order)), ["all capacities" if f == "capacity" else f for f in order], fontsize=7)
+        m = data["metrics"][key]
+        ax.set_xlabel(f"{data['base']} - {data['other']}" if m["difference"] == "base - other"
+                      else f"{data['other']} - {data['base']}", fontsize=7)
+        flipped = m["flag"] == "flip"
+        ax.set_title(("SIGN FLIP: " if flipped else "") + label, fontsize=8, color=PALETTE[5] if flipped else "#000000")
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(frameon=False, fontsize=7, loc="lower right")
+    fig.suptitle(f"Robustness of the difference {data['other']} vs {data['base']}: each factor low and high "
+                 f"({data['replications']} paired replications a point)")
+    fig.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - 0.45 / height))  # room for the title above the first panels
+    return fig

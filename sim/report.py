@@ -134,7 +134,7 @@ def _kind(folder: Path) -> str:
     kind = _json(folder / "manifest.json").get("kind")
     if kind == "compare":
         raise ReportError(f"{folder}: the comparison is not complete; finish it with --resume")
-    return "sweep" if kind == "sweep" else "run"
+    return kind if kind in ("sweep", "robustness") else "run"
 
 
 def _summary_table(series: list[F.Series], comparison: dict | None) -> str:
@@ -270,7 +270,29 @@ def build(folder: Path) -> Report:
         return rep
     if kind == "calibration":
         return _calibration_report(folder)
+    if kind == "robustness":
+        return _robustness_report(folder)
     return _sweep_report(folder)
+
+
+def _robustness_report(folder: Path) -> Report:
+    """A robustness folder: the tornado of key differences, the table with its flags, the parameters."""
+    from .robustness import report_parts
+
+    manifest = _json(folder / "manifest.json")
+    if manifest.get("status") != "complete" or not (folder / "robustness.json").exists():
+        raise ReportError(f"{folder}: the robustness run is not complete; run it again into a new --out")
+    data = _json(folder / "robustness.json")
+    rep = Report("robustness", f"robustness of {data['other']} vs {data['base']}: {len(data['points'])} points, "
+                 f"{data['replications']} paired replications each", folder)
+    rep.figures, rep.sections = report_parts(data)
+    scenarios = manifest["effective_scenarios"]
+    params = _parameters_table({"scenario": scenarios[data["base"]]}, f"{data['base']} (base): every parameter")
+    params += _parameters_table({"scenario": scenarios[data["other"]]}, f"{data['other']}: parameters that differ "
+                                "from the base", scenarios[data["base"]])
+    rep.sections.append("<h2>Run</h2>" + _metadata({**manifest, "scenario_name": f"{data['other']} vs {data['base']}"}))
+    rep.sections.append("<h2>Parameters and their sources (base point)</h2>" + params)
+    return rep
 
 
 def _calibration_report(folder: Path) -> Report:
