@@ -31,6 +31,7 @@ from .executors import default_workers, make_executor, replicate
 from .arguments import MAX_EVALS, MAX_EVENTS, check_executor
 from .identity import IdentityError
 from .replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, MAX_REPS, StoppingRule
+from . import robustness as R
 from .runfolder import (Comparison, RunFolder, RunFolderError, auto_work, default_folder, fixed_work, prepare_folder,
                         run_auto, run_fixed)
 from .metrics import HEADLINE
@@ -353,6 +354,76 @@ def _print_freed_and_widening(data: dict) -> None:
         shares = ", ".join(f"{fate} {v['mean']:.0%}" for fate, v in nw["under_base"].items() if v["mean"])
         out_console.print(f"of the {_fmt(nw['diverted']['mean'])} detections {name} diverted, under {data['base']}: {shares}",
                           markup=False)
+
+
+@app.command()
+def robustness(
+    base: Annotated[str, typer.Argument(help="The base scenario (file or shipped name).")],
+    other: Annotated[str, typer.Argument(help="The scenario compared with the base.")],
+    factor: Annotated[list[str], typer.Option("--factor", help="A structural factor to vary: NAME or NAME=LOW:HIGH (repeatable; default: all).")] = [],
+    corners: Annotated[bool, typer.Option("--corners", help="Also every capacity low together, and every capacity high together.")] = False,
+    reps: Annotated[Optional[str], typer.Option("--reps", help="Paired replications at each point (default: the base's).")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed for every point (default: the base's).")] = None,
+    years: Annotated[Optional[float], typer.Option("--years", help="Horizon in years for every point.")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a parameter in both scenarios: KEY=VALUE.")] = [],
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    executor: Annotated[str, typer.Option("--executor", help="processes or dask.")] = "processes",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder (default results/robustness-<base>-<other>-<timestamp>).")] = None,
+    report_: Annotated[bool, typer.Option("--report", help="Also write report.html with its figures.")] = False,
+) -> None:
+    """The paired policy difference at each structural factor's low and high setting: its range, and whether its sign changes."""
+    check_executor(executor, workers, scheduler)
+    if reps == "auto":
+        fail("--reps: robustness runs a fixed number of replications at every point (got 'auto')")
+    n = _reps(reps)
+    factors = R.parse_factors(factor)
+    base_sc = load_scenario(base, _overrides(seed, years, set_))
+    n_all = n if n is not None else base_sc.run.replications
+    if n_all < 2:
+        fail(f"--reps: a confidence interval needs at least 2 replications (got {n_all})")
+    common = _overrides(base_sc.run.seed if seed is None else seed, years, set_) + [f"run.replications={n_all}"]
+    scenarios = [load_scenario(name, common) for name in (base, other)]
+    names = unique_names([sc.name for sc in scenarios])
+    plan = R.plan(scenarios, names, factors, corners)
+    folder = out if out is not None else default_folder(f"robustness-{names[0]}-{names[1]}")
+    bar = _Progress("replications", len(plan.unique) * n_all)
+    try:
+        ex = _executor(executor, workers, scheduler)
+        with ex_closing(ex):
+            data = R.run(plan, n_all, corners, folder, ex, progress=bar.update)
+    except KeyboardInterrupt:
+        bar.close()
+        err_console.print(f"interrupted: a robustness run does not resume; {folder} is incomplete", markup=False)
+        raise typer.Exit(130)
+    bar.close()
+    _print_robustness(data, folder)
+    if report_:
+        _report(folder, None)
+
+
+def _print_robustness(data: dict, folder: Path) -> None:
+    """One row per headline difference: the base point's difference, its range over the points, and the flag."""
+    table = Table(title=f"{data['other']} vs {data['base']}: {len(data['points'])} points, {data['replications']} paired "
+                        "replications each (differences: other - base; days freed: base - other)", title_justify="left")
+    for col, justify in (("difference", "left"), ("base point", "right"), ("95% CI", "right"),
+                         ("range of mean", "right"), ("range of CIs", "right"), ("FLAG", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for key, m in data["metrics"].items():
+        b = m["base"]
+        ci = "-" if b["ci_low"] is None else f"{R.number(b['ci_low'])} to {R.number(b['ci_high'])}"
+        flag = {R.FLIP: "SIGN FLIP", R.WEAK: "weak"}.get(m["flag"], "")
+        table.add_row(key, R.number(b["mean"]), ci, f"{R.number(m['mean_min'])} to {R.number(m['mean_max'])}",
+                      f"{R.number(m['ci_low_min'])} to {R.number(m['ci_high_max'])}", flag)
+    out_console.print(table)
+    for key in data["flagged"]:
+        out_console.print(f"SIGN FLIP: {key}: {R.detail(data, key)}", markup=False)
+    for key in data["weak"]:
+        out_console.print(f"note: {key}: {R.where(data['metrics'][key])}", markup=False)
+    out_console.print(data["flip_definition"] + (" " + data["weak_definition"] if data["weak"] else ""), markup=False)
+    out_console.print(f"results: {folder}", markup=False)
+    out_console.print(R.conclusion(data), markup=False)
+    out_console.print(NOTICE, markup=False)
 
 
 @app.command()
