@@ -1,7 +1,8 @@
 """``import divertsim``: the same Python API as ``import sim`` (see :mod:`sim.api`)."""
 
 from sim import NOTICE, __version__
-from sim.api import CheckResult, CompareResult, RunResult, calibrate_check, compare, load, report, run
+from sim.api import (CheckResult, CompareResult, RobustnessResult, RunResult, calibrate_check, compare, load, report,
+                     robustness, run)
 
-__all__ = ["NOTICE", "__version__", "load", "run", "compare", "calibrate_check", "report", "RunResult",
-           "CompareResult", "CheckResult"]
+__all__ = ["NOTICE", "__version__", "load", "run", "compare", "calibrate_check", "robustness", "report",
+           "RunResult", "CompareResult", "CheckResult", "RobustnessResult"]

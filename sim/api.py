@@ -217,6 +217,56 @@ def calibrate_check(scenario: str | Path, targets: str | Path, reps: int | None 
     return CheckResult(sc, checks, folder)
 
 
+@dataclass
+class RobustnessResult:
+    """A policy difference over the structural factors: its range and where its sign flips."""
+
+    data: dict[str, Any]
+    folder: Path
+    notice: str = NOTICE
+
+    @property
+    def table(self) -> "pd.DataFrame":
+        """One row per headline difference: the base point's mean and CI, its range, and the flag."""
+        import pandas as pd
+
+        rows = [{"difference": key, "base_mean": m["base"]["mean"], "base_ci_low": m["base"]["ci_low"],
+                 "base_ci_high": m["base"]["ci_high"], "mean_min": m["mean_min"], "mean_max": m["mean_max"],
+                 "flag": m["flag"]} for key, m in self.data["metrics"].items()]
+        return pd.DataFrame(rows).set_index("difference")
+
+    @property
+    def flagged(self) -> list[str]:
+        """The headline differences whose sign flips inside the structural ranges."""
+        return list(self.data["flagged"])
+
+
+def robustness(base: str | Path, other: str | Path, factors: Sequence[str] = (), corners: bool = False,
+               reps: int | None = None, years: float | None = None, seed: int | None = None,
+               overrides: Mapping[str, Any] | None = None, workers: int | None = None,
+               out: str | Path | None = None) -> RobustnessResult:
+    """The paired difference at each structural factor's low and high (as ``divertsim robustness``)."""
+    from . import robustness as R
+    from .compare import unique_names
+    from .runfolder import default_folder
+
+    chosen = R.parse_factors(list(factors))
+    first = load(base, _with_run(overrides, reps, years, seed))
+    n = first.run.replications
+    if n < 2:
+        raise ValueError(f"a confidence interval needs at least 2 replications (got {n})")
+    common = {**(overrides or {}), "run.seed": first.run.seed, "run.replications": n}
+    if years is not None:
+        common["run.years"] = years
+    scenarios = [load(name, common) for name in (base, other)]
+    names = unique_names([sc.name for sc in scenarios])
+    plan = R.plan(scenarios, names, chosen, corners)
+    folder = Path(out) if out is not None else default_folder(f"robustness-{names[0]}-{names[1]}")
+    with _executor(workers) as ex:
+        data = R.run(plan, n, corners, folder, ex)
+    return RobustnessResult(data, folder)
+
+
 def report(folder: str | Path, out: str | Path | None = None) -> Path:
     """The HTML report of a finished folder (as ``divertsim report``); returns its path."""
     from .report import write
@@ -270,5 +320,5 @@ def _start_method() -> str | None:
     return "fork" if "fork" in mp.get_all_start_methods() else None
 
 
-__all__: Sequence[str] = ("load", "run", "compare", "calibrate_check", "report", "RunResult", "CompareResult",
-                          "CheckResult", "NOTICE")
+__all__: Sequence[str] = ("load", "run", "compare", "calibrate_check", "robustness", "report", "RunResult",
+                          "CompareResult", "CheckResult", "RobustnessResult", "NOTICE")

@@ -81,3 +81,11 @@ def test_calibrate_check_reports_fit_and_holdout(tmp_path):
     res = divertsim.calibrate_check("status-quo", path, overrides=SMALL, workers=1, out=tmp_path / "c")
     assert res.fit_met and list(res.table["within"]) == [True, False] and list(res.table["role"]) == ["fit", "holdout"]
     assert (tmp_path / "c" / "checks.json").exists()
+
+
+@pytest.mark.slow
+def test_robustness_matches_its_command(tmp_path):
+    res = divertsim.robustness("status-quo", "justice-2019", factors=["late-pleas"], reps=2, years=1,
+                               overrides=SMALL, workers=1, out=tmp_path / "r")
+    assert "court.receipts_per_year" in res.table.index and isinstance(res.flagged, list)
+    assert json.loads((tmp_path / "r" / "robustness.json").read_text())["metrics"].keys() == res.data["metrics"].keys()
