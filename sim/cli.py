@@ -13,9 +13,8 @@ quiet_start()  # the imports below take a second: Ctrl-C meanwhile prints one li
 import functools
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -548,7 +547,7 @@ def calibrate_check(
     held-out targets are always reported, so a miss on a figure the model was not fitted to shows."""
     check_executor("processes", workers, None)
     tg = load_targets(targets_file)
-    n = _reps(str(reps), MAX_TARGET_REPS) if reps is not None else tg.replications
+    n = _target_reps(reps, tg.replications)
     sc = load_scenario(scenario, _overrides(seed, tg.years, set_))
     check(tg, [], sc.run.start_date, sc.run.months, str(targets_file))  # every span inside the run, before any work
     folder = out if out is not None else default_folder(f"calibrate-check-{sc.name}")
@@ -563,6 +562,13 @@ def calibrate_check(
     missed = [c for c in checks if not c.within and (strict or c.target.role == "fit")]
     if missed:
         raise typer.Exit(1)
+
+
+def _target_reps(reps: Optional[int], default: int) -> int:
+    """``--reps`` for a targets check or fit, or the targets file's own number."""
+    n = _reps(str(reps), MAX_TARGET_REPS) if reps is not None else default
+    assert n is not None  # a number was given, so it is not 'auto'
+    return n
 
 
 def _print_checks(title: str, checks) -> None:
@@ -604,7 +610,7 @@ def calibrate(
         fail(f"--max-evals: must be between 2 and {MAX_EVALS:,}")
     check_executor("processes", workers, None)
     tg = load_targets(targets_file)
-    n = _reps(str(reps), MAX_TARGET_REPS) if reps is not None else tg.replications
+    n = _target_reps(reps, tg.replications)
     path = resolve(scenario)
     overrides = _overrides(seed, tg.years, set_)
     sc = load_scenario(str(path), overrides)
@@ -683,7 +689,7 @@ def version() -> None:
 
 
 @functools.cache
-def _command() -> click.Command:
+def _command() -> Any:  # Typer's command, of the Click that Typer carries
     """The command line as Click sees it, built once (Typer rebuilds it from every function's
     signature on each call, which is most of the cost of a call that only refuses an argument)."""
     return typer.main.get_command(app)

@@ -247,7 +247,7 @@ def forest(comparison: dict[str, Any]) -> Figure:
     others = names[1:]
     metrics = [(k, label) for k, label in FOREST_METRICS if comparison["metrics"][k][base]["mean"]]
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(metrics) * len(others) + 0.8))
-    y = 0
+    y = 0.0
     ticks, labels = [], []
     for key, label in metrics:
         m = comparison["metrics"][key]
@@ -288,7 +288,7 @@ def factor_effects(factors: list[str], values: np.ndarray, metrics: dict[str, np
             ax.plot(x[ok], y[ok], linestyle="none", marker="o", markersize=2.5, color="#0072B2", alpha=0.5)
             levels = np.unique(x[ok])
             if len(levels) <= 12:
-                centres, means = levels, [np.mean(y[ok][x[ok] == v]) for v in levels]
+                centres, means = list(levels), [np.mean(y[ok][x[ok] == v]) for v in levels]
             else:
                 bins = np.quantile(x[ok], np.linspace(0, 1, 9))
                 idx = np.clip(np.digitize(x[ok], bins[1:-1]), 0, 7)

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from pydantic import BaseModel, ValidationError
 
@@ -173,7 +173,7 @@ def format_loc(loc: Iterable[Any]) -> str:
     return "".join(parts)
 
 
-def problem_text(err: dict[str, Any]) -> str:
+def problem_text(err: Mapping[str, Any]) -> str:
     msg = err.get("msg", "invalid value")
     msg = msg.removeprefix("Value error, ")
     if err.get("type") == "extra_forbidden":

@@ -521,9 +521,9 @@ class _Background:
             self.received = np.asarray(pool.received_by_day)  # type: ignore[attr-defined]
             self.disposed = np.asarray(pool.disposed_by_day)  # type: ignore[attr-defined]
             self.initial = float(pool.initial_cases)  # type: ignore[attr-defined]
-            self.main_t = np.asarray(pool.main_t, dtype=float)  # type: ignore[attr-defined]
-            self.main_wait = np.asarray(pool.main_wait, dtype=float)  # type: ignore[attr-defined]
-            self.main_n = np.asarray(pool.main_n, dtype=float)  # type: ignore[attr-defined]
+            self.main_t = np.asarray(pool.main_t, dtype=np.float64)  # type: ignore[attr-defined]
+            self.main_wait = np.asarray(pool.main_wait, dtype=np.float64)  # type: ignore[attr-defined]
+            self.main_n = np.asarray(pool.main_n, dtype=np.float64)  # type: ignore[attr-defined]
         else:
             self.used, self.received, self.disposed, self.initial = zero, zero, zero, 0.0
             self.main_t = self.main_wait = self.main_n = np.zeros(0)
