@@ -98,7 +98,9 @@ def test_schedules_and_year_by_year_inputs_scale_with_their_factor():
                 moved = at(R.Point(f.name, level, ((f, level),)), sc)
                 for key in HISTORY_KEYS:
                     by = f.setting(level) if key in f.keys else 1.0
-                    assert moved.steps(key) == pytest.approx([(m, v * by) for m, v in sc.steps(key)]), (f.name, key)
+                    got, want = moved.steps(key), [(m, v * by) for m, v in sc.steps(key)]
+                    assert [m for m, _ in got] == [m for m, _ in want], (f.name, key)
+                    assert [v for _, v in got] == pytest.approx([v for _, v in want]), (f.name, key)
     assert scheduled.steps("forensics.examiners") and history.steps("court.crown.sitting_days_per_month")
 
 
