@@ -2,14 +2,19 @@
 series, and says when a series has not settled; on the model, a large starting stock is found, a
 run started near its steady state is not flagged, and a warm-up too short for the stock is named."""
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from helpers import run, scenario
+from helpers import scenario
+from sim.diagnostics import warnings as run_warnings
+from sim.executors import SerialExecutor
 from sim.loading import load_scenario
-from sim.metrics import HEADLINE, MONTHLY, RepResult, compute
-from sim.warmup import BATCH, changing_inputs, mser, of_scenario, stability, warnings
+from sim.metrics import HEADLINE, MONTHLY, RepResult
+from sim.runfolder import run_fixed
+from sim.warmup import BATCH, BIAS_WARN, changing_inputs, mser, of_scenario, stability, warnings
 
 T = np.arange(240)
 
@@ -135,6 +140,14 @@ def test_a_start_up_is_named_only_where_it_moves_the_reported_mean():
                                            f"{large.truncation_months} months (reported mean +")
 
 
+def test_a_queue_already_named_as_still_growing_is_not_named_again():
+    ramp = np.tile(100 + 20.0 * np.arange(60), (3, 1)) + np.random.default_rng(4).normal(0, 3, (3, 60))
+    sc = load_scenario("status-quo", ["run.years=4.5", "run.warmup_months=6"])
+    said = run_warnings(_results({"forensic_queue_end": ramp}), sc)
+    assert sum("cases waiting for examination" in w for w in said) == 1
+    assert any("still growing" in w for w in said)
+
+
 def test_inputs_the_scenario_changes_during_the_run():
     assert changing_inputs(load_scenario("status-quo")) == []
     assert changing_inputs(load_scenario("history-2016-2019")) == [
@@ -142,18 +155,18 @@ def test_inputs_the_scenario_changes_during_the_run():
     assert changing_inputs(load_scenario("status-quo", ["arrivals.annual_growth=0.02"])) == ["arrivals.annual_growth"]
 
 
-def test_a_large_starting_stock_is_a_transient_the_diagnostic_finds():
+def test_a_large_starting_stock_is_a_transient_the_diagnostic_finds(tmp_path):
     """At a twentieth of the nation, with fast attrition, the forensic queue settles near 90 cases
     whatever it starts from. Started there, it settles within a batch or two of the start (the
     pipeline upstream fills) and nothing is said; started at 2,000 cases, MSER-5 cuts the drain away,
-    the reported mean is far off the settled level, and the six-month warm-up is named too short,
-    but not a warm-up longer than the drain."""
+    the reported mean is far off the settled level, and the six-month warm-up is named too short (in
+    the run folder's warnings, beside its warm-up table), but not a warm-up longer than the drain."""
     kw = {"factor": 0.05, "years": 8, "run__warmup_months": 6, "forensics__attrition_per_year": 2.0,
-          "initial__forensics__max_age_days": 1}
+          "initial__forensics__max_age_days": 1, "run__replications": 2}
     found, said, res = {}, {}, {}
     for name, stock in (("calm", 85), ("heavy", 2000)):
         sc = scenario("status-quo", initial__forensics__cases=stock, **kw)
-        res[name] = [compute(run(sc, rep)) for rep in range(2)]
+        res[name] = run_fixed(sc, tmp_path / name, SerialExecutor())
         rows = of_scenario(res[name], sc)
         found[name] = {s.series: s for s in rows}["forensic_queue_end"]
         said[name] = [w for w in warnings(rows) if "cases waiting for examination" in w]
@@ -166,5 +179,12 @@ def test_a_large_starting_stock_is_a_transient_the_diagnostic_finds():
     assert len(said["heavy"]) == 1 and said["heavy"][0].startswith(
         f"warm-up too short: cases waiting for examination settles after {heavy.truncation_months} months")
     assert "run.warmup_months is 6" in said["heavy"][0]
+    manifest = json.loads((tmp_path / "heavy" / "manifest.json").read_text())
+    assert said["heavy"][0] in manifest["warnings"]
+    table = {row["series"]: row for row in manifest["warmup"]["series"]}
+    assert table["forensic_queue_end"]["truncation_months"] == heavy.truncation_months
+    assert table["forensic_queue_end"]["too_short"] and manifest["warmup"]["bias_warn"] == BIAS_WARN
+    assert not any("examination" in w and "warm-up" in w for w in json.loads(
+        (tmp_path / "calm" / "manifest.json").read_text())["warnings"])
     longer = {s.series: s for s in stability(res["heavy"], heavy.truncation_months + 6)}["forensic_queue_end"]
     assert not longer.too_short and not any("examination" in w for w in warnings([longer]))
