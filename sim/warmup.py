@@ -53,14 +53,14 @@ BATCH = 5
 #: Each with its unit and the least change worth a warning (ten cases, as for a queue still
 #: growing, or a week), so that a queue of a few cases is not named for a large share of nothing.
 SERIES = (
-    ("forensic_queue_end", "cases waiting for examination", "cases", 10.0),
+    ("forensic_queue_end", "the forensic queue (cases waiting for examination)", "cases", 10.0),
     ("crown_list_backlog_end", "the Crown Court's whole open caseload", "cases", 10.0),
     ("magistrates_list_backlog_end", "the magistrates' whole open caseload", "cases", 10.0),
     ("crown_list_wait_weeks_mean", "the Crown Court's waiting time, all cases", "weeks", 1.0),
-    ("court_backlog_end", "these cases in court", "cases", 10.0),
-    ("scheme_waiting_end", "deferrals waiting for a group place", "cases", 10.0),
-    ("open_caution_end", "conditional-caution cases open", "cases", 10.0),
-    ("open_self_referral_end", "self-referral cases open", "cases", 10.0),
+    ("court_backlog_end", "these cases' court backlog", "cases", 10.0),
+    ("scheme_waiting_end", "the scheme's waiting list", "cases", 10.0),
+    ("open_caution_end", "the conditional-caution caseload", "cases", 10.0),
+    ("open_self_referral_end", "the self-referral caseload", "cases", 10.0),
 )
 
 #: The reported window's mean may be this far from the settled level before the warm-up is called
@@ -263,23 +263,22 @@ def warnings(rows: list[Stability], skip: frozenset[str] | set[str] = frozenset(
              "its settled level)" for s in rows if s.too_short]
     moving = [s for s in rows if s.drifting and s.series not in skip]
 
-    def drifts(group: list[Stability], ci: bool = True) -> str:
+    def drifts(group: list[Stability], detail: bool = True) -> str:
+        """Each series' drift; with ``detail`` its interval, and where it has not settled, that too."""
         return "; ".join(f"{s.label} drifts by {signed_share(s.drift_share or 0.0)} a year"
-                         + (_pct(*s.drift_share_ci) if ci else "") for s in group)
+                         + (_pct(*s.drift_share_ci) if detail else "")
+                         + (f" and has not settled (no MSER-5 truncation point in the first {s.rule.searched_months} "
+                            "months)" if detail and s.truncation_months is None else "") for s in group)
 
     out = []
     if short:
         out.append(f"warm-up too short: {'; '.join(short)} (MSER-5), but run.warmup_months is {rows[0].warmup_months}")
+    faults = [s for s in moving if not s.intended]
     intended = [s for s in moving if s.intended]
-    unsettled = [s for s in moving if not s.intended and s.truncation_months is None]
-    settled = [s for s in moving if not s.intended and s.truncation_months is not None]
-    if unsettled:
-        out.append(f"drift: {drifts(unsettled)} after warm-up, with no MSER-5 truncation point in the first "
-                   f"{unsettled[0].rule.searched_months} months (not settled): averages over the run depend on its horizon")
-    if settled:
-        out.append(f"drift: {drifts(settled)} after warm-up and the MSER-5 truncation point")
+    if faults:
+        out.append(f"drift: after warm-up, {drifts(faults)}: averages over the run depend on its horizon")
     if intended:
-        out.append(f"drift by design: {drifts(intended, ci=False)} after warm-up, as the scenario changes "
+        out.append(f"drift by design: after warm-up, {drifts(intended, detail=False)}, as the scenario changes "
                    f"{', '.join(intended[0].intended)} during the run: read it as the path those inputs drive")
     return out
 

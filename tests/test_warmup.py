@@ -115,8 +115,8 @@ def test_drift_is_the_slope_a_year_with_its_interval_and_is_said_to_be_by_design
     assert q.drift_share == pytest.approx(120 / ramp[:, 6:].mean(), rel=0.02) and q.drifting
     assert not c.drifting and c.truncation_months is not None
     said = warnings(list(rows.values()))
-    assert len(said) == 1 and said[0].startswith("drift: cases waiting for examination drifts by +7.")
-    assert "no MSER-5 truncation point in the first 60 months (not settled)" in said[0]
+    assert len(said) == 1 and said[0].startswith("drift: after warm-up, the forensic queue (cases waiting for examination) drifts by +7.")
+    assert "has not settled (no MSER-5 truncation point in the first 60 months)" in said[0]
     by_design = warnings(stability(res, 6, ["arrivals.per_month"]))
     assert len(by_design) == 1 and by_design[0].startswith("drift by design:") and "arrivals.per_month" in by_design[0]
 
@@ -136,8 +136,8 @@ def test_a_start_up_is_named_only_where_it_moves_the_reported_mean():
     assert 0.01 < small.bias < 0.05 < large.bias and tiny.bias > 0.05 and abs(tiny.shift) < tiny.floor
     assert large.too_short and not small.too_short and not tiny.too_short
     assert warnings([small]) == [] and warnings([tiny]) == []
-    assert warnings([large])[0].startswith(f"warm-up too short: cases waiting for examination settles after "
-                                           f"{large.truncation_months} months (reported mean +")
+    assert warnings([large])[0].startswith("warm-up too short: the forensic queue (cases waiting for examination) "
+                                           f"settles after {large.truncation_months} months (reported mean +")
 
 
 def test_a_queue_already_named_as_still_growing_is_not_named_again():
@@ -177,7 +177,8 @@ def test_a_large_starting_stock_is_a_transient_the_diagnostic_finds(tmp_path):
     assert not heavy.drifting and not calm.drifting
     assert said["calm"] == []
     assert len(said["heavy"]) == 1 and said["heavy"][0].startswith(
-        f"warm-up too short: cases waiting for examination settles after {heavy.truncation_months} months")
+        f"warm-up too short: the forensic queue (cases waiting for examination) settles after "
+        f"{heavy.truncation_months} months")
     assert "run.warmup_months is 6" in said["heavy"][0]
     manifest = json.loads((tmp_path / "heavy" / "manifest.json").read_text())
     assert said["heavy"][0] in manifest["warnings"]
