@@ -91,10 +91,10 @@ class RunResult:
 
     @property
     def warnings(self) -> list[str]:
-        """Capacities that bind and queues still growing (as the console and report say)."""
+        """Capacities that bind, queues still growing, a warm-up too short and drift (as the console and report say)."""
         from .diagnostics import warnings as run_warnings
 
-        return run_warnings(self.results)
+        return run_warnings(self.results, self.scenario)
 
 
 @dataclass
@@ -189,7 +189,7 @@ def compare(base: str | Path, *others: str | Path, reps: int | None = None, year
             rf.run(list(range(n)), ex, None, total=n)
         results = cmp.finish(n, None)
     data = comparison(names, results, scenarios[0].run.years)
-    data["warnings"] = {name: run_warnings(res) for name, res in results.items()}
+    data["warnings"] = {name: run_warnings(res, sc) for (name, res), sc in zip(results.items(), scenarios)}
     write_comparison(folder, data)
     runs = {name: RunResult(sc, results[name], folder / name) for name, sc in zip(names, scenarios)}
     return CompareResult(runs, data, folder)

@@ -175,7 +175,7 @@ def run(
                           f"continue with --resume --out {folder}", markup=False)
         raise typer.Exit(130)
     bar.close()
-    _print_results(sc.name, results, folder)
+    _print_results(sc.name, results, folder, sc)
     if stopping:
         out_console.print(f"replications: {stopping['replications']} ({stopping['reason']})", markup=False)
     if event_log:
@@ -229,7 +229,7 @@ class _Progress:
             self.bar = None
 
 
-def _print_results(name: str, results, folder: Path) -> None:
+def _print_results(name: str, results, folder: Path, sc) -> None:
     table = Table(title=f"{name}: {len(results)} replications (mean and 95% CI)", title_justify="left")
     table.add_column("metric")
     table.add_column("mean", justify="right")
@@ -239,14 +239,14 @@ def _print_results(name: str, results, folder: Path) -> None:
         ci = "-" if s["ci_low"] is None else f"{_fmt(s['ci_low'])} to {_fmt(s['ci_high'])}"
         table.add_row(key, _fmt(s["mean"]), ci)
     out_console.print(table)
-    _print_warnings(results)
+    _print_warnings(results, sc)
     out_console.print(f"results: {folder}", markup=False)
     out_console.print(NOTICE, markup=False)
 
 
-def _print_warnings(results, name: str | None = None) -> None:
-    for w in run_warnings(results):
-        out_console.print(f"warning: {name + ': ' if name else ''}{w}", markup=False)
+def _print_warnings(results, sc) -> None:
+    for w in run_warnings(results, sc):
+        out_console.print(f"warning: {w}", markup=False)
 
 
 @app.command()
@@ -302,11 +302,12 @@ def compare(
     data = comparison(names, results, scenarios[0].run.years)
     if stopping:
         data["stopping"] = stopping
-    data["warnings"] = {name: run_warnings(res) for name, res in results.items()}
+    data["warnings"] = {name: run_warnings(res, sc) for (name, res), sc in zip(results.items(), scenarios)}
     write_comparison(folder, data)
     _print_comparison(data, folder)
-    for name, res in results.items():
-        _print_warnings(res, name)
+    for name, said in data["warnings"].items():
+        for w in said:
+            out_console.print(f"warning: {name}: {w}", markup=False)
     if report_:
         _report(folder, None)
 

@@ -7,6 +7,8 @@
   steady state: its averages depend on the horizon, and its backlog is a trajectory to read.
 * A capacity used above 98% of the time over the last years binds: what passes that stage is set
   by its capacity, not by demand, so more demand upstream changes nothing downstream of it.
+* Given the scenario: a warm-up too short for the start-up of a key series, and drift after it
+  (:mod:`sim.warmup`).
 
 The warnings go to the console, the manifest and the report.
 """
@@ -17,7 +19,9 @@ import math
 
 import numpy as np
 
+from . import warmup
 from .metrics import RepResult
+from .scenario import Scenario
 
 #: (monthly utilisation column, stage in open_by_stage, what has no capacity)
 POOLS = (
@@ -84,6 +88,11 @@ def growth_warnings(results: list[RepResult]) -> list[str]:
     The trend is a least-squares slope per replication over the last ``TREND_YEARS`` (at most half
     of the run, at least a year); it warns when the slopes' 95% interval is above zero and the rise
     over the window is at least 5% of the mean level and ten cases."""
+    return [text for _, text in _growth(results)]
+
+
+def _growth(results: list[RepResult]) -> list[tuple[str, str]]:
+    """(monthly column, warning) of each queue still growing (see growth_warnings)."""
     months = min(int(TREND_YEARS * 12), _months(results) // 2)
     if months < 12 or not results or not all(r.monthly for r in results):
         return []
@@ -100,9 +109,9 @@ def growth_warnings(results: list[RepResult]) -> list[str]:
         level = float(y.mean())
         rise = mean * months
         if mean - half > 0 and rise >= max(0.05 * level, 10.0):
-            out.append(f"{stage}: {what} still growing at the end of the run: {mean:+,.1f} a month over the last "
-                       f"{months / 12:g} years (95% CI {mean - half:+,.1f} to {mean + half:+,.1f}); read its backlog "
-                       "as a trajectory, not a steady state")
+            out.append((column, f"{stage}: {what} still growing at the end of the run: {mean:+,.1f} a month over "
+                                f"the last {months / 12:g} years (95% CI {mean - half:+,.1f} to {mean + half:+,.1f}); "
+                                "read its backlog as a trajectory, not a steady state"))
     return out
 
 
@@ -128,6 +137,11 @@ def binding_warnings(results: list[RepResult]) -> list[str]:
             for stage, what, u in binding(results)]
 
 
-def warnings(results: list[RepResult]) -> list[str]:
-    """Every warning about a run: no capacity, queues still growing, capacities that bind."""
-    return capacity_warnings(results) + growth_warnings(results) + binding_warnings(results)
+def warnings(results: list[RepResult], scenario: Scenario | None = None) -> list[str]:
+    """Every warning about a run: no capacity, queues still growing, with the scenario a warm-up too
+    short or drift after it (a queue already named as still growing is not named again), and
+    capacities that bind."""
+    growth = _growth(results)
+    stable = (warmup.warnings(warmup.of_scenario(results, scenario), {column for column, _ in growth})
+              if scenario is not None else [])
+    return capacity_warnings(results) + [text for _, text in growth] + stable + binding_warnings(results)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import matplotlib
 
@@ -23,6 +23,9 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from .metrics import WAIT_BINS_DAYS, RepResult  # noqa: E402
+
+if TYPE_CHECKING:
+    from .warmup import Stability
 
 PALETTE = ("#000000", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 STYLES = ("-", "--", "-.", ":")
@@ -367,33 +370,54 @@ def _num(x: float | None) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
-def warmup(series: Sequence[Series], keys: Sequence[tuple[str, str]], cuts: dict[str, dict[str, int]]) -> Figure:
-    """Each key series over every simulated month, warm-up included: the configured warm-up's end
-    (grey) and each scenario's MSER-5 truncation point (dashed, in its colour)."""
-    keys = [(k, label) for k, label in keys if any(k in cuts.get(s.name, {}) for s in series)]
+def warmup(series: Sequence[Series], found: dict[str, list[Stability]]) -> Figure:
+    """Each key series over every simulated month, warm-up included, above its MSER-5 statistic.
+
+    Top of each pair: the replication mean of every scenario, the configured warm-up shaded grey
+    and each scenario's MSER-5 truncation point dashed in its colour (none where the series has
+    not settled). Below: the MSER statistic against the months truncated, as a share of its value
+    with nothing truncated, its minimum marked; where the minimum is the last month searched the
+    rule has found no truncation point. The two share the month axis, so the dashed line meets the
+    minimum."""
+    keys = list(dict.fromkeys(st.series for rows in found.values() for st in rows))
+    labels = {st.series: st.label for rows in found.values() for st in rows}
+    units = {st.series: st.unit for rows in found.values() for st in rows}
     cols = 2
     rows = max(1, math.ceil(len(keys) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.8 * rows + 0.6), squeeze=False)
-    for ax, (key, label) in zip(axes.flat, keys):
+    fig = plt.figure(figsize=(10, 3.3 * rows + 0.6))
+    grid = fig.add_gridspec(2 * rows, cols, height_ratios=[3, 1] * rows)
+    for n, key in enumerate(keys):
+        r, c = divmod(n, cols)
+        top = fig.add_subplot(grid[2 * r, c])
+        low = fig.add_subplot(grid[2 * r + 1, c], sharex=top)
         for i, s in enumerate(series):
-            if key not in cuts.get(s.name, {}):
+            st = next((x for x in found.get(s.name, []) if x.series == key), None)
+            if st is None:
                 continue
-            st = look(i)
-            y = np.array([r.monthly[key] for r in s.results], dtype=float).mean(axis=0)
-            ax.plot(s.months, y, color=st["color"], linestyle=st["linestyle"], linewidth=1.5, label=s.name)
-            cut = cuts[s.name][key]
-            if 0 < cut < len(s.months):
-                ax.axvline(s.months[cut], color=st["color"], linestyle="--", linewidth=1.0)
+            sty = look(i)
+            y = np.array([rr.monthly[key] for rr in s.results], dtype=float).mean(axis=0)
+            top.plot(s.months, y, color=sty["color"], linestyle=sty["linestyle"], linewidth=1.5, label=s.name)
+            cut = st.truncation_months
+            if cut is not None and 0 < cut < len(s.months):
+                top.axvline(s.months[cut], color=sty["color"], linestyle="--", linewidth=1.0)
+            stat = st.rule.statistic
+            if stat[0] > 0:
+                at = [s.months[d * st.rule.batch] for d in range(len(stat))]
+                low.plot(at, stat / stat[0], color=sty["color"], linestyle=sty["linestyle"], linewidth=1.2)
+                low.plot(at[st.rule.best], stat[st.rule.best] / stat[0], color=sty["color"], marker=sty["marker"],
+                         markersize=5, linestyle="none")
         first = series[0]
         if 0 < first.warmup < len(first.months):
-            ax.axvspan(first.months[0], first.months[first.warmup], color="#bbbbbb", alpha=0.35, linewidth=0)
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("month")
-        _date_axis(ax)
-    for ax in list(axes.flat)[len(keys):]:
-        ax.set_visible(False)
-    axes.flat[0].legend(frameon=False, fontsize=8)
-    fig.suptitle("Warm-up and stability: mean over replications; grey = configured warm-up, dashed = MSER-5 truncation")
+            top.axvspan(first.months[0], first.months[first.warmup], color="#bbbbbb", alpha=0.35, linewidth=0)
+        top.set_title(labels[key], fontsize=9)
+        top.set_ylabel(units[key])
+        top.tick_params(labelbottom=False)
+        low.set_ylabel("MSER-5\n(share of d=0)", fontsize=7)
+        low.set_xlabel("month (truncation point for the statistic)", fontsize=7)
+        _date_axis(low)
+    fig.axes[0].legend(frameon=False, fontsize=8)
+    fig.suptitle("Warm-up and stability: mean over replications; grey = configured warm-up, dashed = MSER-5 "
+                 "truncation; below, the MSER-5 statistic")
     fig.tight_layout()
     return fig
 

@@ -188,7 +188,7 @@ def _metadata(manifest: dict) -> str:
 def _warnings(manifests: list[tuple[str, dict]]) -> str:
     """Each scenario's warnings: no capacity, queues still growing, and which capacity binds."""
     items = [f"<li><b>{_esc(name)}</b>: {_esc(w)}</li>" for name, m in manifests for w in m.get("warnings", [])]
-    text = ("<ul>" + "".join(items) + "</ul>") if items else "<p>None: no stage without capacity, no queue still growing, no capacity busy above 98%.</p>"
+    text = ("<ul>" + "".join(items) + "</ul>") if items else "<p>None: no stage without capacity, no queue still growing, no warm-up too short or drift, no capacity busy above 98%.</p>"
     return ("<h2>Warnings and what binds</h2><p class=small>A capacity busy above 98% of the time binds: what passes "
             "it is set by capacity, not demand. A queue still growing at the end never settled: read it as a "
             "trajectory.</p>" + text)
@@ -237,7 +237,7 @@ def build(folder: Path) -> Report:
         rep = Report("run", f"{manifest['scenario_name']}: {len(series[0].results)} replications", folder)
         _trajectory_figures(rep, series)
         rep.sections.append(_summary_table(series, None))
-        _stability(rep, series)
+        _stability(rep, series, [manifest])
         rep.sections.append(_warnings([(manifest["scenario_name"], manifest)]))
         rep.sections.append(_decision_order([(manifest["scenario_name"], manifest)]))
         rep.sections.append("<h2>Run</h2>" + _metadata(manifest))
@@ -257,8 +257,8 @@ def build(folder: Path) -> Report:
         rep.figures.insert(0, ("differences", "Paired differences from the base scenario, as a share of the base's mean, "
                                "with 95% confidence intervals.", F.forest(comp)))
         rep.sections.append(_summary_table(series, comp))
-        _stability(rep, series)
         manifests = [_json(folder / name / "manifest.json") for name in comp["scenarios"]]
+        _stability(rep, series, manifests)
         rep.sections.append(_freed_and_widening(comp))
         rep.sections.append(_warnings(list(zip(comp["scenarios"], manifests))))
         rep.sections.append(_decision_order(list(zip(comp["scenarios"], manifests))))
@@ -333,34 +333,45 @@ def _calibration_report(folder: Path) -> Report:
     return rep
 
 
-def _stability(rep: Report, series: list[F.Series]) -> None:
-    """The warm-up diagnostic: each key series' MSER-5 truncation and drift, figure and table."""
-    from .warmup import SERIES, stability
+def _stability(rep: Report, series: list[F.Series], manifests: list[dict]) -> None:
+    """The warm-up diagnostic of each scenario: figure and table (see sim.warmup and docs/warmup.md)."""
+    from .warmup import BIAS_WARN, DRIFT_WARN, of_scenario, signed_share
 
-    found = {s.name: stability(s.results, s.warmup) for s in series}
-    cuts = {name: {st.series: st.truncation_months for st in rows} for name, rows in found.items()}
-    rep.figures.append(("warmup", "Each key series over every simulated month, warm-up included (grey). The dashed line is "
-                        "the MSER-5 truncation point (White 1997): where the mean of what follows is least uncertain. "
-                        "A series still moving at the end of the range searched has no truncation point.",
-                        F.warmup(series, SERIES, cuts)))
+    found = {s.name: of_scenario(s.results, Scenario.model_validate(m["scenario"])) for s, m in zip(series, manifests)}
+    rep.figures.append(("warmup", "Each key series over every simulated month, warm-up included (grey), and below it the "
+                        "MSER-5 statistic (White 1997) against the months truncated. The dashed line is the MSER-5 "
+                        "truncation point, where the statistic is least; a minimum on the last month searched (half "
+                        "the run) means no truncation point: the series has not settled.", F.warmup(series, found)))
+
+    def pct(x: float | None) -> str:
+        return "-" if x is None else signed_share(x)
+
     body = ""
     for name, rows in found.items():
         for st in rows:
-            drift = "-" if st.drift_per_year is None else f"{_fmt(st.drift_per_year)} a year"
-            ci = "" if st.drift_ci[0] is None else f"{_fmt(st.drift_ci[0])} to {_fmt(st.drift_ci[1])}"
-            share = "-" if st.drift_share is None else f"{st.drift_share:+.1%}"
-            body += (f"<tr><td>{_esc(name)}</td><td>{_esc(st.label)}</td><td>{st.truncation_months if st.settled else '-'}</td>"
-                     f"<td>{st.warmup_months}</td><td>{drift}</td><td class=ci>{ci}</td><td>{share}</td>"
+            cut = "none found" if st.truncation_months is None else str(st.truncation_months)
+            drift = "-" if st.drift_per_year is None else f"{_fmt(st.drift_per_year)} {st.unit}"
+            if st.drift_ci[0] is not None:
+                drift += f" <span class=ci>({_fmt(st.drift_ci[0])} to {_fmt(st.drift_ci[1])})</span>"
+            share = pct(st.drift_share)
+            if st.drift_share_ci[0] is not None:
+                share += f" <span class=ci>({pct(st.drift_share_ci[0])} to {pct(st.drift_share_ci[1])})</span>"
+            body += (f"<tr><td>{_esc(name)}</td><td>{_esc(st.label)}<br><code>{_esc(st.series)}</code></td><td>{cut}</td>"
+                     f"<td>{st.warmup_months}</td><td>{pct(st.bias)}</td><td>{drift}</td><td>{share}</td>"
                      f"<td>{_esc(st.verdict)}</td></tr>")
     rep.sections.append(
-        "<h2>Warm-up and stability</h2><p class=small>MSER-5 truncation in months from the start of the simulation; "
-        "drift is the least-squares slope over the reported months after the later of the warm-up and the truncation, "
-        "with a 95% interval across replications, and as a share of the level. A list that starts at a published "
+        "<h2>Warm-up and stability</h2><p class=small>MSER-5 truncation in months from the start of the simulation, "
+        "against the configured warm-up (<code>run.warmup_months</code>). Off settled: how far the reported window's "
+        f"mean is from the mean after the truncation point; above {BIAS_WARN:.0%} the warm-up is too short and the "
+        "warnings say so. Drift: the least-squares slope a year over the reported months after the truncation point "
+        "(after the warm-up where none is found), with its 95% interval across replications, and as a share of the "
+        f"series' mean a year; named in the warnings when the whole interval is beyond {DRIFT_WARN:.0%} a year, and "
+        "called by design when the scenario changes its inputs during the run. A list that starts at a published "
         "caseload and drains or fills towards its balance moves for years by design: read its early months as that "
-        "path, and the paired differences (which the start-up moves alike in both scenarios) as the policy's effect. "
-        "See docs/warmup.md.</p><table><tr><th>scenario</th><th>series</th><th>MSER-5 truncation</th>"
-        "<th>configured warm-up</th><th>drift</th><th>95% CI</th><th>share of level a year</th><th>verdict</th></tr>"
-        + body + "</table>")
+        "path, and the paired differences (which the start-up moves alike in every scenario) as the policy's effect. "
+        "See docs/warmup.md.</p><table><tr><th>scenario</th><th>series</th><th>MSER-5 truncation (months)</th>"
+        "<th>configured warm-up (months)</th><th>reported mean off settled</th><th>drift a year (95% CI)</th>"
+        "<th>drift, share of mean a year (95% CI)</th><th>verdict</th></tr>" + body + "</table>")
 
 
 def _trajectory_figures(rep: Report, series: list[F.Series]) -> None:

@@ -30,6 +30,7 @@ from .output import manifest, package_versions, write_json, write_tables
 from .replications import Decision, StoppingRule
 from .scenario import Scenario
 from .store import STORE_NAME, Store, StoreDamaged, StoreError
+from .warmup import of_scenario, summary as warmup_summary
 
 LOCK_NAME = ".lock"
 
@@ -218,8 +219,9 @@ class RunFolder:
         write_json(self.folder / "manifest.json",
                    manifest(self.identity, self.data, len(results), "complete",
                             round(time.perf_counter() - self._t0, 3),
-                            {"cpu_seconds_in_replications": round(cpu, 3), "warnings": run_warnings(results),
-                             **(extra or {})}))
+                            {"cpu_seconds_in_replications": round(cpu, 3),
+                             "warnings": run_warnings(results, self.scenario),
+                             "warmup": warmup_summary(of_scenario(results, self.scenario)), **(extra or {})}))
         return results
 
     def close(self) -> None:
