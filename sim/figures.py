@@ -395,20 +395,22 @@ def warmup(series: Sequence[Series], found: dict[str, list[Stability]]) -> Figur
             if st is None:
                 continue
             sty = look(i)
+            when = mdates.date2num(s.months)  # matplotlib's day numbers, so the axes take plain floats
             y = np.array([rr.monthly[key] for rr in s.results], dtype=float).mean(axis=0)
-            top.plot(s.months, y, color=sty["color"], linestyle=sty["linestyle"], linewidth=1.5, label=s.name)
+            top.plot(when, y, color=sty["color"], linestyle=sty["linestyle"], linewidth=1.5, label=s.name)
             cut = st.truncation_months
             if cut is not None and 0 < cut < len(s.months):
-                top.axvline(s.months[cut], color=sty["color"], linestyle="--", linewidth=1.0)
+                top.axvline(float(when[cut]), color=sty["color"], linestyle="--", linewidth=1.0)
             stat = st.rule.statistic
             if stat[0] > 0:
-                at = [s.months[d * st.rule.batch] for d in range(len(stat))]
+                at = when[[d * st.rule.batch for d in range(len(stat))]]
                 low.plot(at, stat / stat[0], color=sty["color"], linestyle=sty["linestyle"], linewidth=1.2)
                 low.plot(at[st.rule.best], stat[st.rule.best] / stat[0], color=sty["color"], marker=sty["marker"],
                          markersize=5, linestyle="none")
         first = series[0]
         if 0 < first.warmup < len(first.months):
-            top.axvspan(first.months[0], first.months[first.warmup], color="#bbbbbb", alpha=0.35, linewidth=0)
+            edge = mdates.date2num(first.months)
+            top.axvspan(float(edge[0]), float(edge[first.warmup]), color="#bbbbbb", alpha=0.35, linewidth=0)
         top.set_title(labels[key], fontsize=9)
         top.set_ylabel(units[key])
         top.tick_params(labelbottom=False)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -228,7 +228,7 @@ def stability(results: list["RepResult"], warmup_months: int, intended: Sequence
             shift = float(mean[warmup_months:].mean()) - settled
             bias = _share(shift, settled)
         start = max(cut, warmup_months) if cut is not None else warmup_months
-        slope = {"mean": None, "ci_low": None, "ci_high": None}
+        slope: dict[str, Any] = {"mean": None, "ci_low": None, "ci_high": None}
         level = float("nan")
         if runs.shape[1] - start >= 12:
             x = np.arange(start, runs.shape[1]) / 12.0
