@@ -11,6 +11,7 @@ and no other input moves it by more than ``tolerance`` (0.2: the estimates carry
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -67,7 +68,7 @@ def elasticities(scenario: Scenario, targets: Targets, reps: int, executor: Exec
                 if value == int(x):
                     continue
             for keep_sum in (False, True):  # shares that must sum to one move with their siblings
-                patch = _copy(raw)
+                patch = copy.deepcopy(raw)
                 set_dotted(patch, key, value)
                 if keep_sum and not _rebalance(patch, key, float(value) - x):
                     continue
@@ -139,10 +140,3 @@ def _get(data: dict[str, Any], key: str) -> Any:
         node = node.get(part) if isinstance(node, dict) else None
     return node
 
-
-def _copy(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _copy(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_copy(v) for v in data]
-    return data
