@@ -2,7 +2,7 @@
 
 Set DIVERTSIM_PURE_PYTHON=1 to skip compilation altogether. A wheel (a non-editable install) also
 carries a copy of the shipped scenarios inside the package, since the top-level scenarios/ folder
-is not a package (see sim.loading.shipped_dir).
+is not a package (see sim.inputs.loading.shipped_dir).
 """
 
 import importlib.util

@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from procmem import run_and_sample  # noqa: E402
 
-from sim.executors import DaskExecutor, ProcessExecutor, SerialExecutor  # noqa: E402
-from sim.sweep import SweepPlan, run_sweep  # noqa: E402
-from sim.sweepfile import load_sweep  # noqa: E402
+from sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor  # noqa: E402
+from sim.experiments.sweep import SweepPlan, run_sweep  # noqa: E402
+from sim.experiments.sweepfile import load_sweep  # noqa: E402
 
 SWEEP = """
 name = "bench"

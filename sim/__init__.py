@@ -12,7 +12,7 @@ NOTICE = (
     "the risk of any individual. Figures depend on stated assumptions (see docs/assumptions.md)."
 )
 
-from . import compiled as _compiled
+from sim import compiled as _compiled
 
 _compiled.install()
 

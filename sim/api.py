@@ -25,20 +25,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from . import NOTICE
-from .scenario import Scenario
+from sim import NOTICE
+from sim.inputs.scenario import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .executors import Executor
-    from .metrics import RepResult
-    from .targets import Check
+    from sim.experiments.executors import Executor
+    from sim.results.metrics import RepResult
+    from sim.experiments.targets import Check
 
 
 def load(scenario: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """A validated scenario: a shipped name or a file, with dotted-key overrides."""
-    from .loading import load_scenario
+    from sim.inputs.loading import load_scenario
 
     return load_scenario(str(scenario), _overrides(overrides))
 
@@ -57,8 +57,8 @@ class RunResult:
         """One row per headline metric: mean, 95% CI and the number of replications."""
         import pandas as pd
 
-        from .metrics import HEADLINE
-        from .stats import summarise
+        from sim.results.metrics import HEADLINE
+        from sim.results.stats import summarise
 
         rows = [{"metric": k, **summarise(r.headline[k] for r in self.results)} for k in HEADLINE]
         return pd.DataFrame(rows).set_index("metric")
@@ -76,7 +76,7 @@ class RunResult:
         """One row per replication and simulated month (warm-up included and marked)."""
         import pandas as pd
 
-        from .calendar import add_months
+        from sim.engine.calendar import add_months
 
         frames = []
         start, warm = self.scenario.run.start_date, self.scenario.run.warmup_months
@@ -92,7 +92,7 @@ class RunResult:
     @property
     def warnings(self) -> list[str]:
         """Capacities that bind, queues still growing, a warm-up too short and drift (as the console and report say)."""
-        from .diagnostics import warnings as run_warnings
+        from sim.results.diagnostics import warnings as run_warnings
 
         return run_warnings(self.results, self.scenario)
 
@@ -157,7 +157,7 @@ class CheckResult:
 def run(scenario: str | Path, reps: int | None = None, years: float | None = None, seed: int | None = None,
         overrides: Mapping[str, Any] | None = None, workers: int | None = None, out: str | Path | None = None) -> RunResult:
     """Run a scenario's replications into a run folder (as ``divertsim run``)."""
-    from .runfolder import default_folder, run_fixed
+    from sim.experiments.runfolder import default_folder, run_fixed
 
     sc = load(scenario, _with_run(overrides, reps, years, seed))
     folder = Path(out) if out is not None else default_folder(sc.name)
@@ -170,9 +170,9 @@ def compare(base: str | Path, *others: str | Path, reps: int | None = None, year
             seed: int | None = None, overrides: Mapping[str, Any] | None = None, workers: int | None = None,
             out: str | Path | None = None) -> CompareResult:
     """Run the base and the other scenarios on common random numbers (as ``divertsim compare``)."""
-    from .compare import comparison, unique_names, write_comparison
-    from .diagnostics import warnings as run_warnings
-    from .runfolder import Comparison, default_folder, fixed_work
+    from sim.experiments.compare import comparison, unique_names, write_comparison
+    from sim.results.diagnostics import warnings as run_warnings
+    from sim.experiments.runfolder import Comparison, default_folder, fixed_work
 
     if not others:
         raise ValueError("compare needs the base and at least one other scenario")
@@ -199,10 +199,10 @@ def calibrate_check(scenario: str | Path, targets: str | Path, reps: int | None 
                     overrides: Mapping[str, Any] | None = None, workers: int | None = None,
                     out: str | Path | None = None) -> CheckResult:
     """A scenario against a targets file, fit and held-out targets (as ``divertsim calibrate-check``)."""
-    from .calibrate import write_checks
-    from .executors import replicate
-    from .runfolder import default_folder, prepare_folder
-    from .targets import check, load_targets
+    from sim.experiments.calibrate import write_checks
+    from sim.experiments.executors import replicate
+    from sim.experiments.runfolder import default_folder, prepare_folder
+    from sim.experiments.targets import check, load_targets
 
     path = Path(targets)
     tg = load_targets(path)
@@ -246,9 +246,9 @@ def robustness(base: str | Path, other: str | Path, factors: Sequence[str] = (),
                overrides: Mapping[str, Any] | None = None, workers: int | None = None,
                out: str | Path | None = None) -> RobustnessResult:
     """The paired difference at each structural factor's low and high (as ``divertsim robustness``)."""
-    from . import robustness as R
-    from .compare import unique_names
-    from .runfolder import default_folder
+    from sim.experiments import robustness as R
+    from sim.experiments.compare import unique_names
+    from sim.experiments.runfolder import default_folder
 
     chosen = R.parse_factors(list(factors))
     first = load(base, _with_run(overrides, reps, years, seed))
@@ -269,7 +269,7 @@ def robustness(base: str | Path, other: str | Path, factors: Sequence[str] = (),
 
 def report(folder: str | Path, out: str | Path | None = None) -> Path:
     """The HTML report of a finished folder (as ``divertsim report``); returns its path."""
-    from .report import write
+    from sim.reports.report import write
 
     return write(Path(folder), Path(out) if out is not None else None)
 
@@ -277,7 +277,7 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
 # ----------------------------------------------------------------------------------- helpers
 def _overrides(values: Mapping[str, Any] | None) -> list[str]:
     """``{"a.b": 1}`` as the command line's ``a.b=1`` (values written as TOML)."""
-    from .tomltext import value as toml_value
+    from sim.inputs.tomltext import value as toml_value
 
     return [f"{key}={toml_value(value)}" for key, value in (values or {}).items()]
 
@@ -295,7 +295,7 @@ class _executor:
     """Worker processes that a plain script can start without a main guard (see the module)."""
 
     def __init__(self, workers: int | None) -> None:
-        from .executors import ProcessExecutor, SerialExecutor, default_workers
+        from sim.experiments.executors import ProcessExecutor, SerialExecutor, default_workers
 
         n = workers if workers is not None else default_workers()
         method = _start_method()

@@ -25,16 +25,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Sequence
 
-#: modules compiled by ``setup.py``, as paths from the project root
-SOURCES = (
-    "sim/servers.py", "sim/lists.py", "sim/case.py", "sim/record.py", "sim/model.py",
-    "sim/routes/caution.py", "sim/routes/court.py", "sim/routes/outcomes.py",
-    "sim/routes/police.py", "sim/routes/scheme.py", "sim/routes/self_referral.py",
-)
+#: the package that is compiled: every module of ``sim/engine`` (the model, its stages and what they
+#: run on), as paths from the project root; its ``__init__`` files stay plain Python
+ENGINE = "sim/engine"
+_ROOT = Path(__file__).resolve().parent.parent
+SOURCES = tuple(sorted(p.relative_to(_ROOT).as_posix() for p in (_ROOT / ENGINE).rglob("*.py")
+                       if p.name != "__init__.py"))
 MODULES = tuple(path[:-3].replace("/", ".") for path in SOURCES)
 PURE_ENV = "DIVERTSIM_PURE_PYTHON"
-
-_ROOT = Path(__file__).resolve().parent.parent
 
 
 def source_hash(root: Path = _ROOT) -> str:
@@ -52,7 +50,7 @@ def stale() -> str | None:
     if not built:
         return None  # nothing compiled: the source runs, quietly
     try:
-        from . import _build  # the compiled module records the digest of the source it was built from
+        from sim import _build  # the compiled module records the digest of the source it was built from
     except ImportError as exc:
         return f"the compiled modules cannot be loaded ({exc})"
     if _build.SOURCE_HASH != source_hash():
@@ -72,7 +70,7 @@ class _SourceFinder(importlib.abc.MetaPathFinder):
 
 def in_use() -> bool:
     """Whether this process runs the compiled modules."""
-    module = sys.modules.get("sim.servers") or importlib.import_module("sim.servers")
+    module = sys.modules.get("sim.engine.servers") or importlib.import_module("sim.engine.servers")
     return not (module.__file__ or "").endswith(".py")
 
 

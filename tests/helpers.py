@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.loading import deep_merge, load_raw, resolve, validate
-from sim.model import Model
-from sim.scenario import Scenario
+from sim.inputs.loading import deep_merge, load_raw, resolve, validate
+from sim.engine.model import Model
+from sim.inputs.scenario import Scenario
 
 #: rate and capacity keys that scale together when a scenario is shrunk for a quick test
 SCALED = (

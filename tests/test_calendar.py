@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from sim.calendar import Calendar, add_months, level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
+from sim.engine.calendar import Calendar, add_months, level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
 
 
 def test_calendar_months_are_real_months():

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 from helpers import scenario
-from sim.calibrate import Free, fit, parse_free, write_fit
+from sim.experiments.calibrate import Free, fit, parse_free, write_fit
 from sim.cli import main
 from sim.errors import ScenarioError
-from sim.executors import SerialExecutor, replicate
-from sim.loading import load_scenario
-from sim.targets import Targets, check, load_targets
+from sim.experiments.executors import SerialExecutor, replicate
+from sim.inputs.loading import load_scenario
+from sim.experiments.targets import Targets, check, load_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "scenarios" / "targets" / "2018.toml"
@@ -98,7 +98,7 @@ def test_series_targets_read_the_mean_of_a_span_and_its_change():
 
     import numpy as np
 
-    from sim.metrics import RepResult
+    from sim.results.metrics import RepResult
 
     def rep(values):
         return RepResult(0, {}, {}, {"crown_list_backlog_end": np.asarray(values, dtype=float)})

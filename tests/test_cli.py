@@ -10,7 +10,7 @@ from small import small_args
 
 from sim import NOTICE
 from sim.cli import main
-from sim.metrics import HEADLINE, MONTHLY
+from sim.results.metrics import HEADLINE, MONTHLY
 
 SMALL = small_args({"scheme.facilitators": 5, "initial.forensics.cases": 400, "initial.crown_trial.cases": 15})
 

@@ -19,8 +19,8 @@ DIGEST = textwrap.dedent("""
     import hashlib, json, sys
     import numpy as np
     from sim import compiled
-    from sim.loading import load_scenario
-    from sim.model import Model
+    from sim.inputs.loading import load_scenario
+    from sim.engine.model import Model
     out = {"compiled": compiled.in_use()}
     for name in ("status-quo", "justice-2019"):
         sc = load_scenario(name, ["run.years=2", "run.warmup_months=0"])
@@ -64,7 +64,7 @@ def test_compiled_and_source_give_bit_identical_runs():
 def test_every_compiled_module_exists_as_source():
     for path in compiled.SOURCES:
         assert (ROOT / path).is_file(), path
-    assert set(compiled.MODULES) >= {"sim.servers", "sim.model", "sim.case"}
+    assert set(compiled.MODULES) >= {"sim.engine.servers", "sim.engine.model", "sim.engine.case"}
 
 
 def test_the_source_digest_follows_every_compiled_module(tmp_path):
@@ -88,9 +88,9 @@ def test_a_stale_checkout_runs_from_source_with_a_warning(tmp_path):
     shutil.copytree(ROOT / "sim", tmp_path / "sim")
     for shared in ROOT.glob("divertsim__mypyc*"):
         shutil.copy2(shared, tmp_path)
-    with open(tmp_path / "sim" / "servers.py", "a") as f:
+    with open(tmp_path / "sim" / "engine" / "servers.py", "a") as f:
         f.write("# an edit\n")
-    code = "import sim.model, sim.servers, sim.compiled as c; print(c.in_use(), sim.model.__file__.endswith('.py'))"
+    code = "import sim.engine.model, sim.engine.servers, sim.compiled as c; print(c.in_use(), sim.engine.model.__file__.endswith('.py'))"
     env = {k: v for k, v in os.environ.items() if k != compiled.PURE_ENV}
     env["PYTHONPATH"] = str(tmp_path)
     done = subprocess.run([sys.executable, "-c", code + "; print(sim.__file__)"], capture_output=True, text=True, env=env, cwd=tmp_path)

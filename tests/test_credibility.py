@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 
 from helpers import run, scenario, with_overrides
-from sim.diagnostics import binding, growth_warnings, warnings
+from sim.results.diagnostics import binding, growth_warnings, warnings
 from sim.errors import ScenarioError
-from sim.loading import load_scenario
-from sim.metrics import compute
-from sim.paired import FATE_DIVERTED, FATE_PROSECUTED, FATES
-from sim.record import STATE_BITS
-from sim.states import S
+from sim.inputs.loading import load_scenario
+from sim.results.metrics import compute
+from sim.results.paired import FATE_DIVERTED, FATE_PROSECUTED, FATES
+from sim.engine.record import STATE_BITS
+from sim.engine.states import S
 from test_model import check_consistency
 
 
@@ -90,7 +90,7 @@ def test_crown_trial_hours_match_their_source():
     sc = load_scenario("status-quo")
     th = sc.court.crown.trial_hours
     assert th.max <= 15 and th.min >= 7
-    from sim.explain import parameters
+    from sim.inputs.explain import parameters
     source = next(p.source for p in parameters(sc) if p.key == "court.crown.trial_hours")
     assert "12.5-15" in source and "7" in source
 
@@ -145,14 +145,14 @@ def test_the_interview_cannot_see_what_only_an_examination_shows():
     sc = scenario("justice-2019", factor=0.1, years=2, decision__triage_examination=False,
                   decision__interview_sees_making_share=0.5)
     m = run(sc)
-    from sim.case import MAKING
+    from sim.engine.case import MAKING
     # the cases that reached the scheme, from the log, and their flags from the factory's draws again
     key = np.frombuffer(m.rec.log.key, dtype=np.int64)
     in_scheme = np.unique((key >> STATE_BITS)[(key & 63) == S.SCHEME_WAITING])
     assert len(in_scheme) > 50
     # rebuild the external cases' flags in creation order with a fresh factory on the same streams
-    from sim.case import CaseFactory
-    from sim.streams import Streams
+    from sim.engine.case import CaseFactory
+    from sim.engine.streams import Streams
     origin = np.frombuffer(m.rec.arrival_origin, dtype=np.int8)
     external = np.flatnonzero(origin == 0)
     factory = CaseFactory(sc, Streams(sc.run.seed, 0), "external")
@@ -168,7 +168,7 @@ def test_the_interview_cannot_see_what_only_an_examination_shows():
 def test_rule_order_is_explicit_where_two_rules_can_take_the_same_case(tmp_path):
     import shutil
 
-    from sim.loading import resolve
+    from sim.inputs.loading import resolve
 
     shutil.copy(resolve("status-quo"), tmp_path / "status-quo.toml")
     path = tmp_path / "s.toml"
@@ -237,7 +237,7 @@ def test_net_widening_equals_a_hand_count_on_a_small_run():
     assert [FATES[i] for i in fa] == ha and [FATES[i] for i in fb] == hb
     diverted = [x for x, y in zip(ha, hb) if y == "diverted"]
     assert len(diverted) > 50 and "diverted" not in diverted
-    from sim.compare import net_widening
+    from sim.experiments.compare import net_widening
     nw = net_widening([compute(a, paired=True)], [compute(b, paired=True)])
     for fate in ("prosecuted", "cautioned", "nfa", "open"):
         assert nw["under_base"][fate]["mean"] == pytest.approx(diverted.count(fate) / len(diverted))
@@ -292,7 +292,7 @@ def test_reoffending_is_the_same_under_both_policies_with_equal_multipliers():
 def test_the_reentry_stream_starts_at_its_steady_level_and_is_part_of_the_detections():
     sc = scenario("status-quo", factor=0.3, years=6, run__warmup_months=0)
     monthly = np.mean([compute(run(sc, r)).monthly["reoffences"] for r in range(3)], axis=0)
-    from sim.model import Model
+    from sim.engine.model import Model
     m = Model(sc, 0)
     m.run()
     origin = np.frombuffer(m.rec.arrival_origin, dtype=np.int8)
@@ -325,8 +325,8 @@ def test_self_referrers_are_not_arrests_their_devices_are_examined_and_their_cau
 
 # ------------------------------------------------------------------------------ smaller points
 def test_first_time_excludes_those_with_prior_sexual_or_violent_convictions():
-    from sim.case import FIRST_TIME, PRIOR, CaseFactory
-    from sim.streams import Streams
+    from sim.engine.case import FIRST_TIME, PRIOR, CaseFactory
+    from sim.engine.streams import Streams
 
     factory = CaseFactory(load_scenario("status-quo"), Streams(1, 0), "external")
     bits = [factory.new(i).bits for i in range(3000)]
@@ -359,7 +359,7 @@ def test_removed_and_renamed_keys_are_refused():
 
 
 def test_schema_defaults_are_the_status_quo_where_the_status_quo_sets_capacities():
-    from sim.scenario import Scenario
+    from sim.inputs.scenario import Scenario
 
     default, sq = Scenario(), load_scenario("status-quo")
     for key in ("forensics.examiners", "court.charging.lawyers", "court.crown.sitting_days_per_month",

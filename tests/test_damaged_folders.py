@@ -13,7 +13,7 @@ import pytest
 from small import small_args, small_set
 
 from sim.cli import main
-from sim.metrics import MONTHLY
+from sim.results.metrics import MONTHLY
 
 SMALL = small_args()
 RUN = ["run", "status-quo", *SMALL, "--reps", "2", "--workers", "1"]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from sim.distributions import DistSpec, coerce_number
+from sim.inputs.distributions import DistSpec, coerce_number
 
 spec = TypeAdapter(DistSpec)
 

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 
 from helpers import scenario
-from sim.echo import Elasticity, _rebalance, echoes, elasticities
-from sim.executors import make_executor
-from sim.loading import load_scenario
-from sim.targets import Targets, load_targets
+from sim.experiments.echo import Elasticity, _rebalance, echoes, elasticities
+from sim.experiments.executors import make_executor
+from sim.inputs.loading import load_scenario
+from sim.experiments.targets import Targets, load_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "scenarios" / "targets"

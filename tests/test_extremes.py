@@ -11,7 +11,7 @@ import pytest
 
 from helpers import run, scenario
 from sim.cli import main
-from sim.diagnostics import capacity_warnings
+from sim.results.diagnostics import capacity_warnings
 from test_model import check_consistency
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +52,8 @@ def test_hundred_times_the_national_inflow(tmp_path):
     """The backlog grows by what capacity cannot take; the run finishes and memory stays bounded."""
     code = (
         "import resource, json\n"
-        "from sim.loading import load_scenario\n"
-        "from sim.executors import simulate\n"
+        "from sim.inputs.loading import load_scenario\n"
+        "from sim.experiments.executors import simulate\n"
         "sc = load_scenario('status-quo', ['arrivals.per_month=65000', 'run.years=0.25', 'run.warmup_months=0'])\n"
         "r = simulate(sc, 0)\n"
         "print(json.dumps({'h': r.headline, 'open': r.open_by_stage,\n"

@@ -18,9 +18,9 @@ def test_source_only_install_reports_a_bad_argument_in_one_line(tmp_path):
     (tmp_path / "sim" / "_build.py").write_text('SOURCE_HASH = "0"\n')
     env = {k: v for k, v in os.environ.items() if k != "DIVERTSIM_PURE_PYTHON"}
     env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), sysconfig.get_paths()["purelib"]])
-    code = "import sim.servers, sys; sys.stdout.write(sim.servers.__file__)"
+    code = "import sim.engine.servers, sys; sys.stdout.write(sim.engine.servers.__file__)"
     where = subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert where.stdout == str(tmp_path / "sim" / "servers.py") and where.stderr == ""
+    assert where.stdout == str(tmp_path / "sim" / "engine" / "servers.py") and where.stderr == ""
     done = subprocess.run([sys.executable, "-S", "-m", "sim", "run", "no-such-scenario"], cwd=tmp_path, env=env,
                           capture_output=True, text=True)
     assert done.returncode == 2

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from small import small_args, small_set
 
-from sim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from sim.sweep import SweepPlan, run_sweep
-from sim.sweepfile import load_sweep
+from sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from sim.experiments.sweep import SweepPlan, run_sweep
+from sim.experiments.sweepfile import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

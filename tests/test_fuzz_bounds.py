@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sim.errors import ScenarioError
-from sim.loading import load_scenario, parse_override
-from sim.sweepfile import load_sweep
-from sim.targets import load_targets
+from sim.inputs.loading import load_scenario, parse_override
+from sim.experiments.sweepfile import load_sweep
+from sim.experiments.targets import load_targets
 
 BASE = Path(__file__).resolve().parent / "data" / "bad" / "support" / "sweep_base.toml"
 

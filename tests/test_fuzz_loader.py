@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from helpers import run
 from sim.errors import ScenarioError
-from sim.loading import load_scenario
-from sim.scenario import Scenario
+from sim.inputs.loading import load_scenario
+from sim.inputs.scenario import Scenario
 from test_model import check_consistency
 
 SECTIONS = list(Scenario.model_fields)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from golden_cases import CASES
-from sim.executors import simulate
+from sim.experiments.executors import simulate
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -31,7 +31,7 @@ def test_golden(name):
 
 
 def test_assumptions_document_is_up_to_date():
-    from sim.assumptions import render
+    from sim.inputs.assumptions import render
 
     doc = Path(__file__).parent.parent / "docs" / "assumptions.md"
-    assert doc.read_text() == render(), "docs/assumptions.md is stale: python -m sim.assumptions > docs/assumptions.md"
+    assert doc.read_text() == render(), "docs/assumptions.md is stale: python -m sim.inputs.assumptions > docs/assumptions.md"

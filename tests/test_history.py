@@ -5,9 +5,9 @@ import pytest
 
 from helpers import run, scenario
 from sim.errors import ScenarioError
-from sim.loading import load_scenario
-from sim.metrics import compute
-from sim.scenario import Scenario
+from sim.inputs.loading import load_scenario
+from sim.results.metrics import compute
+from sim.inputs.scenario import Scenario
 
 
 def _history(start: str, year_starts: str, inputs: dict) -> Scenario:

@@ -1,6 +1,6 @@
 """Every lever acts with its documented sign, on paired replications of a small version of its context.
 
-The register is sim.levers (docs/levers.md is its text). Replication r of the low and the high
+The register is sim.inputs.levers (docs/levers.md is its text). Replication r of the low and the high
 setting uses the same random numbers, so the difference is the lever's, not the noise; a strict
 sign (+, -) needs a mean difference of that sign, a weak one (>=, <=) a mean difference no further
 the other way than twice its standard error, and "=" (unchanged, where a capacity upstream binds)
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from helpers import run, scenario, with_overrides
-from sim.levers import CONTEXTS, LEVERS, render
-from sim.metrics import compute
+from sim.inputs.levers import CONTEXTS, LEVERS, render
+from sim.results.metrics import compute
 
 ROOT = Path(__file__).resolve().parent.parent
 REPS = 4
@@ -75,9 +75,9 @@ def test_lever_acts_with_its_documented_sign(lever):
 
 
 def test_every_lever_names_known_keys_and_metrics():
-    from sim.loading import is_known_key
-    from sim.metrics import HEADLINE
-    from sim.scenario import Scenario
+    from sim.inputs.loading import is_known_key
+    from sim.results.metrics import HEADLINE
+    from sim.inputs.scenario import Scenario
 
     for lever in LEVERS:
         assert is_known_key(Scenario, lever.key.split(".")), lever.key
@@ -87,4 +87,4 @@ def test_every_lever_names_known_keys_and_metrics():
 
 
 def test_levers_document_is_up_to_date():
-    assert (ROOT / "docs" / "levers.md").read_text() == render(), "regenerate: python -m sim.levers > docs/levers.md"
+    assert (ROOT / "docs" / "levers.md").read_text() == render(), "regenerate: python -m sim.inputs.levers > docs/levers.md"

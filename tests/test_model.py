@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from helpers import run, scenario, with_overrides
-from sim.loading import load_scenario
-from sim.metrics import compute
-from sim.record import STATE_BITS
-from sim.routes.scheme import timetable
-from sim.states import State
+from sim.inputs.loading import load_scenario
+from sim.results.metrics import compute
+from sim.engine.record import STATE_BITS
+from sim.engine.routes.scheme import timetable
+from sim.engine.states import State
 
 NAMES = ["status-quo", "justice-2019", "npcc-conditional-caution", "ccpas-self-referral", "prosecution-capacity"]
 
@@ -243,7 +243,7 @@ def test_property_conservation_and_time_order(take_up, completion, crown, examin
 
 def test_the_record_seals_every_series_it_keeps():
     """Record.SERIES names every list the record appends to (a series left out would be lost)."""
-    from sim.record import SERIES, Record
+    from sim.engine.record import SERIES, Record
 
     rec = Record()
     kept = {name for name in dir(rec) if isinstance(getattr(rec, name), list)}
@@ -255,9 +255,9 @@ def test_the_record_seals_every_series_it_keeps():
 
 def test_every_block_column_fills_the_case_attribute_of_its_name():
     """The column constants, the unpacking in Case and its attributes agree (three lists of 24)."""
-    import sim.case as C
+    import sim.engine.case as C
 
-    from sim.servers import Job
+    from sim.engine.servers import Job
 
     case = C.Case(0, 0, 0, tuple(float(i) for i in range(C.N_FLOATS)))
     pool_fields = set(dir(Job()))  # ready, cls, work and deadline: set by the pool a case waits in
@@ -272,8 +272,8 @@ def test_every_block_column_fills_the_case_attribute_of_its_name():
 
 def test_streams_left_undrawn_change_no_other_draw():
     """With the scheme unused its streams are not drawn; every other draw of every case is the same."""
-    import sim.case as C
-    from sim.streams import Streams
+    import sim.engine.case as C
+    from sim.engine.streams import Streams
 
     used = load_scenario("justice-2019")
     unused = load_scenario("justice-2019", ["decision.rules.deferred_prosecution.take_up=0"])
@@ -292,6 +292,6 @@ def test_streams_left_undrawn_change_no_other_draw():
 
 
 def test_initial_is_the_index_of_the_initial_origin():
-    from sim.case import INITIAL, ORIGINS
+    from sim.engine.case import INITIAL, ORIGINS
 
     assert ORIGINS[INITIAL] == "initial"

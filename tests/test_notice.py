@@ -12,10 +12,10 @@ import pyarrow.parquet as pq
 from small import small_args, small_set
 
 from sim import NOTICE
-from sim.calibrate import Fit, Free, write_fit
+from sim.experiments.calibrate import Fit, Free, write_fit
 from sim.cli import main
-from sim.loading import load_raw, load_scenario, resolve
-from sim.targets import load_targets
+from sim.inputs.loading import load_raw, load_scenario, resolve
+from sim.experiments.targets import load_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "scenarios" / "targets" / "2018.toml"

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 FIND = """
 import json
-from sim.loading import list_shipped, resolve, shipped_dir
+from sim.inputs.loading import list_shipped, resolve, shipped_dir
 print(json.dumps({"dir": str(shipped_dir()), "names": [p.stem for p in list_shipped()],
                   "status_quo": str(resolve("status-quo"))}))
 """
@@ -53,6 +53,6 @@ def test_a_wheel_carries_the_shipped_scenarios(tmp_path):
 
 
 def test_a_checkout_reads_its_own_scenarios_folder():
-    from sim.loading import shipped_dir
+    from sim.inputs.loading import shipped_dir
 
     assert shipped_dir() == ROOT / "scenarios"

@@ -10,8 +10,8 @@ import pytest
 from small import small_args
 
 from sim.cli import main
-from sim.compare import unique_names
-from sim.names import MAX_NAME, check_name, inside
+from sim.experiments.compare import unique_names
+from sim.inputs.names import MAX_NAME, check_name, inside
 
 SMALL = small_args()
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.compare import comparison, paired, unique_names
-from sim.metrics import HEADLINE, RepResult
-from sim.replications import StoppingRule, relative_half_width
+from sim.experiments.compare import comparison, paired, unique_names
+from sim.results.metrics import HEADLINE, RepResult
+from sim.experiments.replications import StoppingRule, relative_half_width
 
 
 def first_precise(values, precision, look_ahead, min_reps=3):

@@ -13,7 +13,7 @@ import pytest
 from small import small_args
 
 from sim.cli import main
-from sim.report import build
+from sim.reports.report import build
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = small_args({"scheme.facilitators": 6, "caution.assessors": 1, "initial.crown_trial.cases": 40}) + ["--workers", "1"]
@@ -149,8 +149,8 @@ def test_event_log_schema_and_reconciliation(tmp_path):
     rows = [line for line in (out / "replications.csv").open() if not line.startswith("#")]
     reps = pd.read_csv(pd.io.common.StringIO("".join(rows))).set_index("replication")
     manifest = json.loads((out / "manifest.json").read_text())
-    from sim.calendar import Calendar
-    from sim.scenario import Scenario
+    from sim.engine.calendar import Calendar
+    from sim.inputs.scenario import Scenario
     sc = Scenario.model_validate(manifest["scenario"])
     W = float(Calendar(sc.run.start_date, sc.run.months).month_edges()[sc.run.warmup_months])
     for r in (0, 1):

@@ -15,12 +15,12 @@ from pydantic import BaseModel
 from small import small_args
 
 from sim import NOTICE
-from sim import robustness as R
-from sim.cli import SCREEN_METRICS, main
-from sim.executors import SerialExecutor, simulate
-from sim.loading import effective_dict, load_scenario, scenario_hash, validate
-from sim.runfolder import RunFolderError
-from sim.scenario import HISTORY_KEYS, Scenario
+from sim.experiments import robustness as R
+from sim.cli.app import SCREEN_METRICS, main
+from sim.experiments.executors import SerialExecutor, simulate
+from sim.inputs.loading import effective_dict, load_scenario, scenario_hash, validate
+from sim.experiments.runfolder import RunFolderError
+from sim.inputs.scenario import HISTORY_KEYS, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = small_args({"scheme.facilitators": 5})
@@ -186,7 +186,7 @@ def test_a_ci_wholly_across_zero_is_a_flip_one_that_spans_zero_is_weak_and_the_r
 
 
 def test_a_flagged_conclusion_is_printed_and_named_on_the_last_line(capsys):
-    from sim.cli import _print_robustness
+    from sim.cli.app import _print_robustness
 
     points = [{"label": "base", "differences": {"k": d(-10, -12, -8)}},
               {"label": "crown-sitting-days=low", "differences": {"k": d(4, 2, 6)}}]

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from helpers import scenario
-from sim.executors import ProcessExecutor, SerialExecutor, Task, simulate
-from sim.runfolder import RunFolder, RunFolderError, run_fixed
-from sim.stats import summarise
-from sim.store import STORE_NAME, Store, StoreError
+from sim.experiments.executors import ProcessExecutor, SerialExecutor, Task, simulate
+from sim.experiments.runfolder import RunFolder, RunFolderError, run_fixed
+from sim.results.stats import summarise
+from sim.results.store import STORE_NAME, Store, StoreError
 
 
 def run_tasks(executor, sc, reps):
@@ -38,7 +38,7 @@ def test_serial_equals_processes():
 def boom(scenario_json, rep, seed, keep_monthly):
     if rep == 1:
         raise ValueError("boom\nsecond line")
-    return simulate(__import__("sim.scenario", fromlist=["Scenario"]).Scenario.model_validate_json(scenario_json),
+    return simulate(__import__("sim.inputs.scenario", fromlist=["Scenario"]).Scenario.model_validate_json(scenario_json),
                     rep, seed, keep_monthly)
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.explain import parameters
-from sim.loading import list_shipped, load_scenario, parse_override, scenario_hash
-from sim.scenario import Scenario
+from sim.inputs.explain import parameters
+from sim.inputs.loading import list_shipped, load_scenario, parse_override, scenario_hash
+from sim.inputs.scenario import Scenario
 
 SHIPPED = [p.stem for p in list_shipped()]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from sim.servers import ServerPool
+from sim.engine.servers import ServerPool
 
 
 def collect(counts, jobs, n_classes=1, windows=None):
@@ -182,9 +182,9 @@ def test_late_hand_off_never_starts_in_a_day_already_drawn_up():
 
 ONE_POOL_AT_A_TIME = """
 import json
-from sim import lists, servers
-from sim.loading import load_scenario
-from sim.model import Model
+from sim.engine import lists, servers
+from sim.inputs.loading import load_scenario
+from sim.engine.model import Model
 
 waiting = {}  # id of a case waiting in a pool -> the pool's name
 offers = 0
@@ -241,7 +241,7 @@ print(json.dumps({"offers": offers}))
 
 @pytest.mark.slow
 def test_a_case_waits_in_one_pool_at_a_time():
-    """Pools file a case itself as the job (sim.servers.Job), which is sound only if no case is
+    """Pools file a case itself as the job (sim.engine.servers.Job), which is sound only if no case is
     offered to a pool while it still waits in one. Checked over whole runs of the scenarios that use
     every pool, with the source modules (compiled classes cannot be patched)."""
     import json

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.streams import Streams, name_key, seed_sequence
+from sim.engine.streams import Streams, name_key, seed_sequence
 
 
 def test_same_seed_same_numbers():

@@ -16,12 +16,12 @@ import pytest
 from small import small_set
 
 from sim.cli import main
-from sim.designs import build
-from sim.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from sim.metrics import HEADLINE
-from sim.sensitivity import morris_indices, sobol_indices
-from sim.sweep import SweepPlan, run_sweep
-from sim.sweepfile import SweepSpec, load_sweep
+from sim.experiments.designs import build
+from sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
+from sim.results.metrics import HEADLINE
+from sim.experiments.sensitivity import morris_indices, sobol_indices
+from sim.experiments.sweep import SweepPlan, run_sweep
+from sim.experiments.sweepfile import SweepSpec, load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL_SET = "\n" + small_set({"run.warmup_months": 0, "scheme.facilitators": 5})
@@ -136,7 +136,7 @@ def test_grid_sweep_writes_tidy_results_and_points(tmp_path):
 
 
 def boom(scenario_json, rep, seed, keep_monthly):
-    from sim.executors import run_task
+    from sim.experiments.executors import run_task
 
     if '"completion_rate":0.9' in scenario_json and rep == 1:
         raise RuntimeError("injected failure")

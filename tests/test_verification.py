@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from helpers import run, scenario
-from sim.metrics import compute
-from sim.record import STATE_BITS
-from sim.states import STAGE_OF
+from sim.results.metrics import compute
+from sim.engine.record import STATE_BITS
+from sim.engine.states import STAGE_OF
 
 
 def visits(m, stage_name):

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 from helpers import scenario
-from sim.diagnostics import warnings as run_warnings
-from sim.executors import SerialExecutor
-from sim.loading import load_scenario
-from sim.metrics import HEADLINE, MONTHLY, RepResult
-from sim.runfolder import run_fixed
-from sim.warmup import BATCH, BIAS_WARN, changing_inputs, mser, of_scenario, stability, warnings
+from sim.results.diagnostics import warnings as run_warnings
+from sim.experiments.executors import SerialExecutor
+from sim.inputs.loading import load_scenario
+from sim.results.metrics import HEADLINE, MONTHLY, RepResult
+from sim.experiments.runfolder import run_fixed
+from sim.results.warmup import BATCH, BIAS_WARN, changing_inputs, mser, of_scenario, stability, warnings
 
 T = np.arange(240)
 

@@ -12,7 +12,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from golden_cases import CASES  # noqa: E402
 
-from sim.executors import simulate  # noqa: E402
+from sim.experiments.executors import simulate  # noqa: E402
 
 
 def main() -> None:

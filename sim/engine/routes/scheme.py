@@ -1,0 +1,134 @@
+"""JUSTICE (2019) deferred prosecution: group sessions over four months, a follow-up eight months later.
+
+Participants wait for a place in a group. A group can start on each start date (every
+``group_start_interval_days``) when a group slot is free (slots = facilitators x groups each can
+run / facilitators per group) and enough people are waiting (``min_group_size``, or fewer once the
+longest waiter has waited ``small_group_after_days``). A deferral whose course has not started
+within ``wait_limit_days`` lapses: the case goes back to the ordinary route (examination first if
+it never had one), so fewer places never mean fewer prosecutions. A group meets for ``sessions``
+sessions spread evenly over ``course_months`` (the first on the start date, the last at the end
+of the course), then frees its slot; each participant then has one follow-up session
+``follow_up_months`` later.
+
+A participant fails by missing a session (an equal hazard at each of the sessions, follow-up
+included, set so that the overall completion rate is ``completion_rate``) or by reoffending
+between the first session and the follow-up (the person's own reoffending time, see
+:mod:`sim.engine.routes.outcomes`; the new offence is a new case). Failure sends the case to prosecution,
+examination first if it never had one, unless the late prosecution cannot proceed. Completion at
+the follow-up session closes the case with no prosecution.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from typing import TYPE_CHECKING
+
+from sim.engine.case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, Case, field
+from sim.inputs.scenario import Scheme
+from sim.engine.states import S
+
+if TYPE_CHECKING:
+    from sim.engine.model import Model
+
+INF = float("inf")
+
+
+def timetable(scheme: Scheme, start: float) -> list[float]:
+    """Times of a group's sessions from ``start``, then of the follow-up session (days)."""
+    sessions = [start + k * scheme.session_gap_days for k in range(scheme.sessions)]
+    return sessions + [start + scheme.course_days + scheme.follow_up_days]
+
+
+class SchemeRoute:
+    def __init__(self, m: "Model") -> None:
+        self.m = m
+        s = m.sc.scheme
+        self.cfg = s
+        self._pending: list[tuple[float, int, Case]] = []
+        self._waiting: deque[tuple[float, Case]] = deque()
+        self._slots = [0.0] * s.group_slots
+        self._seq = 0
+        self._next_start = 0.0
+        self._interval = s.group_start_interval_days
+        self._course = s.course_days
+        self._follow_up = s.follow_up_days
+        self._limit = s.wait_limit_days
+
+    def receive(self, case: Case, t: float) -> None:
+        self.m.move(case, S.SCHEME_WAITING, t)
+        self._seq += 1
+        heapq.heappush(self._pending, (t, self._seq, case))
+
+    def advance(self, until: float) -> None:
+        while self._next_start < until:
+            t = self._next_start
+            self._expire(t)
+            self._form_groups(t)
+            self._next_start += self._interval
+        self._expire(until)
+
+    def _expire(self, t: float) -> None:
+        """Take in the referrals ready by ``t``; deferrals not started within the limit lapse."""
+        pending, waiting = self._pending, self._waiting
+        while pending and pending[0][0] <= t:
+            ready, _, case = heapq.heappop(pending)
+            waiting.append((ready, case))
+        limit = self._limit
+        m = self.m
+        while waiting and waiting[0][0] + limit < t:
+            ready, case = waiting.popleft()
+            t_out = ready + limit
+            m.out.scheme_lapsed_t.append(t_out)
+            m.police.prosecute(case, t_out)
+
+    def _form_groups(self, t: float) -> None:
+        waiting, slots = self._waiting, self._slots
+        cfg = self.cfg
+        rec = self.m.out
+        while waiting and slots and slots[0] <= t:
+            n = len(waiting)
+            if n < cfg.min_group_size and t - waiting[0][0] < cfg.small_group_after_days:
+                break
+            size = min(cfg.group_size, n)
+            heapq.heapreplace(slots, t + self._course)
+            rec.scheme_group_t.append(t)
+            rec.scheme_group_size.append(size)
+            times = timetable(cfg, t)
+            rec.scheme_session_t.extend(times[:-1])
+            for _ in range(size):
+                ready, case = waiting.popleft()
+                self._start(case, ready, t, times)
+
+    def _start(self, case: Case, ready: float, t: float, times: list[float]) -> None:
+        m = self.m
+        rec = m.out
+        m.move(case, S.SCHEME_COURSE, t)
+        rec.scheme_wait.append(t - ready)
+        k = field(case.bits, SCHEME_FAIL_SESSION)
+        t_fail = times[k - 1] if k else INF
+        t_reoffence = m.outcomes.reoffends_by(case)  # its new case is already on its way
+        if t <= t_reoffence < t_fail:
+            t_fail = t_reoffence
+        t_follow_up_wait = t + self._course
+        if t_fail == INF:
+            m.move(case, S.SCHEME_FOLLOW_UP, t_follow_up_wait)
+            rec.scheme_followup_t.append(times[-1])
+            m.outcomes.close(case, S.CLOSED_SCHEME_COMPLETED, times[-1])
+            return
+        if t_fail > t_follow_up_wait:
+            m.move(case, S.SCHEME_FOLLOW_UP, t_follow_up_wait)
+        proceeds = bool(case.bits & LATE_PROCEEDS)
+        rec.scheme_fail_t.append(t_fail)
+        rec.scheme_fail_proceeds.append(proceeds)
+        if proceeds:
+            m.police.prosecute(case, t_fail)
+        else:
+            m.outcomes.close(case, S.CLOSED_LATE_PROSECUTION_DROPPED, t_fail)
+
+    def live(self) -> int:
+        return len(self._pending) + len(self._waiting)
+
+    def clear(self) -> None:
+        self._pending.clear()
+        self._waiting.clear()

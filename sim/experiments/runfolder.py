@@ -1,0 +1,349 @@
+"""A run from start to finished folder: store, replications, tables; resumable after a kill.
+
+The folder's SQLite store is the record of truth while a run is under way: each replication is
+committed as it finishes. The tables are written from the store at the end, so a run that was
+killed and resumed ends with exactly the files an uninterrupted run would have written.
+Replications can be added in rounds (``--reps auto``) before the folder is finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from sim import NOTICE
+from sim.engine.calendar import Calendar
+from sim.results.diagnostics import warnings as run_warnings
+from sim.experiments.executors import Executor, Task
+from sim.results.identity import COMMANDS, KINDS, Identity, IdentityError, read_manifest
+from sim.inputs.loading import effective_dict, scenario_hash
+from sim.results.metrics import HEADLINE, RepResult
+from sim.inputs.names import inside
+from sim.results.output import manifest, package_versions, write_json, write_tables
+from sim.experiments.replications import Decision, StoppingRule
+from sim.inputs.scenario import Scenario
+from sim.results.store import STORE_NAME, Store, StoreDamaged, StoreError
+from sim.results.warmup import of_scenario, summary as warmup_summary
+
+LOCK_NAME = ".lock"
+
+Progress = Callable[[int, int], None]
+
+
+class RunFolderError(Exception):
+    """The output folder cannot be used as asked (exists, locked, or belongs to another run)."""
+
+
+def default_folder(name: str, root: Path = Path("results")) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return root / f"{name}-{stamp}"
+
+
+def remove_partial_files(folder: Path) -> None:
+    """Temporary files a killed run was writing when it died (never read, always rewritten)."""
+    for tmp in folder.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def holds_nothing(folder: Path) -> bool:
+    """True for a folder holding at most the lock and partial files of a run killed at its start."""
+    return all(p.name == LOCK_NAME or (p.name.startswith(".") and p.name.endswith(".tmp")) for p in folder.iterdir())
+
+
+def prepare_folder(folder: Path, resume: bool, kind: str = "run") -> None:
+    """Refuse a folder in use for something else; create it. A folder to resume must hold a
+    store (a comparison: a manifest), and a folder of another kind is named as such."""
+    if folder.exists() and not folder.is_dir():
+        raise RunFolderError(f"{folder}: exists and is not a folder")
+    if folder.exists() and not resume and not holds_nothing(folder):
+        raise RunFolderError(f"{folder}: folder exists; use --resume to continue it or choose another --out")
+    if resume:
+        held = _held_kind(folder)
+        if held is not None and held != kind:
+            raise RunFolderError(f"{folder}: holds {KINDS[held]}, not {KINDS[kind]}; resume it with "
+                                 f"`{COMMANDS[held]} ... --resume` or choose another --out")
+        needed = "manifest.json" if kind == "compare" else STORE_NAME
+        if not (folder / needed).exists():
+            raise RunFolderError(f"{folder}: nothing to resume (no {needed})")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _held_kind(folder: Path) -> str | None:
+    """The kind of run a folder's manifest records, if it records one divertsim knows."""
+    try:
+        held = read_manifest(folder) if folder.is_dir() else None
+    except IdentityError as exc:
+        raise RunFolderError(str(exc)) from None
+    kind = held.get("kind") if held else None
+    return kind if isinstance(kind, str) and kind in KINDS else None
+
+
+def check_store(folder: Path, identity: Identity, expected: Callable[[int, int], bool], months: int | None) -> None:
+    """Before a resume writes anything: the store (opened read-only) and the manifest must record
+    this kind, scenario, seed and work, and every row must be whole and asked for."""
+    try:
+        with Store(folder / STORE_NAME, readonly=True) as store:
+            if store.fresh:  # killed while it was being created: nothing is held
+                return
+            identity.check_meta(store.get_meta(), folder)
+            problem = store.damage(expected, months)
+    except IdentityError as exc:
+        raise RunFolderError(str(exc)) from None
+    if problem:
+        raise StoreDamaged(f"{folder / STORE_NAME}: {problem}; it cannot be resumed")
+    try:
+        held = read_manifest(folder)
+        if held is not None:
+            identity.check_manifest(held, folder)
+    except IdentityError as exc:
+        raise RunFolderError(str(exc)) from None
+
+
+class FolderLock:
+    """An exclusive lock on a folder, so that two runs never write the same store."""
+
+    def __init__(self, folder: Path) -> None:
+        self.fd = os.open(folder / LOCK_NAME, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            raise RunFolderError(f"{folder}: another run is writing to this folder") from None
+
+    def release(self) -> None:
+        os.close(self.fd)
+
+
+def fixed_work(n: int, years: float) -> dict[str, Any]:
+    """The work of a run of ``n`` replications over ``years``."""
+    return {"replications": n, "years": years}
+
+
+def auto_work(rule: StoppingRule, years: float) -> dict[str, Any]:
+    """The work of ``--reps auto`` over ``years``: its stopping rule (the replications it needs
+    follow from it)."""
+    return {"replications": "auto", "precision": rule.precision, "max_reps": rule.max_reps, "years": years}
+
+
+def asked(work: dict[str, Any]) -> Callable[[int, int], bool]:
+    """Whether a stored (point, replication) is one this work asks for: point 0, and a
+    replication below the number asked for (below ``--max-reps`` for ``--reps auto``)."""
+    most = work["max_reps"] if work.get("replications") == "auto" else work["replications"]
+    if isinstance(most, bool) or not isinstance(most, int):
+        raise TypeError(f"the work asked for names no number of replications ({most!r})")
+    return lambda point, rep: point == 0 and 0 <= rep < most
+
+
+class RunFolder:
+    """One scenario's run folder, open for adding replications until :meth:`finish`.
+
+    ``kind`` is ``run``, or ``compare`` for a scenario of a comparison; ``work`` is what was asked
+    for (by default the scenario's replications). Resuming checks both before anything changes.
+    """
+
+    def __init__(self, scenario: Scenario, folder: Path, resume: bool = False, work: dict[str, Any] | None = None,
+                 kind: str = "run") -> None:
+        self.scenario = scenario
+        self.folder = folder
+        self.data = effective_dict(scenario)
+        self.seed = scenario.run.seed
+        self.identity = Identity(kind, scenario_hash(scenario), self.seed,
+                                 work if work is not None else fixed_work(scenario.run.replications, scenario.run.years))
+        self.json = scenario.model_dump_json(by_alias=True)
+        self.failures: dict[int, str] = {}
+        prepare_folder(folder, resume, kind)
+        self._lock = FolderLock(folder)
+        try:
+            if resume:
+                check_store(folder, self.identity, asked(self.identity.work), scenario.run.months)
+            remove_partial_files(folder)
+            try:
+                self.store = Store(folder / STORE_NAME, meta={**self.identity.meta(), "scenario": json.dumps(self.data)})
+            except StoreError as exc:
+                raise RunFolderError(str(exc)) from None
+            write_json(folder / "manifest.json", manifest(self.identity, self.data, None, "running", None))
+        except BaseException:
+            self._lock.release()
+            raise
+        self._t0 = time.perf_counter()
+
+    def done(self) -> set[int]:
+        return {rep for point, rep in self.store.done() if point == 0}
+
+    def run(self, reps: list[int], executor: Executor, progress: Progress | None = None, total: int | None = None) -> None:
+        """Run the replications in ``reps`` not yet in the store, committing each as it finishes."""
+        done = self.done()
+        todo = [r for r in reps if r not in done]
+        finished = len(done)
+        total = total if total is not None else len(set(reps) | done)
+        if progress:
+            progress(finished, total)
+
+        def keep(task: Task, result: RepResult) -> None:
+            nonlocal finished
+            self.store.put(0, result)
+            finished += 1
+            if progress:
+                progress(finished, total)
+
+        def failed(task: Task, message: str) -> None:
+            self.store.put_failure(0, task.rep, message)
+            self.failures[task.rep] = message
+
+        executor.run((Task(0, r, self.seed, self.json) for r in todo), keep, failed)
+        if self.failures:
+            rep, message = min(self.failures.items())
+            raise RunFolderError(f"{self.folder}: replication {rep} failed: {message}")
+
+    def results(self, n: int) -> list[RepResult]:
+        """The first ``n`` replications, in order."""
+        return [r for r in self.store.results(0) if r.replication < n]
+
+    def series(self, n: int, metrics: tuple[str, ...] = HEADLINE) -> dict[str, list[float]]:
+        results = self.results(n)
+        return {k: [r.headline[k] for r in results] for k in metrics}
+
+    def finish(self, n: int, extra: dict | None = None) -> list[RepResult]:
+        """Write the tables and the final manifest from the first ``n`` replications."""
+        results = self.results(n)
+        cal = Calendar(self.scenario.run.start_date, self.scenario.run.months)
+        write_tables(self.folder, results, cal, self.scenario.run.warmup_months)
+        cpu = sum(r.runtime_s for r in results)
+        write_json(self.folder / "manifest.json",
+                   manifest(self.identity, self.data, len(results), "complete",
+                            round(time.perf_counter() - self._t0, 3),
+                            {"cpu_seconds_in_replications": round(cpu, 3),
+                             "warnings": run_warnings(results, self.scenario),
+                             "warmup": warmup_summary(of_scenario(results, self.scenario)), **(extra or {})}))
+        return results
+
+    def close(self) -> None:
+        self.store.close()
+        self._lock.release()
+
+    def __enter__(self) -> "RunFolder":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Comparison:
+    """A comparison's folder: its own manifest and lock, and one :class:`RunFolder` per scenario
+    (``OUT/<name>``, names checked to stay inside ``OUT``).
+
+    Resuming checks the comparison's manifest and every scenario's store before any of them is
+    opened for writing, so a refused resume changes nothing; then each scenario continues from
+    its own store, and the results equal an uninterrupted comparison's.
+    """
+
+    def __init__(self, folder: Path, scenarios: list[Scenario], names: list[str], work: dict[str, Any],
+                 resume: bool = False) -> None:
+        try:
+            paths = [inside(folder, name) for name in names]
+        except ValueError as exc:
+            raise RunFolderError(f"{folder}: {exc}") from None
+        self.folder = folder
+        self.names = names
+        members = [Identity("compare", scenario_hash(sc), sc.run.seed, work) for sc in scenarios]
+        blob = json.dumps([[n, m.digest] for n, m in zip(names, members)]).encode()
+        self.identity = Identity("compare", hashlib.sha256(blob).hexdigest()[:16], scenarios[0].run.seed, work)
+        prepare_folder(folder, resume, "compare")
+        self._lock = FolderLock(folder)
+        self.runs: list[RunFolder] = []
+        try:
+            if resume:
+                self._check(scenarios, paths, members)
+            self._write_manifest("running", None)
+            for sc, path in zip(scenarios, paths):
+                self.runs.append(RunFolder(sc, path, resume=(path / STORE_NAME).exists(), work=work, kind="compare"))
+        except BaseException:
+            self.close()
+            raise
+
+    def _check(self, scenarios: list[Scenario], paths: list[Path], members: list[Identity]) -> None:
+        try:
+            held = read_manifest(self.folder)
+            if held is None:
+                raise RunFolderError(f"{self.folder}: nothing to resume (no manifest.json)")
+            self.identity.check_manifest(held, self.folder)
+        except IdentityError as exc:
+            raise RunFolderError(str(exc)) from None
+        for sc, path, member in zip(scenarios, paths, members):
+            if (path / STORE_NAME).exists():
+                check_store(path, member, asked(member.work), sc.run.months)
+
+    def _write_manifest(self, status: str, replications: int | None) -> None:
+        write_json(self.folder / "manifest.json", {
+            "notice": NOTICE, "status": status, **self.identity.manifest(), "scenarios": self.names,
+            "replications": replications, "command": sys.argv, "versions": package_versions()})
+
+    def finish(self, n: int, extra: dict | None = None) -> dict[str, list[RepResult]]:
+        """Every scenario's tables from its first ``n`` replications, then the comparison's manifest."""
+        results = {name: rf.finish(n, extra) for name, rf in zip(self.names, self.runs)}
+        self._write_manifest("complete", n)
+        return results
+
+    def close(self) -> None:
+        for rf in self.runs:
+            rf.close()
+        self.runs = []
+        self._lock.release()
+
+    def __enter__(self) -> "Comparison":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_fixed(scenario: Scenario, folder: Path, executor: Executor, resume: bool = False,
+              progress: Progress | None = None) -> list[RepResult]:
+    """A run with the scenario's number of replications."""
+    n = scenario.run.replications
+    with RunFolder(scenario, folder, resume, fixed_work(n, scenario.run.years)) as rf:
+        rf.run(list(range(n)), executor, progress, total=n)
+        return rf.finish(n)
+
+
+def run_auto(folders: list[RunFolder], rule: StoppingRule, executor: Executor,
+             progress: Progress | None = None) -> Decision:
+    """Add replications to every folder in rounds until the stopping rule holds for all of them.
+
+    Every folder gets the same replications, so compared scenarios stay paired. The decision uses
+    the values in replication order, so it does not depend on the number of workers.
+    """
+    n_have = min((_prefix(f.done()) for f in folders), default=0)
+    while True:
+        decision = _decide(folders, rule, n_have)
+        if decision.stop:
+            return decision
+        n_next = n_have + rule.next_batch(n_have, executor.workers)
+        for f in folders:
+            f.run(list(range(n_next)), executor, progress, total=n_next)
+        n_have = n_next
+
+
+def _prefix(done: set[int]) -> int:
+    """How many replications 0, 1, 2, ... are all present."""
+    n = 0
+    while n in done:
+        n += 1
+    return n
+
+
+def _decide(folders: list[RunFolder], rule: StoppingRule, n: int) -> Decision:
+    series: dict[str, list[float]] = {}
+    for f in folders:
+        for key, values in f.series(n).items():
+            series[f"{f.scenario.name}: {key}" if len(folders) > 1 else key] = values
+    if n == 0:
+        return Decision(False, 0, "no replications yet")
+    return rule.decide(series)

@@ -1,0 +1,247 @@
+"""Scenario files: find, read, follow ``extends``, apply ``--set`` overrides, validate.
+
+Scenario files are data only: TOML parsed by :mod:`tomllib`, nothing evaluated, nothing unpickled.
+``extends`` names another file beside the file that names it, by its file name alone (a path,
+absolute or with ``..``, is refused), whose keys this file overrides; only regular files resolve,
+and a missing target or a cycle is an error that names the chain.
+Every problem ends in one :class:`~sim.errors.ScenarioError` naming the file, the dotted key and
+what is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import ScenarioError
+from sim.inputs.reading import parse_value, read_toml
+from sim.inputs.scenario import Scenario
+
+MAX_EXTENDS_DEPTH = 16
+
+
+def shipped_dir() -> Path:
+    """The shipped ``scenarios/`` folder: beside the package in a checkout (and an editable
+    install), or the copy a wheel carries inside the package (``sim/_shipped/scenarios``)."""
+    package = Path(__file__).resolve().parent.parent  # sim/, above sim/inputs/
+    beside = package.parent / "scenarios"
+    inside = package / "_shipped" / "scenarios"
+    return inside if inside.is_dir() else beside
+
+
+def resolve(name_or_path: str) -> Path:
+    """A scenario path from a path or a shipped name (``justice-2019`` or ``justice-2019.toml``)."""
+    candidate = Path(name_or_path)
+    if is_file(candidate):
+        return candidate
+    if exists(candidate) and (candidate.suffix == ".toml" or "/" in name_or_path):
+        return candidate  # a named pipe, a folder, a device: read_toml says which, without reading it
+    stem = candidate.name if candidate.suffix == ".toml" else candidate.name + ".toml"
+    for folder in (Path.cwd() / "scenarios", shipped_dir()):
+        path = folder / stem
+        if is_file(path):
+            return path
+    known = ", ".join(p.stem for p in list_shipped()) or "none"
+    raise ScenarioError(name_or_path, None, f"no such scenario file or shipped scenario (shipped: {known})")
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the system cannot even look up (too long, say)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def exists(path: Path) -> bool:
+    """``path.exists()``, False for a name the system cannot even look up."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def list_shipped() -> list[Path]:
+    folder = shipped_dir()
+    return sorted(folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``: tables merge key by key, any other value replaces."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The merged raw data of ``path`` and everything it ``extends``."""
+    path = path.resolve() if exists(path) else path
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ScenarioError(str(path), "extends", f"cycle: {cycle}")
+    if len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(str(path), "extends", f"more than {MAX_EXTENDS_DEPTH} levels of extends")
+    data = read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(str(path), "extends", "must be the path of another scenario file")
+    if "/" in parent or "\\" in parent or parent in (".", "..") or Path(parent).is_absolute():
+        raise ScenarioError(str(path), "extends", f"'{parent}' is a path: extends names a file beside "
+                                                  f"{path.name}, by its file name alone")
+    target = (path.parent / parent)
+    if not is_file(target):
+        raise ScenarioError(str(path), "extends", f"target '{parent}' is not a file (looked for {target.name} beside {path.name})")
+    return deep_merge(load_raw(target, (*_chain, path)), data)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` from the command line; VALUE is read as a TOML value, else as a string."""
+    if "=" not in text:
+        raise ScenarioError("--set", text, "expected KEY=VALUE, e.g. court.crown.sitting_days_per_month=350")
+    key, _, value = text.partition("=")
+    key = key.strip()
+    if not key or any(not part.isidentifier() for part in key.split(".")):
+        raise ScenarioError("--set", key or text, "key must be a dotted parameter name such as scheme.completion_rate")
+    return key, parse_value(value.strip(), "--set", key)
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any, source: str = "--set") -> None:
+    """Set ``a.b.c`` inside nested tables, refusing keys the scenario does not have."""
+    parts = key.split(".")
+    if not is_known_key(Scenario, parts):
+        raise ScenarioError(source, key, "unknown parameter (see `divertsim explain SCENARIO` for every key)")
+    node = data
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def is_known_key(model: type[BaseModel], parts: list[str]) -> bool:
+    field = model.model_fields.get(parts[0])
+    if field is None:
+        return False
+    if len(parts) == 1:
+        return True
+    ann = field.annotation
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return is_known_key(ann, parts[1:])
+    origin = getattr(ann, "__origin__", None)
+    if origin is dict:  # rules.<name>.<field>, multipliers.<route>
+        value_type = ann.__args__[1]  # type: ignore[union-attr]
+        if len(parts) == 2:
+            return True
+        if isinstance(value_type, type) and issubclass(value_type, BaseModel):
+            return is_known_key(value_type, parts[2:])
+    if len(parts) >= 2 and _is_distribution(ann):
+        return True  # e.g. police.investigation_delay_days.mode
+    return False
+
+
+def _is_distribution(ann: Any) -> bool:
+    return "DistSpec" in repr(ann) or "Fixed" in repr(ann)
+
+
+DIST_TAGS = ("fixed", "exponential", "uniform", "triangular", "lognormal", "gamma")
+
+
+def format_loc(loc: Iterable[Any]) -> str:
+    """A pydantic error location as the dotted key a user writes."""
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item in DIST_TAGS or str(item).startswith("function-"):
+            continue  # the branch names of a distribution's union are noise to a user
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts)
+
+
+def problem_text(err: Mapping[str, Any]) -> str:
+    msg = err.get("msg", "invalid value")
+    msg = msg.removeprefix("Value error, ")
+    if err.get("type") == "extra_forbidden":
+        return "unknown key"
+    if err.get("type") == "missing":
+        return "required key is missing"
+    if "input" in err and err.get("type") not in ("model_type", "dict_type") and not isinstance(err["input"], dict):
+        shown = repr(err["input"])
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"{msg} (got {shown})"
+    return msg
+
+
+def validate(data: dict[str, Any], label: str) -> Scenario:
+    """Validate merged raw data, or raise one error line for the first problem found."""
+    _reject_non_finite(data, label, [])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+        raise ScenarioError(label, format_loc(first["loc"]) or None, problem_text(first) + more) from None
+    for key in scenario.sources:
+        if not is_known_key(Scenario, key.split(".")):
+            raise ScenarioError(label, f"sources.{key}", "names no parameter")
+    return scenario
+
+
+def _reject_non_finite(node: Any, label: str, path: list[str]) -> None:
+    """NaN and infinities are never meaningful inputs here; say so before pydantic does."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _reject_non_finite(value, label, [*path, str(key)])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _reject_non_finite(value, label, [*path[:-1], f"{path[-1]}[{i}]"] if path else [f"[{i}]"])
+    elif isinstance(node, float) and not math.isfinite(node):
+        raise ScenarioError(label, ".".join(path), f"must be a finite number (got {node})")
+
+
+def load_scenario(name_or_path: str, overrides: Iterable[str] = ()) -> Scenario:
+    """The validated scenario for a file or shipped name, with ``KEY=VALUE`` overrides applied."""
+    path = resolve(name_or_path)
+    data = load_raw(path)
+    data.setdefault("name", path.stem)
+    for text in overrides:
+        key, value = parse_override(text)
+        set_dotted(data, key, value)
+    label = str(path) if not overrides else f"{path} (with --set)"
+    return validate(data, label)
+
+
+def effective_dict(scenario: Scenario) -> dict[str, Any]:
+    """Every parameter with defaults filled in, as plain JSON-able data."""
+    return scenario.model_dump(mode="json", by_alias=True)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A short, stable fingerprint of what a replication's results depend on.
+
+    Names, notes and the number of replications are left out: replication r is the same whatever
+    the total, so a run can be resumed or extended with more replications.
+    """
+    data = effective_dict(scenario)
+    for key in ("name", "description", "sources"):
+        data.pop(key, None)
+    data["run"].pop("replications", None)
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

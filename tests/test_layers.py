@@ -1,0 +1,93 @@
+"""The package is laid out as its pipeline, and imports only point down it.
+
+inputs -> engine -> results -> experiments -> reports -> api -> cli: a module may import from its
+own layer and the layers before it, never from a later one. ``sim/__init__``, ``sim/errors`` and
+``sim/compiled`` sit under every layer. A test reads every import (top-level, deferred and
+type-only) from the source, so a new upward import fails here, naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from sim import compiled
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("inputs", "engine", "results", "experiments", "reports", "api", "cli")
+BASE = {"sim", "sim.errors", "sim.compiled", "sim._build"}
+
+
+def layer_of(module: str) -> int | None:
+    """The layer of a module of ``sim`` (None for the base it all stands on)."""
+    if module == "sim.__main__":  # ``python -m sim``: the command line
+        return LAYERS.index("cli")
+    parts = module.split(".")
+    if module in BASE or len(parts) < 2:
+        return None
+    if parts[1] not in LAYERS:
+        raise AssertionError(f"{module} belongs to no layer: put it in one of {', '.join(LAYERS)}")
+    return LAYERS.index(parts[1])
+
+
+def imports(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
+    """Every module of ``sim`` that the file imports, with the line (relative imports resolved)."""
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "sim"]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(up + ([base] if base else []))
+            if base.split(".")[0] != "sim":
+                continue
+            found.append((node.lineno, base))
+            # `from sim.results import metrics` imports sim.results.metrics
+            found += [(node.lineno, f"{base}.{a.name}") for a in node.names
+                      if (root / base.replace(".", "/") / f"{a.name}.py").exists()]
+    return found
+
+
+def upward(path: Path, root: Path = ROOT) -> list[str]:
+    """The imports of one file that point up the pipeline, each as ``file:line imports module``."""
+    module = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+    own = layer_of(module)
+    out = []
+    for line, imported in imports(path, root):
+        theirs = layer_of(imported)
+        if theirs is not None and (own is None or theirs > own):
+            out.append(f"{path.relative_to(root)}:{line} imports {imported} ({LAYERS[theirs]}), a later layer than "
+                       f"{'the base' if own is None else LAYERS[own]}")
+    return out
+
+
+MODULES = sorted(p for p in (ROOT / "sim").rglob("*.py") if "_shipped" not in p.parts)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_imports_point_down_the_pipeline(path):
+    assert upward(path) == []
+
+
+def test_the_checker_sees_upward_imports(tmp_path):
+    """The rule can fail: an engine module importing the metrics, deferred or relative, is caught."""
+    (tmp_path / "sim" / "engine").mkdir(parents=True)
+    (tmp_path / "sim" / "results").mkdir()
+    (tmp_path / "sim" / "results" / "metrics.py").write_text("")
+    probe = tmp_path / "sim" / "engine" / "probe.py"
+    probe.write_text("import numpy\nfrom sim.inputs.scenario import Scenario\n\n\ndef f():\n"
+                     "    from ..results import metrics\n    from sim.cli import main\n")
+    found = upward(probe, tmp_path)
+    assert [f.split(" imports ")[1].split(" ")[0] for f in found] == ["sim.results", "sim.results.metrics", "sim.cli"]
+    assert found[0].startswith("sim/engine/probe.py:6 ")
+
+
+def test_every_module_of_the_engine_is_compiled():
+    engine = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "sim" / "engine").rglob("*.py")
+                    if p.name != "__init__.py")
+    assert list(compiled.SOURCES) == engine
