@@ -15,4 +15,3 @@ NOTICE = (
 from sim import compiled as _compiled
 
 _compiled.install()
-

@@ -21,9 +21,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import sys
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sim import NOTICE
 from sim.inputs.scenario import Scenario
@@ -32,8 +33,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sim.experiments.executors import Executor
-    from sim.results.metrics import RepResult
     from sim.experiments.targets import Check
+    from sim.results.metrics import RepResult
 
 
 def load(scenario: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -48,12 +49,12 @@ class RunResult:
     """One scenario's replications: the headline metrics, monthly series and the folder written."""
 
     scenario: Scenario
-    results: list["RepResult"]
+    results: list[RepResult]
     folder: Path
     notice: str = NOTICE
 
     @property
-    def summary(self) -> "pd.DataFrame":
+    def summary(self) -> pd.DataFrame:
         """One row per headline metric: mean, 95% CI and the number of replications."""
         import pandas as pd
 
@@ -64,15 +65,17 @@ class RunResult:
         return pd.DataFrame(rows).set_index("metric")
 
     @property
-    def replications(self) -> "pd.DataFrame":
+    def replications(self) -> pd.DataFrame:
         """One row per replication, one column per headline metric."""
         import pandas as pd
 
-        return pd.DataFrame([r.headline for r in self.results], index=pd.Index(
-            [r.replication for r in self.results], name="replication"))
+        return pd.DataFrame(
+            [r.headline for r in self.results],
+            index=pd.Index([r.replication for r in self.results], name="replication"),
+        )
 
     @property
-    def monthly(self) -> "pd.DataFrame":
+    def monthly(self) -> pd.DataFrame:
         """One row per replication and simulated month (warm-up included and marked)."""
         import pandas as pd
 
@@ -82,7 +85,7 @@ class RunResult:
         start, warm = self.scenario.run.start_date, self.scenario.run.warmup_months
         for r in self.results:
             months = len(next(iter(r.monthly.values()))) if r.monthly else 0
-            frame = pd.DataFrame({k: v for k, v in r.monthly.items()})
+            frame = pd.DataFrame(dict(r.monthly.items()))
             frame.insert(0, "in_warmup", [m < warm for m in range(months)])
             frame.insert(0, "month", [add_months(start, m) for m in range(months)])
             frame.insert(0, "replication", r.replication)
@@ -111,7 +114,7 @@ class CompareResult:
         return str(self.data["base"])
 
     @property
-    def differences(self) -> "pd.DataFrame":
+    def differences(self) -> pd.DataFrame:
         """One row per other scenario and headline metric: the paired mean difference from the base,
         its 95% CI and the share of replications in which the metric is lower."""
         import pandas as pd
@@ -120,12 +123,20 @@ class CompareResult:
         for metric, by_name in self.data["metrics"].items():
             for name in self.data["scenarios"][1:]:
                 d = by_name[name]["diff"]
-                rows.append({"scenario": name, "metric": metric, "mean": d["mean"], "ci_low": d["ci_low"],
-                             "ci_high": d["ci_high"], "share_lower": d["share_lower"]})
+                rows.append(
+                    {
+                        "scenario": name,
+                        "metric": metric,
+                        "mean": d["mean"],
+                        "ci_low": d["ci_low"],
+                        "ci_high": d["ci_high"],
+                        "share_lower": d["share_lower"],
+                    }
+                )
         return pd.DataFrame(rows).set_index(["scenario", "metric"])
 
     @property
-    def summary(self) -> "pd.DataFrame":
+    def summary(self) -> pd.DataFrame:
         """One row per scenario and headline metric: mean and 95% CI."""
         import pandas as pd
 
@@ -137,13 +148,13 @@ class CheckResult:
     """A scenario against a targets file: every target's band beside the model, fit and held out."""
 
     scenario: Scenario
-    checks: list["Check"]
+    checks: list[Check]
     folder: Path
     notice: str = NOTICE
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def table(self) -> "pd.DataFrame":
+    def table(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame([c.as_dict() for c in self.checks]).set_index("target")
@@ -154,8 +165,15 @@ class CheckResult:
         return all(c.within for c in self.checks if c.target.role == "fit")
 
 
-def run(scenario: str | Path, reps: int | None = None, years: float | None = None, seed: int | None = None,
-        overrides: Mapping[str, Any] | None = None, workers: int | None = None, out: str | Path | None = None) -> RunResult:
+def run(
+    scenario: str | Path,
+    reps: int | None = None,
+    years: float | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+) -> RunResult:
     """Run a scenario's replications into a run folder (as ``divertsim run``)."""
     from sim.experiments.runfolder import default_folder, run_fixed
 
@@ -166,13 +184,20 @@ def run(scenario: str | Path, reps: int | None = None, years: float | None = Non
     return RunResult(sc, results, folder)
 
 
-def compare(base: str | Path, *others: str | Path, reps: int | None = None, years: float | None = None,
-            seed: int | None = None, overrides: Mapping[str, Any] | None = None, workers: int | None = None,
-            out: str | Path | None = None) -> CompareResult:
+def compare(
+    base: str | Path,
+    *others: str | Path,
+    reps: int | None = None,
+    years: float | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+) -> CompareResult:
     """Run the base and the other scenarios on common random numbers (as ``divertsim compare``)."""
     from sim.experiments.compare import comparison, unique_names, write_comparison
-    from sim.results.diagnostics import warnings as run_warnings
     from sim.experiments.runfolder import Comparison, default_folder, fixed_work
+    from sim.results.diagnostics import warnings as run_warnings
 
     if not others:
         raise ValueError("compare needs the base and at least one other scenario")
@@ -195,9 +220,15 @@ def compare(base: str | Path, *others: str | Path, reps: int | None = None, year
     return CompareResult(runs, data, folder)
 
 
-def calibrate_check(scenario: str | Path, targets: str | Path, reps: int | None = None, seed: int | None = None,
-                    overrides: Mapping[str, Any] | None = None, workers: int | None = None,
-                    out: str | Path | None = None) -> CheckResult:
+def calibrate_check(
+    scenario: str | Path,
+    targets: str | Path,
+    reps: int | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+) -> CheckResult:
     """A scenario against a targets file, fit and held-out targets (as ``divertsim calibrate-check``)."""
     from sim.experiments.calibrate import write_checks
     from sim.experiments.executors import replicate
@@ -226,13 +257,22 @@ class RobustnessResult:
     notice: str = NOTICE
 
     @property
-    def table(self) -> "pd.DataFrame":
+    def table(self) -> pd.DataFrame:
         """One row per headline difference: the base point's mean and CI, its range, and the flag."""
         import pandas as pd
 
-        rows = [{"difference": key, "base_mean": m["base"]["mean"], "base_ci_low": m["base"]["ci_low"],
-                 "base_ci_high": m["base"]["ci_high"], "mean_min": m["mean_min"], "mean_max": m["mean_max"],
-                 "flag": m["flag"]} for key, m in self.data["metrics"].items()]
+        rows = [
+            {
+                "difference": key,
+                "base_mean": m["base"]["mean"],
+                "base_ci_low": m["base"]["ci_low"],
+                "base_ci_high": m["base"]["ci_high"],
+                "mean_min": m["mean_min"],
+                "mean_max": m["mean_max"],
+                "flag": m["flag"],
+            }
+            for key, m in self.data["metrics"].items()
+        ]
         return pd.DataFrame(rows).set_index("difference")
 
     @property
@@ -241,10 +281,18 @@ class RobustnessResult:
         return list(self.data["flagged"])
 
 
-def robustness(base: str | Path, other: str | Path, factors: Sequence[str] = (), corners: bool = False,
-               reps: int | None = None, years: float | None = None, seed: int | None = None,
-               overrides: Mapping[str, Any] | None = None, workers: int | None = None,
-               out: str | Path | None = None) -> RobustnessResult:
+def robustness(
+    base: str | Path,
+    other: str | Path,
+    factors: Sequence[str] = (),
+    corners: bool = False,
+    reps: int | None = None,
+    years: float | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+) -> RobustnessResult:
     """The paired difference at each structural factor's low and high (as ``divertsim robustness``)."""
     from sim.experiments import robustness as R
     from sim.experiments.compare import unique_names
@@ -282,8 +330,9 @@ def _overrides(values: Mapping[str, Any] | None) -> list[str]:
     return [f"{key}={toml_value(value)}" for key, value in (values or {}).items()]
 
 
-def _with_run(values: Mapping[str, Any] | None, reps: int | None, years: float | None,
-              seed: int | None) -> dict[str, Any]:
+def _with_run(
+    values: Mapping[str, Any] | None, reps: int | None, years: float | None, seed: int | None
+) -> dict[str, Any]:
     out = dict(values or {})
     for key, value in (("run.replications", reps), ("run.years", years), ("run.seed", seed)):
         if value is not None:
@@ -300,12 +349,16 @@ class _executor:
         n = workers if workers is not None else default_workers()
         method = _start_method()
         if n > 1 and method is None:
-            warnings.warn("divertsim: this platform cannot fork and a spawned worker would run the script "
-                          "again, so the replications run in this process", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                "divertsim: this platform cannot fork and a spawned worker would run the script "
+                "again, so the replications run in this process",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             n = 1
-        self.ex: "Executor" = ProcessExecutor(n, start_method=method or "spawn") if n > 1 else SerialExecutor()
+        self.ex: Executor = ProcessExecutor(n, start_method=method or "spawn") if n > 1 else SerialExecutor()
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self.ex
 
     def __exit__(self, *exc: object) -> None:
@@ -320,5 +373,16 @@ def _start_method() -> str | None:
     return "fork" if "fork" in mp.get_all_start_methods() else None
 
 
-__all__: Sequence[str] = ("load", "run", "compare", "calibrate_check", "robustness", "report", "RunResult",
-                          "CompareResult", "CheckResult", "RobustnessResult", "NOTICE")
+__all__: Sequence[str] = (
+    "load",
+    "run",
+    "compare",
+    "calibrate_check",
+    "robustness",
+    "report",
+    "RunResult",
+    "CompareResult",
+    "CheckResult",
+    "RobustnessResult",
+    "NOTICE",
+)

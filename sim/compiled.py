@@ -21,16 +21,17 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Sequence
 
 #: the package that is compiled: every module of ``sim/engine`` (the model, its stages and what they
 #: run on), as paths from the project root; its ``__init__`` files stay plain Python
 ENGINE = "sim/engine"
 _ROOT = Path(__file__).resolve().parent.parent
-SOURCES = tuple(sorted(p.relative_to(_ROOT).as_posix() for p in (_ROOT / ENGINE).rglob("*.py")
-                       if p.name != "__init__.py"))
+SOURCES = tuple(
+    sorted(p.relative_to(_ROOT).as_posix() for p in (_ROOT / ENGINE).rglob("*.py") if p.name != "__init__.py")
+)
 MODULES = tuple(path[:-3].replace("/", ".") for path in SOURCES)
 PURE_ENV = "DIVERTSIM_PURE_PYTHON"
 
@@ -53,7 +54,7 @@ def stale() -> str | None:
         from sim import _build  # the compiled module records the digest of the source it was built from
     except ImportError as exc:
         return f"the compiled modules cannot be loaded ({exc})"
-    if _build.SOURCE_HASH != source_hash():
+    if source_hash() != _build.SOURCE_HASH:
         return "the source of the hot modules changed since they were compiled"
     return None
 
@@ -83,7 +84,6 @@ def install() -> None:
         return
     why = stale()
     if why:
-        print(f"divertsim: {why}; running them from source (`pip install -e .` compiles them again)",
-              file=sys.stderr)
+        print(f"divertsim: {why}; running them from source (`pip install -e .` compiles them again)", file=sys.stderr)
         sys.meta_path.insert(0, _SourceFinder())
         os.environ[PURE_ENV] = "1"  # worker processes follow, without saying it again

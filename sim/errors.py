@@ -9,7 +9,7 @@ MAX_SHOWN = 60
 #: longest key or problem an error line carries
 MAX_PART = 400
 
-_QUOTED = re.compile(r"""(['"])([^'"]{%d,})\1""" % (MAX_SHOWN + 1))
+_QUOTED = re.compile(rf"""(['"])([^'"]{{{MAX_SHOWN + 1},}})\1""")
 
 
 def printable(text: str) -> str:
@@ -19,7 +19,7 @@ def printable(text: str) -> str:
 
 def shorten(text: str, limit: int = MAX_PART) -> str:
     """``text`` with long quoted values cut, and cut as a whole to ``limit`` characters."""
-    text = _QUOTED.sub(lambda m: f"{m[1]}{m[2][:MAX_SHOWN - 3]}...{m[1]} ({len(m[2]):,} characters)", text)
+    text = _QUOTED.sub(lambda m: f"{m[1]}{m[2][: MAX_SHOWN - 3]}...{m[1]} ({len(m[2]):,} characters)", text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

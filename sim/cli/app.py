@@ -13,35 +13,45 @@ quiet_start()  # the imports below take a second: Ctrl-C meanwhile prints one li
 import functools
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from sim import NOTICE, __version__
-from sim.errors import ScenarioError, printable, shorten
-from sim.inputs.explain import parameters
-from sim.inputs.loading import list_shipped, load_raw, load_scenario, resolve, validate as validate_data
-from sim.experiments.compare import comparison, unique_names, write_comparison
-from sim.results.diagnostics import warnings as run_warnings
-from sim.experiments.calibrate import fit, parse_free, raw_scenario, write_checks, write_fit
-from sim.experiments.executors import default_workers, make_executor, replicate
 from sim.cli.arguments import MAX_EVALS, MAX_EVENTS, check_executor
-from sim.results.identity import IdentityError
-from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, MAX_REPS, StoppingRule
+from sim.errors import ScenarioError, printable, shorten
 from sim.experiments import robustness as R
-from sim.experiments.runfolder import (Comparison, RunFolder, RunFolderError, auto_work, default_folder, fixed_work, prepare_folder,
-                        run_auto, run_fixed)
-from sim.results.metrics import HEADLINE
-from sim.results.output import stamp_parquet
+from sim.experiments.calibrate import fit, parse_free, raw_scenario, write_checks, write_fit
+from sim.experiments.compare import comparison, unique_names, write_comparison
+from sim.experiments.executors import default_workers, make_executor, replicate
+from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION, MAX_REPS, StoppingRule
+from sim.experiments.runfolder import (
+    Comparison,
+    RunFolder,
+    RunFolderError,
+    auto_work,
+    default_folder,
+    fixed_work,
+    prepare_folder,
+    run_auto,
+    run_fixed,
+)
 from sim.experiments.sensitivity import SensitivityError, analyze
 from sim.experiments.sensitivity import write_tables as write_sensitivity
-from sim.results.stats import summarise
-from sim.results.store import StoreDamaged, StoreError
 from sim.experiments.sweep import SweepPlan, check_sweep_store, run_sweep
 from sim.experiments.sweepfile import load_sweep
 from sim.experiments.targets import MAX_TARGET_REPS, check, load_targets
+from sim.inputs.explain import parameters
+from sim.inputs.loading import list_shipped, load_raw, load_scenario, resolve
+from sim.inputs.loading import validate as validate_data
+from sim.results.diagnostics import warnings as run_warnings
+from sim.results.identity import IdentityError
+from sim.results.metrics import HEADLINE
+from sim.results.output import stamp_parquet
+from sim.results.stats import summarise
+from sim.results.store import StoreDamaged, StoreError
 
 ready()
 
@@ -57,12 +67,26 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 #: the metrics shown on screen after a run (summary.json has them all)
 SCREEN_METRICS = (
-    "court.receipts_per_year", "court.crown.receipts", "court.disposals", "court.backlog_end",
-    "court.crown.backlog_end", "court.wait_days_mean", "court.crown.wait_weeks_median",
-    "court.sitting_days_used", "forensics.wait_days_mean", "forensics.backlog_end",
-    "scheme.referred", "scheme.completed", "scheme.failed", "scheme.prosecuted_after_failure",
-    "caution.issued", "sentence.custody_share", "prison.population_end",
-    "cases.arrived", "cases.closed", "cases.open_at_end",
+    "court.receipts_per_year",
+    "court.crown.receipts",
+    "court.disposals",
+    "court.backlog_end",
+    "court.crown.backlog_end",
+    "court.wait_days_mean",
+    "court.crown.wait_weeks_median",
+    "court.sitting_days_used",
+    "forensics.wait_days_mean",
+    "forensics.backlog_end",
+    "scheme.referred",
+    "scheme.completed",
+    "scheme.failed",
+    "scheme.prosecuted_after_failure",
+    "caution.issued",
+    "sentence.custody_share",
+    "prison.population_end",
+    "cases.arrived",
+    "cases.closed",
+    "cases.open_at_end",
 )
 
 
@@ -71,7 +95,7 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _overrides(seed: Optional[int], years: Optional[float], sets: list[str]) -> list[str]:
+def _overrides(seed: int | None, years: float | None, sets: list[str]) -> list[str]:
     out = list(sets)
     if seed is not None:
         out.append(f"run.seed={seed}")
@@ -80,7 +104,7 @@ def _overrides(seed: Optional[int], years: Optional[float], sets: list[str]) -> 
     return out
 
 
-def _reps(reps: Optional[str], most: int = MAX_REPS) -> Optional[int]:
+def _reps(reps: str | None, most: int = MAX_REPS) -> int | None:
     """``--reps``: a whole number from 1 to ``most``, or ``auto`` (returned as None)."""
     if reps is None or reps == "auto":
         return None
@@ -88,8 +112,9 @@ def _reps(reps: Optional[str], most: int = MAX_REPS) -> Optional[int]:
         raise ScenarioError("--reps", None, f"must be a whole number or 'auto' (got {reps!r})")
     n = int(reps)
     if not 1 <= n <= most:
-        raise ScenarioError("--reps", None, f"must be between 1 and {most:,} (got {n:,})" if n >= 1
-                            else f"must be at least 1 (got {n})")
+        raise ScenarioError(
+            "--reps", None, f"must be between 1 and {most:,} (got {n:,})" if n >= 1 else f"must be at least 1 (got {n})"
+        )
     return n
 
 
@@ -104,7 +129,7 @@ def _fmt(x: float | None) -> str:
     return f"{x:.3f}"
 
 
-def _executor(kind: str, workers: Optional[int], scheduler: Optional[str]):
+def _executor(kind: str, workers: int | None, scheduler: str | None):
     """The back end, once :func:`~sim.cli.arguments.check_executor` has accepted the options."""
     try:
         return make_executor(kind, workers or default_workers(), scheduler)
@@ -124,23 +149,37 @@ REPS_HELP = "Replications, or 'auto' to add them until every headline metric's 9
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="A scenario file, or the name of a shipped scenario (see `divertsim list`).")],
-    reps: Annotated[Optional[str], typer.Option("--reps", help=REPS_HELP)] = None,
-    precision: Annotated[float, typer.Option("--precision", help="Relative CI half-width for --reps auto.")] = DEFAULT_PRECISION,
-    max_reps: Annotated[int, typer.Option("--max-reps", help="Most replications --reps auto may run.")] = DEFAULT_MAX_REPS,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed (overrides run.seed).")] = None,
-    years: Annotated[Optional[float], typer.Option("--years", help="Horizon in years (overrides run.years).")] = None,
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario file, or the name of a shipped scenario (see `divertsim list`).")
+    ],
+    reps: Annotated[str | None, typer.Option("--reps", help=REPS_HELP)] = None,
+    precision: Annotated[
+        float, typer.Option("--precision", help="Relative CI half-width for --reps auto.")
+    ] = DEFAULT_PRECISION,
+    max_reps: Annotated[
+        int, typer.Option("--max-reps", help="Most replications --reps auto may run.")
+    ] = DEFAULT_MAX_REPS,
+    seed: Annotated[int | None, typer.Option("--seed", help="Master seed (overrides run.seed).")] = None,
+    years: Annotated[float | None, typer.Option("--years", help="Horizon in years (overrides run.years).")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a parameter: KEY=VALUE (repeatable).")] = [],
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
     executor: Annotated[str, typer.Option("--executor", help="processes or dask.")] = "processes",
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Run folder (default results/<scenario>-<timestamp>).")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Run folder (default results/<scenario>-<timestamp>).")
+    ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out.")] = False,
     report_: Annotated[bool, typer.Option("--report", help="Also write report.html with its figures.")] = False,
-    event_log: Annotated[bool, typer.Option("--event-log", help="Also write an event log (HSMA schema) of the first replications.")] = False,
+    event_log: Annotated[
+        bool, typer.Option("--event-log", help="Also write an event log (HSMA schema) of the first replications.")
+    ] = False,
     event_log_reps: Annotated[int, typer.Option("--event-log-reps", help="Replications in the event log.")] = 1,
     event_log_format: Annotated[str, typer.Option("--event-log-format", help="parquet or csv.")] = "parquet",
-    event_log_max: Annotated[int, typer.Option("--event-log-max-events", help="Most rows of the event log.")] = 2_000_000,
+    event_log_max: Annotated[
+        int, typer.Option("--event-log-max-events", help="Most rows of the event log.")
+    ] = 2_000_000,
 ) -> None:
     """Run a scenario's replications and write its run folder."""
     if event_log and event_log_format not in ("parquet", "csv"):
@@ -171,9 +210,11 @@ def run(
                     results = rf.finish(decision.replications, {"stopping": stopping})
     except KeyboardInterrupt:
         bar.close()
-        err_console.print(f"interrupted: finished replications are saved in {folder}; "
-                          f"continue with --resume --out {folder}", markup=False)
-        raise typer.Exit(130)
+        err_console.print(
+            f"interrupted: finished replications are saved in {folder}; continue with --resume --out {folder}",
+            markup=False,
+        )
+        raise typer.Exit(130) from None
     bar.close()
     _print_results(sc.name, results, folder, sc)
     if stopping:
@@ -181,17 +222,26 @@ def run(
     if event_log:
         from sim.results.eventlog import write as write_event_log
 
-        path, rows, cut = write_event_log(folder, sc, min(event_log_reps, len(results)), event_log_format, event_log_max)
-        out_console.print(f"event log: {path} ({rows:,} events{', cut at --event-log-max-events' if cut else ''})",
-                          markup=False)
+        path, rows, cut = write_event_log(
+            folder, sc, min(event_log_reps, len(results)), event_log_format, event_log_max
+        )
+        out_console.print(
+            f"event log: {path} ({rows:,} events{', cut at --event-log-max-events' if cut else ''})", markup=False
+        )
     if report_:
         _report(folder, None)
 
 
 def _stopping(rule: StoppingRule, decision) -> dict:
-    return {"method": "confidence interval with Hoad-Robinson-Davies look-ahead", "precision": rule.precision,
-            "look_ahead": rule.look_ahead, "max_reps": rule.max_reps, "replications": decision.replications,
-            "reason": decision.reason, "not_within_precision": decision.imprecise}
+    return {
+        "method": "confidence interval with Hoad-Robinson-Davies look-ahead",
+        "precision": rule.precision,
+        "look_ahead": rule.look_ahead,
+        "max_reps": rule.max_reps,
+        "replications": decision.replications,
+        "reason": decision.reason,
+        "not_within_precision": decision.imprecise,
+    }
 
 
 class ex_closing:
@@ -212,10 +262,25 @@ class _Progress:
         self.bar = None
         if not sys.stderr.isatty():
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
-        self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TextColumn("eta"), TimeRemainingColumn(), console=err_console, transient=True)
+        self.bar = Progress(
+            TextColumn(label),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        )
         self.task = self.bar.add_task(label, total=total)
         self.bar.start()
 
@@ -253,16 +318,26 @@ def _print_warnings(results, sc) -> None:
 def compare(
     base: Annotated[str, typer.Argument(help="The base scenario (file or shipped name).")],
     others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
-    reps: Annotated[Optional[str], typer.Option("--reps", help=REPS_HELP)] = None,
-    precision: Annotated[float, typer.Option("--precision", help="Relative CI half-width for --reps auto.")] = DEFAULT_PRECISION,
-    max_reps: Annotated[int, typer.Option("--max-reps", help="Most replications --reps auto may run.")] = DEFAULT_MAX_REPS,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed for every scenario (default: the base's).")] = None,
-    years: Annotated[Optional[float], typer.Option("--years", help="Horizon in years for every scenario.")] = None,
+    reps: Annotated[str | None, typer.Option("--reps", help=REPS_HELP)] = None,
+    precision: Annotated[
+        float, typer.Option("--precision", help="Relative CI half-width for --reps auto.")
+    ] = DEFAULT_PRECISION,
+    max_reps: Annotated[
+        int, typer.Option("--max-reps", help="Most replications --reps auto may run.")
+    ] = DEFAULT_MAX_REPS,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Master seed for every scenario (default: the base's).")
+    ] = None,
+    years: Annotated[float | None, typer.Option("--years", help="Horizon in years for every scenario.")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a parameter in every scenario: KEY=VALUE.")] = [],
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
     executor: Annotated[str, typer.Option("--executor", help="processes or dask.")] = "processes",
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Comparison folder (default results/compare-<base>-<timestamp>).")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Comparison folder (default results/compare-<base>-<timestamp>).")
+    ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted comparison in --out.")] = False,
     report_: Annotated[bool, typer.Option("--report", help="Also write report.html with its figures.")] = False,
 ) -> None:
@@ -295,9 +370,11 @@ def compare(
             results = cmp.finish(n_used, {"stopping": stopping} if stopping else None)
     except KeyboardInterrupt:
         bar.close()
-        err_console.print(f"interrupted: finished replications are saved in {folder}; "
-                          f"continue with --resume --out {folder}", markup=False)
-        raise typer.Exit(130)
+        err_console.print(
+            f"interrupted: finished replications are saved in {folder}; continue with --resume --out {folder}",
+            markup=False,
+        )
+        raise typer.Exit(130) from None
     bar.close()
     data = comparison(names, results, scenarios[0].run.years)
     if stopping:
@@ -314,10 +391,18 @@ def compare(
 
 def _print_comparison(data: dict, folder: Path) -> None:
     names = data["scenarios"]
-    table = Table(title=f"{' vs '.join(names)}: {data['replications']} paired replications (95% CIs)",
-                  title_justify="left")
-    for col, justify in (("metric", "left"), ("scenario", "left"), ("mean", "right"), ("95% CI", "right"),
-                         ("difference from base", "right"), ("difference 95% CI", "right"), ("lower in", "right")):
+    table = Table(
+        title=f"{' vs '.join(names)}: {data['replications']} paired replications (95% CIs)", title_justify="left"
+    )
+    for col, justify in (
+        ("metric", "left"),
+        ("scenario", "left"),
+        ("mean", "right"),
+        ("95% CI", "right"),
+        ("difference from base", "right"),
+        ("difference 95% CI", "right"),
+        ("lower in", "right"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for key in SCREEN_METRICS:
         m = data["metrics"][key]
@@ -335,7 +420,9 @@ def _print_comparison(data: dict, folder: Path) -> None:
     _print_freed_and_widening(data)
     out_console.print(data["paired_differences"], markup=False)
     if "stopping" in data:
-        out_console.print(f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})", markup=False)
+        out_console.print(
+            f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})", markup=False
+        )
     out_console.print(f"results: {folder}", markup=False)
     out_console.print(NOTICE, markup=False)
 
@@ -345,34 +432,53 @@ def _print_freed_and_widening(data: dict) -> None:
     for name, days in data.get("sitting_days_freed", {}).items():
         parts = []
         for prefix, label in (("court.crown", "Crown Court"), ("court.magistrates", "magistrates' courts")):
-            d, sh = days[f"{prefix}.sitting_days_freed_per_year"], days[f"{prefix}.sitting_days_freed_share_of_capacity"]
+            d, sh = (
+                days[f"{prefix}.sitting_days_freed_per_year"],
+                days[f"{prefix}.sitting_days_freed_share_of_capacity"],
+            )
             if d["mean"] is not None:
                 ci = "" if d["ci_low"] is None else f" ({_fmt(d['ci_low'])} to {_fmt(d['ci_high'])})"
                 parts.append(f"{label} {_fmt(d['mean'])}{ci} a year, {sh['mean']:.2%} of its capacity")
         out_console.print(f"sitting days freed by {name} against {data['base']}: " + "; ".join(parts), markup=False)
     for name, nw in data.get("net_widening", {}).items():
         shares = ", ".join(f"{fate} {v['mean']:.0%}" for fate, v in nw["under_base"].items() if v["mean"])
-        out_console.print(f"of the {_fmt(nw['diverted']['mean'])} detections {name} diverted, under {data['base']}: {shares}",
-                          markup=False)
+        out_console.print(
+            f"of the {_fmt(nw['diverted']['mean'])} detections {name} diverted, under {data['base']}: {shares}",
+            markup=False,
+        )
 
 
 @app.command()
 def robustness(
     base: Annotated[str, typer.Argument(help="The base scenario (file or shipped name).")],
     other: Annotated[str, typer.Argument(help="The scenario compared with the base.")],
-    factor: Annotated[list[str], typer.Option("--factor", help="A structural factor to vary: NAME or NAME=LOW:HIGH (repeatable; default: all).")] = [],
-    corners: Annotated[bool, typer.Option("--corners", help="Also every capacity low together, and every capacity high together.")] = False,
-    reps: Annotated[Optional[str], typer.Option("--reps", help="Paired replications at each point (default: the base's).")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed for every point (default: the base's).")] = None,
-    years: Annotated[Optional[float], typer.Option("--years", help="Horizon in years for every point.")] = None,
+    factor: Annotated[
+        list[str],
+        typer.Option("--factor", help="A structural factor to vary: NAME or NAME=LOW:HIGH (repeatable; default: all)."),
+    ] = [],
+    corners: Annotated[
+        bool, typer.Option("--corners", help="Also every capacity low together, and every capacity high together.")
+    ] = False,
+    reps: Annotated[
+        str | None, typer.Option("--reps", help="Paired replications at each point (default: the base's).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Master seed for every point (default: the base's).")
+    ] = None,
+    years: Annotated[float | None, typer.Option("--years", help="Horizon in years for every point.")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a parameter in both scenarios: KEY=VALUE.")] = [],
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
     executor: Annotated[str, typer.Option("--executor", help="processes or dask.")] = "processes",
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder (default results/robustness-<base>-<other>-<timestamp>).")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder (default results/robustness-<base>-<other>-<timestamp>).")
+    ] = None,
     report_: Annotated[bool, typer.Option("--report", help="Also write report.html with its figures.")] = False,
 ) -> None:
-    """The paired policy difference at each structural factor's low and high setting: its range, and whether its sign changes."""
+    """The paired policy difference at each structural factor's low and high setting: its range, and whether
+    its sign changes."""
     check_executor(executor, workers, scheduler)
     if reps == "auto":
         fail("--reps: robustness runs a fixed number of replications at every point (got 'auto')")
@@ -395,7 +501,7 @@ def robustness(
     except KeyboardInterrupt:
         bar.close()
         err_console.print(f"interrupted: a robustness run does not resume; {folder} is incomplete", markup=False)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     bar.close()
     _print_robustness(data, folder)
     if report_:
@@ -404,17 +510,32 @@ def robustness(
 
 def _print_robustness(data: dict, folder: Path) -> None:
     """One row per headline difference: the base point's difference, its range over the points, and the flag."""
-    table = Table(title=f"{data['other']} vs {data['base']}: {len(data['points'])} points, {data['replications']} paired "
-                        "replications each (differences: other - base; days freed: base - other)", title_justify="left")
-    for col, justify in (("difference", "left"), ("base point", "right"), ("95% CI", "right"),
-                         ("range of mean", "right"), ("range of CIs", "right"), ("FLAG", "left")):
+    table = Table(
+        title=f"{data['other']} vs {data['base']}: {len(data['points'])} points, {data['replications']} paired "
+        "replications each (differences: other - base; days freed: base - other)",
+        title_justify="left",
+    )
+    for col, justify in (
+        ("difference", "left"),
+        ("base point", "right"),
+        ("95% CI", "right"),
+        ("range of mean", "right"),
+        ("range of CIs", "right"),
+        ("FLAG", "left"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for key, m in data["metrics"].items():
         b = m["base"]
         ci = "-" if b["ci_low"] is None else f"{R.number(b['ci_low'])} to {R.number(b['ci_high'])}"
         flag = {R.FLIP: "SIGN FLIP", R.WEAK: "weak"}.get(m["flag"], "")
-        table.add_row(key, R.number(b["mean"]), ci, f"{R.number(m['mean_min'])} to {R.number(m['mean_max'])}",
-                      f"{R.number(m['ci_low_min'])} to {R.number(m['ci_high_max'])}", flag)
+        table.add_row(
+            key,
+            R.number(b["mean"]),
+            ci,
+            f"{R.number(m['mean_min'])} to {R.number(m['mean_max'])}",
+            f"{R.number(m['ci_low_min'])} to {R.number(m['ci_high_max'])}",
+            flag,
+        )
     out_console.print(table)
     for key in data["flagged"]:
         out_console.print(f"SIGN FLIP: {key}: {R.detail(data, key)}", markup=False)
@@ -429,14 +550,20 @@ def _print_robustness(data: dict, folder: Path) -> None:
 @app.command()
 def sweep(
     spec: Annotated[Path, typer.Argument(help="A sweep file (see scenarios/sweeps/).")],
-    reps: Annotated[Optional[int], typer.Option("--reps", help="Replications per point (overrides the file's).")] = None,
-    samples: Annotated[Optional[int], typer.Option("--samples", help="Points to sample (overrides the file's).")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    reps: Annotated[int | None, typer.Option("--reps", help="Replications per point (overrides the file's).")] = None,
+    samples: Annotated[int | None, typer.Option("--samples", help="Points to sample (overrides the file's).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
     executor: Annotated[str, typer.Option("--executor", help="processes or dask.")] = "processes",
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Sweep folder (default results/<sweep>-<timestamp>).")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Sweep folder (default results/<sweep>-<timestamp>).")
+    ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted sweep in --out.")] = False,
-    analyze_: Annotated[Optional[str], typer.Option("--analyze", help="sobol or morris: analyse sensitivity when done.")] = None,
+    analyze_: Annotated[
+        str | None, typer.Option("--analyze", help="sobol or morris: analyse sensitivity when done.")
+    ] = None,
 ) -> None:
     """Run a parameter sweep (grid, Latin hypercube, Sobol', Saltelli or Morris design)."""
     if resume and out is None:
@@ -455,12 +582,16 @@ def sweep(
             summary = run_sweep(plan, folder, ex, resume=resume, progress=bar.update)
     except KeyboardInterrupt:
         bar.close()
-        err_console.print(f"interrupted: finished tasks are saved in {folder}; "
-                          f"continue with --resume --out {folder}", markup=False)
-        raise typer.Exit(130)
+        err_console.print(
+            f"interrupted: finished tasks are saved in {folder}; continue with --resume --out {folder}", markup=False
+        )
+        raise typer.Exit(130) from None
     bar.close()
-    out_console.print(f"{sweep_spec.name}: {len(plan.design.values)} points, {summary['done']} of {summary['tasks']} "
-                      f"tasks done, {summary['failed']} failed", markup=False)
+    out_console.print(
+        f"{sweep_spec.name}: {len(plan.design.values)} points, {summary['done']} of {summary['tasks']} "
+        f"tasks done, {summary['failed']} failed",
+        markup=False,
+    )
     for f in summary["failures"][:10]:
         out_console.print(f"  failed: point {f['point']} replication {f['replication']}: {f['error']}", markup=False)
     if sweep_spec.analyze:
@@ -472,7 +603,7 @@ def sweep(
 @app.command()
 def sensitivity(
     folder: Annotated[Path, typer.Argument(help="A finished sweep folder (saltelli or morris design).")],
-    method: Annotated[Optional[str], typer.Option("--method", help="sobol or morris (default: the design's).")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="sobol or morris (default: the design's).")] = None,
     metric: Annotated[list[str], typer.Option("--metric", help="Metrics to analyse (default: the sweep file's).")] = [],
 ) -> None:
     """Sobol' indices or Morris mu*/sigma for each metric, ranked by influence."""
@@ -485,7 +616,7 @@ def sensitivity(
     out_console.print(NOTICE, markup=False)
 
 
-def _sensitivity(folder: Path, method: Optional[str], metrics: Optional[list[str]]) -> None:
+def _sensitivity(folder: Path, method: str | None, metrics: list[str] | None) -> None:
     check_sweep_store(folder)
     try:
         used, rows, notes = analyze(folder, method, metrics)
@@ -503,8 +634,14 @@ def _sensitivity(folder: Path, method: Optional[str], metrics: Optional[list[str
         if r["rank"] > 4:
             continue
         other = r["S1"] if used == "sobol" else r["sigma"]
-        table.add_row(r["metric"] if r["rank"] == 1 else "", str(r["rank"]), r["factor"], f"{r[key]:.3g}",
-                      f"{r[key + '_ci_low']:.3g} to {r[key + '_ci_high']:.3g}", f"{other:.3g}")
+        table.add_row(
+            r["metric"] if r["rank"] == 1 else "",
+            str(r["rank"]),
+            r["factor"],
+            f"{r[key]:.3g}",
+            f"{r[key + '_ci_low']:.3g} to {r[key + '_ci_high']:.3g}",
+            f"{other:.3g}",
+        )
     out_console.print(table)
     for note in notes:
         out_console.print(f"  {note}", markup=False)
@@ -515,14 +652,15 @@ def _sensitivity(folder: Path, method: Optional[str], metrics: Optional[list[str
 @app.command()
 def report(
     folder: Annotated[Path, typer.Argument(help="A finished run, comparison or sweep folder.")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="The report file (default FOLDER/report.html).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="The report file (default FOLDER/report.html).")] = None,
 ) -> None:
     """A self-contained HTML report with figures (also saved as PNG and SVG beside it)."""
     _report(folder, out)
 
 
-def _report(folder: Path, out: Optional[Path]) -> None:
-    from sim.reports.report import ReportError, write as write_report
+def _report(folder: Path, out: Path | None) -> None:
+    from sim.reports.report import ReportError
+    from sim.reports.report import write as write_report
 
     try:
         path = write_report(folder, out)
@@ -535,11 +673,11 @@ def _report(folder: Path, out: Optional[Path]) -> None:
 def calibrate_check(
     scenario: Annotated[str, typer.Argument(help="A scenario file or shipped name.")],
     targets_file: Annotated[Path, typer.Argument(help="A targets file (e.g. scenarios/targets/2018.toml).")],
-    reps: Annotated[Optional[int], typer.Option("--reps", help="Replications (default: the targets file's).")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed (overrides run.seed).")] = None,
+    reps: Annotated[int | None, typer.Option("--reps", help="Replications (default: the targets file's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Master seed (overrides run.seed).")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a parameter: KEY=VALUE (repeatable).")] = [],
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for checks.json and checks.csv.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for checks.json and checks.csv.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if a held-out target is missed too.")] = False,
 ) -> None:
     """Compare a scenario with published figures: the fit targets and the held-out ones.
@@ -565,7 +703,7 @@ def calibrate_check(
         raise typer.Exit(1)
 
 
-def _target_reps(reps: Optional[int], default: int) -> int:
+def _target_reps(reps: int | None, default: int) -> int:
     """``--reps`` for a targets check or fit, or the targets file's own number."""
     n = _reps(str(reps), MAX_TARGET_REPS) if reps is not None else default
     assert n is not None  # a number was given, so it is not 'auto'
@@ -579,12 +717,21 @@ def _print_checks(title: str, checks) -> None:
     for role in ("fit", "holdout"):
         for c in (c for c in checks if c.target.role == role):
             ci = "-" if c.ci_low is None else f"{_fmt(c.ci_low)} to {_fmt(c.ci_high)}"
-            table.add_row(c.name, role, c.target.compared, _fmt(c.mean), ci, c.target.shown, c.target.unit,
-                          "yes" if c.within else "NO")
+            table.add_row(
+                c.name,
+                role,
+                c.target.compared,
+                _fmt(c.mean),
+                ci,
+                c.target.shown,
+                c.target.unit,
+                "yes" if c.within else "NO",
+            )
     out_console.print(table)
     for c in checks:
-        out_console.print(f"  {c.name}: {c.target.source}" + (f" Units: {c.target.units}" if c.target.units else ""),
-                          markup=False)
+        out_console.print(
+            f"  {c.name}: {c.target.source}" + (f" Units: {c.target.units}" if c.target.units else ""), markup=False
+        )
     for role, words in (("fit", "fit targets met"), ("holdout", "held-out targets met (never fitted)")):
         mine = [c for c in checks if c.target.role == role]
         if mine:
@@ -596,13 +743,17 @@ def _print_checks(title: str, checks) -> None:
 def calibrate(
     scenario: Annotated[str, typer.Argument(help="A scenario file or shipped name.")],
     targets_file: Annotated[Path, typer.Argument(help="A targets file (e.g. scenarios/targets/2018.toml).")],
-    free: Annotated[list[str], typer.Option("--free", help="A parameter to fit: KEY or KEY=LOW:HIGH (repeatable).")] = [],
-    reps: Annotated[Optional[int], typer.Option("--reps", help="Replications per evaluation (default: the targets file's).")] = None,
+    free: Annotated[
+        list[str], typer.Option("--free", help="A parameter to fit: KEY or KEY=LOW:HIGH (repeatable).")
+    ] = [],
+    reps: Annotated[
+        int | None, typer.Option("--reps", help="Replications per evaluation (default: the targets file's).")
+    ] = None,
     max_evals: Annotated[int, typer.Option("--max-evals", help="Most evaluations of the objective.")] = 60,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Master seed (overrides run.seed).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Master seed (overrides run.seed).")] = None,
     set_: Annotated[list[str], typer.Option("--set", help="Override a parameter: KEY=VALUE (repeatable).")] = [],
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for calibrated.toml and fit.json.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: all cores).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for calibrated.toml and fit.json.")] = None,
 ) -> None:
     """Fit the named parameters to the targets and write the calibrated scenario with a record of the fit."""
     if not free:
@@ -621,21 +772,31 @@ def calibrate(
         fail(f"--free: {next(k for k in keys if keys.count(k) > 1)} is named twice")
     check(tg, [], sc.run.start_date, sc.run.months, str(targets_file))  # every span inside the run, before any work
     if not any(t.role == "fit" for t in tg.targets.values()):
-        fail(f"{targets_file}: no target has role = \"fit\": there is nothing to calibrate to")
+        fail(f'{targets_file}: no target has role = "fit": there is nothing to calibrate to')
     raw = raw_scenario(path, overrides)
     folder = out if out is not None else default_folder(f"calibrate-{sc.name}")
     prepare_folder(folder, resume=False)
     ex = _executor("processes", workers, None)
     bar = _Progress("evaluations", max_evals)
     with ex_closing(ex):
-        result = fit(raw, str(path), tg, params, n, ex, max_evals, progress=lambda i, v: bar.update(i, max_evals),
-                     targets_path=targets_file)
+        result = fit(
+            raw,
+            str(path),
+            tg,
+            params,
+            n,
+            ex,
+            max_evals,
+            progress=lambda i, v: bar.update(i, max_evals),
+            targets_path=targets_file,
+        )
     bar.close()
     written = write_fit(folder, raw, path, targets_file, tg, result, n, sc.run.seed)
     for key, value in result.values.items():
         out_console.print(f"{key} = {value:.6g}", markup=False)
-    _print_checks(f"calibrated {sc.name} against {tg.name}: {n} replications, {result.evaluations} evaluations",
-                  result.checks)
+    _print_checks(
+        f"calibrated {sc.name} against {tg.name}: {n} replications, {result.evaluations} evaluations", result.checks
+    )
     out_console.print(f"wrote {written} and {folder / 'fit.json'}", markup=False)
 
 

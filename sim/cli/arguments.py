@@ -4,7 +4,6 @@ anything is loaded, started or created: a bad option never leaves a folder or a 
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from sim.errors import ScenarioError
 from sim.experiments.executors import default_workers
@@ -14,8 +13,10 @@ MAX_EVALS = 10_000
 #: most rows ``--event-log-max-events`` may ask for (a national ten-year replication has ~1.2 million)
 MAX_EVENTS = 100_000_000
 
-_SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))"
-                        r"(?::(\d{1,5}))?$")
+_SCHEDULER = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))"
+    r"(?::(\d{1,5}))?$"
+)
 
 
 def max_workers() -> int:
@@ -27,19 +28,21 @@ def check_scheduler(address: str) -> None:
     """A Dask scheduler address: ``[tcp://]HOST[:PORT]`` (or tls, ws, wss), port 1 to 65535."""
     match = _SCHEDULER.match(address)
     if match is None or (match[1] is not None and not 1 <= int(match[1]) <= 65535):
-        raise ScenarioError("--scheduler", None, f"not a scheduler address such as tcp://127.0.0.1:8786 "
-                                                 f"(got {address!r})")
+        raise ScenarioError(
+            "--scheduler", None, f"not a scheduler address such as tcp://127.0.0.1:8786 (got {address!r})"
+        )
 
 
-def check_executor(kind: str, workers: Optional[int], scheduler: Optional[str]) -> None:
+def check_executor(kind: str, workers: int | None, scheduler: str | None) -> None:
     """``--executor``, ``--workers`` and ``--scheduler`` as a whole."""
     if kind not in ("processes", "dask"):
         raise ScenarioError("--executor", None, f"must be processes or dask (got {kind!r})")
     if workers is not None and workers < 1:
         raise ScenarioError("--workers", None, f"must be at least 1 (got {workers})")
     if workers is not None and workers > max_workers():
-        raise ScenarioError("--workers", None, f"at most {max_workers()} on this machine of {default_workers()} "
-                                               f"cores (got {workers:,})")
+        raise ScenarioError(
+            "--workers", None, f"at most {max_workers()} on this machine of {default_workers()} cores (got {workers:,})"
+        )
     if scheduler is not None:
         if kind != "dask":
             raise ScenarioError("--scheduler", None, "only with --executor dask")

@@ -10,15 +10,16 @@ numbers). The rate is piecewise constant by day: the monthly rate of the day's c
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from sim.engine.calendar import DAYS_PER_MONTH, Calendar
 
 
-def daily_rates(cal: Calendar, per_month: float, annual_growth: float = 0.0,
-                schedule: Sequence[tuple[int, float]] = ()) -> np.ndarray:
+def daily_rates(
+    cal: Calendar, per_month: float, annual_growth: float = 0.0, schedule: Sequence[tuple[int, float]] = ()
+) -> np.ndarray:
     """Expected arrivals per day on each model day."""
     edges = cal.month_edges().astype(np.int64)
     monthly = np.full(cal.months, float(per_month))
@@ -31,8 +32,9 @@ def daily_rates(cal: Calendar, per_month: float, annual_growth: float = 0.0,
     return monthly[month_of_day] / DAYS_PER_MONTH * growth
 
 
-def arrival_times(rates: np.ndarray, gen: np.random.Generator, deterministic: bool = False,
-                  block: int = 4096) -> Iterator[list[float]]:
+def arrival_times(
+    rates: np.ndarray, gen: np.random.Generator, deterministic: bool = False, block: int = 4096
+) -> Iterator[list[float]]:
     """Arrival times over ``[0, len(rates))`` days, in order, as lists of up to ``block`` times.
 
     Drawn a block at a time, so memory stays bounded on long runs, and handed over as lists, so

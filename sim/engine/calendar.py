@@ -13,8 +13,8 @@ days and 10 on others, never drifting from the requested total.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -63,9 +63,7 @@ class Calendar:
         Months are calendar months: the first one starts on ``start`` and each later one on the
         same day-of-month (the 1st when the run starts on the 1st, which the shipped scenarios do).
         """
-        return np.array(
-            [(add_months(self.start, k) - self.start).days for k in range(self.months + 1)], dtype=float
-        )
+        return np.array([(add_months(self.start, k) - self.start).days for k in range(self.months + 1)], dtype=float)
 
     def month_labels(self) -> list[str]:
         return [add_months(self.start, k).strftime("%Y-%m") for k in range(self.months)]
@@ -88,15 +86,13 @@ def working_mask(cal: Calendar, days_per_week: int) -> np.ndarray:
     return (wd < days_per_week).astype(np.int64)
 
 
-def level_by_day(
-    cal: Calendar, base: float, schedule: Sequence[tuple[int, float]] = ()
-) -> np.ndarray:
+def level_by_day(cal: Calendar, base: float, schedule: Sequence[tuple[int, float]] = ()) -> np.ndarray:
     """The requested level on each model day: ``base``, replaced by each ``(from_month, value)``."""
     edges = cal.month_edges().astype(np.int64)
     per_month = np.full(cal.months, float(base))
     for from_month, value in sorted(schedule):
         if from_month < cal.months:
-            per_month[max(from_month, 0):] = value
+            per_month[max(from_month, 0) :] = value
     month_of_day = np.searchsorted(edges, np.arange(cal.days), side="right") - 1
     return per_month[month_of_day]
 

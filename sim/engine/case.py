@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import Any, Final, Mapping
+from collections.abc import Mapping
+from typing import Any, Final
 
 import numpy as np
 
 from sim.engine.record import STATE_BITS
-from sim.inputs.scenario import EXAMINATION_FLAGS, ROUTES, Rule, Scenario
 from sim.engine.servers import INF, Job
 from sim.engine.streams import Streams
+from sim.inputs.scenario import EXAMINATION_FLAGS, ROUTES, Scenario
 
 BLOCK: Final = 1024
 
@@ -52,23 +53,23 @@ TO_CROWN: Final = 1 << 8
 GUILTY: Final = 1 << 9
 CONVICTED: Final = 1 << 10
 PSR: Final = 1 << 11
-LATE_GUILTY: Final = 1 << 12        # a not-guilty plea that changes to guilty at the trial date
+LATE_GUILTY: Final = 1 << 12  # a not-guilty plea that changes to guilty at the trial date
 LATE_PROCEEDS: Final = 1 << 13
 CAUTION_SUITABLE: Final = 1 << 14
 CAUTION_BREACH: Final = 1 << 15
 SR_SUITABLE: Final = 1 << 16
 SR_COMPLETES: Final = 1 << 17
-TRIAGE_FAILS: Final = 1 << 41       # the triage examination finds the interview's diversion ineligible
-DISPLACES: Final = 1 << 42          # a self-referral that would otherwise have been detected later
-PRIORITY: Final = 1 << 43           # examined ahead of the rest (forensics.priority)
-SR_EXCLUDED: Final = 1 << 44        # handed-in devices show making or distributing (self_referral.excluded_if_making)
+TRIAGE_FAILS: Final = 1 << 41  # the triage examination finds the interview's diversion ineligible
+DISPLACES: Final = 1 << 42  # a self-referral that would otherwise have been detected later
+PRIORITY: Final = 1 << 43  # examined ahead of the rest (forensics.priority)
+SR_EXCLUDED: Final = 1 << 44  # handed-in devices show making or distributing (self_referral.excluded_if_making)
 
 # --- codes in Case.bits: (shift, mask) -----------------------------------------------------------
-CATEGORY: Final = (18, 0x3)              # 0 = A, 1 = B, 2 = C
-ROUTE_INTERVIEW: Final = (20, 0x7)       # route code + 1; 0 = no rule took the case
+CATEGORY: Final = (18, 0x3)  # 0 = A, 1 = B, 2 = C
+ROUTE_INTERVIEW: Final = (20, 0x7)  # route code + 1; 0 = no rule took the case
 ROUTE_AFTER: Final = (23, 0x7)
-RELISTINGS: Final = (26, 0x7F)           # ineffective listings before the trial is heard
-SENTENCE: Final = (33, 0x3)              # CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME
+RELISTINGS: Final = (26, 0x7F)  # ineffective listings before the trial is heard
+SENTENCE: Final = (33, 0x3)  # CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME
 SCHEME_FAIL_SESSION: Final = (35, 0x3F)  # session at which attendance fails; 0 = attends all
 
 
@@ -84,8 +85,8 @@ COMMUNITY: Final = 2
 COMMUNITY_PROGRAMME: Final = 3
 
 # --- float columns of a block (the draws; one attribute each on Case, named in lower case) ------
-E_REOFFEND: Final = 0        # unit exponential: cumulative hazard at which the person reoffends
-E_ATTRITION: Final = 1       # unit exponential: cumulative hazard at which a waiting examination is dropped
+E_REOFFEND: Final = 0  # unit exponential: cumulative hazard at which the person reoffends
+E_ATTRITION: Final = 1  # unit exponential: cumulative hazard at which a waiting examination is dropped
 U_CAUTION_COURSE_TIME: Final = 2
 U_SR_DROPOUT_TIME: Final = 3
 U_DISPLACE_TIME: Final = 4
@@ -135,15 +136,51 @@ class Case(Job):
     a typed field read in one load.
     """
 
-    __slots__ = ("id", "key", "row", "origin", "bits", "t_detected", "t_closed", "t_charged", "t_sent", "examined",
-                 "diverted", "relists_left", "hearing", "tried", "registered",
-                 "e_reoffend", "e_attrition", "u_caution_course_time", "u_sr_dropout_time", "u_displace_time",
-                 "custody_months", "mags_custody_months", "caution_course_hours", "sr_handover_days",
-                 "sr_assessment_days", "investigation_days", "forensic_days", "triage_days",
-                 "caution_assessment_days", "charging_days", "first_hearing_delay", "mags_first_work",
-                 "mags_trial_work", "mags_cracked_work", "mags_sentence_work", "sending_delay", "crown_ptph_work",
-                 "crown_trial_work", "crown_cracked_work", "crown_sentence_work", "trial_ready_days", "psr_delay",
-                 "relist_delay")
+    __slots__ = (
+        "id",
+        "key",
+        "row",
+        "origin",
+        "bits",
+        "t_detected",
+        "t_closed",
+        "t_charged",
+        "t_sent",
+        "examined",
+        "diverted",
+        "relists_left",
+        "hearing",
+        "tried",
+        "registered",
+        "e_reoffend",
+        "e_attrition",
+        "u_caution_course_time",
+        "u_sr_dropout_time",
+        "u_displace_time",
+        "custody_months",
+        "mags_custody_months",
+        "caution_course_hours",
+        "sr_handover_days",
+        "sr_assessment_days",
+        "investigation_days",
+        "forensic_days",
+        "triage_days",
+        "caution_assessment_days",
+        "charging_days",
+        "first_hearing_delay",
+        "mags_first_work",
+        "mags_trial_work",
+        "mags_cracked_work",
+        "mags_sentence_work",
+        "sending_delay",
+        "crown_ptph_work",
+        "crown_trial_work",
+        "crown_cracked_work",
+        "crown_sentence_work",
+        "trial_ready_days",
+        "psr_delay",
+        "relist_delay",
+    )
 
     def __init__(self, cid: int, origin: int, bits: int, row: tuple[float, ...]) -> None:
         self.ready = 0.0  # the Job's fields, set by the pool the case is offered to
@@ -156,14 +193,14 @@ class Case(Job):
         self.origin = origin
         self.bits = bits
         self.t_detected = math.nan  # start of the time at risk of reoffending
-        self.t_closed = INF         # when the case ends (known once decided)
+        self.t_closed = INF  # when the case ends (known once decided)
         self.t_charged = math.nan
         self.t_sent = math.nan
-        self.examined = False   # full forensic examination done
-        self.diverted = False   # has left a diversion route unsuccessfully: no second diversion
+        self.examined = False  # full forensic examination done
+        self.diverted = False  # has left a diversion route unsuccessfully: no second diversion
         self.relists_left = (bits >> RELISTINGS[0]) & RELISTINGS[1]
         self.hearing = 0
-        self.tried = False      # an effective trial was held (the main hearing, if in the Crown Court)
+        self.tried = False  # an effective trial was held (the main hearing, if in the Crown Court)
         self.registered = False  # already on the register (a breached caution, then a conviction)
         self.e_reoffend = row[E_REOFFEND]
         self.e_attrition = row[E_ATTRITION]
@@ -235,12 +272,16 @@ class CaseFactory:
         # stream a case can use (its k-th case still gets its k-th number).
         self._takes = {r.route for r in rules}
         interview = any((r.point or sc.decision.point) == "interview" and r.route != "nfa" for r in rules)
-        self._unused = {group for group, used in (
-            ("scheme", "deferred_prosecution" in self._takes),
-            ("caution", "conditional_caution" in self._takes),
-            ("self_referral", origin == "self_referral"),
-            ("triage", interview or origin == "self_referral"),
-        ) if not used}
+        self._unused = {
+            group
+            for group, used in (
+                ("scheme", "deferred_prosecution" in self._takes),
+                ("caution", "conditional_caution" in self._takes),
+                ("self_referral", origin == "self_referral"),
+                ("triage", interview or origin == "self_referral"),
+            )
+            if not used
+        }
         if sc.forensics.attrition_per_year <= 0:
             self._unused.add("forensics.attrition")
         self._gens: dict[str, np.random.Generator | None] = {}  # see _stream
@@ -352,9 +393,13 @@ class CaseFactory:
 
         # policy: the route at each decision point, from declarative rules and take-up draws
         flags: dict[str, np.ndarray | None] = {
-            "prior_sexual_violent": prior, "making_distributing": making, "admits": admits,
-            "contact_with_children": yes[row["case.contact_with_children"]], "category": category,
-            "first_time": first_time}
+            "prior_sexual_violent": prior,
+            "making_distributing": making,
+            "admits": admits,
+            "contact_with_children": yes[row["case.contact_with_children"]],
+            "category": category,
+            "first_time": first_time,
+        }
         # what the interview sees of the flags only an examination establishes
         seen: dict[str, np.ndarray | None] = dict(flags)
         seen["making_distributing"] = making & yes[row["triage.sees_making"]]
@@ -420,8 +465,11 @@ class CaseFactory:
         for c, name in ((E_REOFFEND, "reoffending.occurs"), (E_ATTRITION, "forensics.attrition")):
             self._fill(name, col[c])
             np.negative(np.log1p(-col[c]), out=col[c])  # unit exponential by inversion
-        for c, name in ((U_CAUTION_COURSE_TIME, "caution.course_time"), (U_SR_DROPOUT_TIME, "self_referral.dropout_time"),
-                        (U_DISPLACE_TIME, "self_referral.displacement_time")):
+        for c, name in (
+            (U_CAUTION_COURSE_TIME, "caution.course_time"),
+            (U_SR_DROPOUT_TIME, "self_referral.dropout_time"),
+            (U_DISPLACE_TIME, "self_referral.displacement_time"),
+        ):
             self._fill(name, col[c])
         mags, crown = court.magistrates, court.crown
         mh, ch = 1 / mags.hours_per_sitting_day, 1 / crown.hours_per_sitting_day

@@ -27,7 +27,8 @@ whole list. Written for the compiler (see :mod:`sim.compiled`).
 
 from __future__ import annotations
 
-from typing import Final, Sequence
+from collections.abc import Sequence
+from typing import Final
 
 import numpy as np
 
@@ -38,9 +39,9 @@ FIRST: Final = 0
 TRIAL: Final = 1
 SENTENCE: Final = 2
 #: kinds of main hearing (for the waiting-time measure)
-MAIN_PLEA: Final = 0      # guilty plea at the first (Crown: plea and trial preparation) hearing
-MAIN_CRACKED: Final = 1   # late guilty plea on the trial date
-MAIN_TRIAL: Final = 2     # start of an effective trial
+MAIN_PLEA: Final = 0  # guilty plea at the first (Crown: plea and trial preparation) hearing
+MAIN_CRACKED: Final = 1  # late guilty plea on the trial date
+MAIN_TRIAL: Final = 2  # start of an effective trial
 
 
 class Batch(Job):
@@ -64,11 +65,26 @@ class Flow:
     are mean days. ``receipts`` holds the cases received on each model day.
     """
 
-    def __init__(self, receipts: Sequence[float], first_delay: float, sent_share: float, guilty_share: float,
-                 psr_share: float, psr_delay: float, trial_ready: float, ineffective_share: float,
-                 relist_delay: float, cracked_share: float, conviction_share: float, first_work: float,
-                 trial_work: float, cracked_work: float, ineffective_work: float, sentence_work: float,
-                 first_rate: float) -> None:
+    def __init__(
+        self,
+        receipts: Sequence[float],
+        first_delay: float,
+        sent_share: float,
+        guilty_share: float,
+        psr_share: float,
+        psr_delay: float,
+        trial_ready: float,
+        ineffective_share: float,
+        relist_delay: float,
+        cracked_share: float,
+        conviction_share: float,
+        first_work: float,
+        trial_work: float,
+        cracked_work: float,
+        ineffective_work: float,
+        sentence_work: float,
+        first_rate: float,
+    ) -> None:
         self.receipts = list(receipts)
         self.first_rate = first_rate  # expected receipts a day when the run starts
         self.first_delay = first_delay
@@ -91,8 +107,16 @@ class Flow:
 class SharedList:
     """A court level's list, shared by image-case jobs and the background flow (see the module)."""
 
-    def __init__(self, name: str, counts: Sequence[int], receiver: Receiver, n_classes: int, tag: int,
-                 short_weight: float, flow: Flow | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        counts: Sequence[int],
+        receiver: Receiver,
+        n_classes: int,
+        tag: int,
+        short_weight: float,
+        flow: Flow | None,
+    ) -> None:
         if n_classes not in (1, 2):
             raise ValueError("a shared list has one class (first come, first served) or two (short, long)")
         self.name = name
@@ -103,8 +127,8 @@ class SharedList:
         self.tag = tag
         self.short_weight = short_weight
         self.flow = flow
-        self.busy_by_day = [0.0] * self.ndays   # image jobs' sitting days, by the day they start
-        self.used_by_day = [0.0] * self.ndays   # all work done, by day
+        self.busy_by_day = [0.0] * self.ndays  # image jobs' sitting days, by the day they start
+        self.used_by_day = [0.0] * self.ndays  # all work done, by day
         self.received_by_day = [0.0] * self.ndays
         self.disposed_by_day = [0.0] * self.ndays
         #: background main hearings: time, wait from receipt (days), cases, kind (MAIN_*)
@@ -178,7 +202,9 @@ class SharedList:
                 for kind in (FIRST, TRIAL, SENTENCE):
                     n = self._due_n[kind][d]
                     if n > 0.0:
-                        file_by_ready(today, self._batch(flow, kind, n, self._due_ready[kind][d] / n, self._due_recv[kind][d] / n))
+                        file_by_ready(
+                            today, self._batch(flow, kind, n, self._due_ready[kind][d] / n, self._due_recv[kind][d] / n)
+                        )
             for job in today:
                 self._queues[job.cls].items.append(job)
                 self._queued_work[job.cls] += job.work
@@ -339,7 +365,7 @@ class SharedList:
                 if not isinstance(job, Batch):
                     n += 1
         for q in self._queues:
-            for job in q.items[q.head:]:
+            for job in q.items[q.head :]:
                 if isinstance(job, Batch):
                     n -= 1
         return n
@@ -352,7 +378,7 @@ class SharedList:
         n: list[float] = []
         recv: list[float] = []
         for q in self._queues:
-            for job in q.items[q.head:]:
+            for job in q.items[q.head :]:
                 if isinstance(job, Batch):
                     n.append(job.n)
                     recv.append(job.received)

@@ -22,7 +22,8 @@ from __future__ import annotations
 import gc
 import heapq
 import math
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import simpy
@@ -37,10 +38,10 @@ from sim.engine.routes.outcomes import Outcomes
 from sim.engine.routes.police import PoliceRoute
 from sim.engine.routes.scheme import SchemeRoute
 from sim.engine.routes.self_referral import SelfReferralRoute
-from sim.inputs.scenario import Scenario
-from sim.engine.servers import INF, ServerPool
+from sim.engine.servers import INF
 from sim.engine.states import S
 from sim.engine.streams import Streams
+from sim.inputs.scenario import Scenario
 
 FLUSH_DAYS = 64  # how often the record's lists are packed into arrays
 
@@ -211,16 +212,41 @@ class Model:
         a = sc.arrivals
         re = sc.reoffending
         first_time = 1.0 - re.probability if re.stationary_start else 1.0
-        sources = [_Arrivals(FIRST_TIME_DETECTIONS, self.factories["external"], arrival_times(
-            daily_rates(self.cal, a.per_month, a.annual_growth, sc.steps("arrivals.per_month"))
-            * first_time, self.streams["arrivals.times"], deterministic))]
+        sources = [
+            _Arrivals(
+                FIRST_TIME_DETECTIONS,
+                self.factories["external"],
+                arrival_times(
+                    daily_rates(self.cal, a.per_month, a.annual_growth, sc.steps("arrivals.per_month")) * first_time,
+                    self.streams["arrivals.times"],
+                    deterministic,
+                ),
+            )
+        ]
         if re.stationary_start and re.probability > 0:
-            sources.append(_Arrivals(DETECTED, self.factories["prior_reentry"], arrival_times(
-                prior_reentry_rates(self.cal.days, a.per_month, re.hazard_per_day, re.window_years * 365.25),
-                self.streams["prior_reentry.times"], deterministic)))
+            sources.append(
+                _Arrivals(
+                    DETECTED,
+                    self.factories["prior_reentry"],
+                    arrival_times(
+                        prior_reentry_rates(self.cal.days, a.per_month, re.hazard_per_day, re.window_years * 365.25),
+                        self.streams["prior_reentry.times"],
+                        deterministic,
+                    ),
+                )
+            )
         if sc.self_referral.per_month > 0:
-            sources.append(_Arrivals(SELF_REFERRED, self.factories["self_referral"], arrival_times(
-                daily_rates(self.cal, sc.self_referral.per_month), self.streams["self_referral.times"], deterministic)))
+            sources.append(
+                _Arrivals(
+                    SELF_REFERRED,
+                    self.factories["self_referral"],
+                    arrival_times(
+                        daily_rates(self.cal, sc.self_referral.per_month),
+                        self.streams["self_referral.times"],
+                        deterministic,
+                    ),
+                )
+            )
         env.process(self._intake(sources))
         env.process(self._lists())
         collecting = gc.isenabled()
@@ -238,16 +264,25 @@ class Model:
     def live_cases(self) -> int:
         """Cases held anywhere in the model's structures at the end (for the conservation check)."""
         closing_later = self.outcomes.closing_later
-        return (self.police.live() + self.caution.live() + self.self_referral.live()
-                + self.scheme.live() + self.court.live() + closing_later)
+        return (
+            self.police.live()
+            + self.caution.live()
+            + self.self_referral.live()
+            + self.scheme.live()
+            + self.court.live()
+            + closing_later
+        )
 
     def pool_objects(self) -> dict[str, Any]:
         """Every capacity pool by name."""
         return {
-            "forensics": self.police.examiners, "forensics_outsourced": self.police.outsourced,
+            "forensics": self.police.examiners,
+            "forensics_outsourced": self.police.outsourced,
             "charging": self.court.lawyers,
-            "magistrates": self.court.mags.pool, "crown": self.court.crown.pool,
-            "caution_assessors": self.caution.assessors, "self_referral_assessors": self.self_referral.assessors,
+            "magistrates": self.court.mags.pool,
+            "crown": self.court.crown.pool,
+            "caution_assessors": self.caution.assessors,
+            "self_referral_assessors": self.self_referral.assessors,
             "treatment_places": self.self_referral.places,
         }
 
@@ -257,8 +292,10 @@ class Model:
 
     def pools(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Servers sitting and server-days used on each day, per capacity pool."""
-        return {name: (np.asarray(p.counts, dtype=float), np.asarray(p.busy_by_day))
-                for name, p in self.pool_objects().items()}
+        return {
+            name: (np.asarray(p.counts, dtype=float), np.asarray(p.busy_by_day))
+            for name, p in self.pool_objects().items()
+        }
 
     def dispose(self) -> None:
         """Drop every case still held, once results are computed.

@@ -32,9 +32,9 @@ class TransitionLog:
     """
 
     def __init__(self) -> None:
-        self.key: list[int] = []      # case << STATE_BITS | state
+        self.key: list[int] = []  # case << STATE_BITS | state
         self.time: list[float] = []
-        self.prev: list[int] = []     # the row of the same case's previous entry, -1 for its first
+        self.prev: list[int] = []  # the row of the same case's previous entry, -1 for its first
 
 
 class Record:
@@ -42,38 +42,38 @@ class Record:
 
     def __init__(self) -> None:
         self.log = TransitionLog()
-        self.arrival_t: list[float] = []          # every new case (all origins)
+        self.arrival_t: list[float] = []  # every new case (all origins)
         self.arrival_origin: list[int] = []
         self.arrest_t: list[float] = []
         self.forensic_start_t: list[float] = []
         self.forensic_wait: list[float] = []
         self.triage_start_t: list[float] = []
         self.triage_ineligible_t: list[float] = []
-        self.attrition_t: list[float] = []        # examinations dropped while waiting
-        self.outsourced_t: list[float] = []       # examinations sent to outside providers
+        self.attrition_t: list[float] = []  # examinations dropped while waiting
+        self.outsourced_t: list[float] = []  # examinations sent to outside providers
         self.charging_start_t: list[float] = []
         self.charging_wait: list[float] = []
         self.court_disposal_t: list[float] = []
-        self.court_wait: list[float] = []         # charge to disposal
+        self.court_wait: list[float] = []  # charge to disposal
         self.court_disposal_crown: list[int] = []  # 1 if disposed of in the Crown Court
         self.crown_main_t: list[float] = []
-        self.crown_wait: list[float] = []         # sending to the main hearing (the MoJ's waiting time)
-        self.crown_main_kind: list[int] = []      # plea hearing, cracked trial or trial (sim.engine.lists.MAIN_*)
+        self.crown_wait: list[float] = []  # sending to the main hearing (the MoJ's waiting time)
+        self.crown_main_kind: list[int] = []  # plea hearing, cracked trial or trial (sim.engine.lists.MAIN_*)
         self.crown_trial_t: list[float] = []
-        self.crown_trial_wait: list[float] = []   # sending to the start of the (effective) trial
+        self.crown_trial_wait: list[float] = []  # sending to the start of the (effective) trial
         self.crown_receipt_t: list[float] = []
         self.scheme_group_t: list[float] = []
         self.scheme_group_size: list[float] = []
-        self.scheme_session_t: list[float] = []   # every group session held
+        self.scheme_session_t: list[float] = []  # every group session held
         self.scheme_followup_t: list[float] = []  # every follow-up session held (completions)
         self.scheme_fail_t: list[float] = []
         self.scheme_fail_proceeds: list[int] = []
-        self.scheme_wait: list[float] = []        # referral to group start, at the group start time
-        self.scheme_lapsed_t: list[float] = []    # deferrals that never started within the limit
+        self.scheme_wait: list[float] = []  # referral to group start, at the group start time
+        self.scheme_lapsed_t: list[float] = []  # deferrals that never started within the limit
         self.caution_lapsed_t: list[float] = []
         self.self_referral_lapsed_t: list[float] = []
         self.self_referral_excluded_t: list[float] = []
-        self.displaced_t: list[float] = []        # detections that a self-referral made unnecessary
+        self.displaced_t: list[float] = []  # detections that a self-referral made unnecessary
         self.mags_cracked_t: list[float] = []
         self.caution_simple_t: list[float] = []
         self.caution_conditional_t: list[float] = []
@@ -86,7 +86,7 @@ class Record:
         self.prison_case: list[int] = []
         self.programme_t: list[float] = []
         self.reoffence_t: list[float] = []
-        self.reoffence_case: list[int] = []       # the case whose person reoffended
+        self.reoffence_case: list[int] = []  # the case whose person reoffended
         self.self_referral_caution_t: list[float] = []
         self._parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in SERIES}
 
@@ -123,15 +123,53 @@ _INT8: Final = frozenset({"arrival_origin", "scheme_fail_proceeds", "crown_main_
 _INT64: Final = frozenset({"prison_case", "reoffence_case"})
 #: every series and its type once packed
 SERIES: Final = (("log.key", np.int64), ("log.time", np.float64), ("log.prev", np.int64)) + tuple(
-    (name, np.int8 if name in _INT8 else np.int64 if name in _INT64 else np.float64) for name in (
-        "arrival_t", "arrival_origin", "arrest_t", "forensic_start_t", "forensic_wait", "triage_start_t",
-        "triage_ineligible_t", "attrition_t", "outsourced_t", "charging_start_t",
-        "charging_wait", "court_disposal_t", "court_wait", "court_disposal_crown", "crown_main_t", "crown_wait", "crown_main_kind", "crown_trial_t",
-        "crown_trial_wait", "crown_receipt_t", "scheme_group_t", "scheme_group_size", "scheme_session_t",
-        "scheme_followup_t", "scheme_fail_t", "scheme_fail_proceeds", "scheme_wait", "scheme_lapsed_t",
-        "caution_lapsed_t", "self_referral_lapsed_t", "self_referral_excluded_t", "displaced_t", "mags_cracked_t",
+    (name, np.int8 if name in _INT8 else np.int64 if name in _INT64 else np.float64)
+    for name in (
+        "arrival_t",
+        "arrival_origin",
+        "arrest_t",
+        "forensic_start_t",
+        "forensic_wait",
+        "triage_start_t",
+        "triage_ineligible_t",
+        "attrition_t",
+        "outsourced_t",
+        "charging_start_t",
+        "charging_wait",
+        "court_disposal_t",
+        "court_wait",
+        "court_disposal_crown",
+        "crown_main_t",
+        "crown_wait",
+        "crown_main_kind",
+        "crown_trial_t",
+        "crown_trial_wait",
+        "crown_receipt_t",
+        "scheme_group_t",
+        "scheme_group_size",
+        "scheme_session_t",
+        "scheme_followup_t",
+        "scheme_fail_t",
+        "scheme_fail_proceeds",
+        "scheme_wait",
+        "scheme_lapsed_t",
+        "caution_lapsed_t",
+        "self_referral_lapsed_t",
+        "self_referral_excluded_t",
+        "displaced_t",
+        "mags_cracked_t",
         "caution_simple_t",
-        "caution_conditional_t", "caution_breach_t", "course_hours_t", "course_hours", "register_t",
-        "prison_in", "prison_out", "prison_case", "programme_t", "reoffence_t", "reoffence_case",
+        "caution_conditional_t",
+        "caution_breach_t",
+        "course_hours_t",
+        "course_hours",
+        "register_t",
+        "prison_in",
+        "prison_out",
+        "prison_case",
+        "programme_t",
+        "reoffence_t",
+        "reoffence_case",
         "self_referral_caution_t",
-    ))
+    )
+)

@@ -27,11 +27,12 @@ ready time.
 from __future__ import annotations
 
 import heapq
-from typing import Any, Callable, Final, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Final
 
 INF: Final = float("inf")
 DEADLINE: Final = 0  # a job's own deadline passed while it waited (decided when it would have started)
-REVIEW: Final = 1    # a job has waited the pool's patience (decided at that moment)
+REVIEW: Final = 1  # a job has waited the pool's patience (decided at that moment)
 _GONE: Final = -1.0  # the work of a job that has left its queue unserved
 _NO_DAY: Final = -(2**62)
 _COMPACT: Final = 1024  # a FIFO drops its served entries once this many, and half its list, have piled up
@@ -221,13 +222,32 @@ def file_by_ready(bucket: list[Job], job: Job) -> None:
 
 class ServerPool:
     __slots__ = (
-        "name", "counts", "ndays", "n_servers", "n_classes", "receiver", "tag", "busy_by_day",
-        "_buckets", "_today", "_instant", "_queues", "_servers", "_seq", "_clock", "_next_day", "_open_day", "_beyond",
-        "trace", "patience", "_gone",
+        "name",
+        "counts",
+        "ndays",
+        "n_servers",
+        "n_classes",
+        "receiver",
+        "tag",
+        "busy_by_day",
+        "_buckets",
+        "_today",
+        "_instant",
+        "_queues",
+        "_servers",
+        "_seq",
+        "_clock",
+        "_next_day",
+        "_open_day",
+        "_beyond",
+        "trace",
+        "patience",
+        "_gone",
     )
 
-    def __init__(self, name: str, counts: Sequence[int], on_start: OnStart | Receiver, n_classes: int = 1,
-                 tag: int = 0) -> None:
+    def __init__(
+        self, name: str, counts: Sequence[int], on_start: OnStart | Receiver, n_classes: int = 1, tag: int = 0
+    ) -> None:
         if n_classes < 1:
             raise ValueError("a pool needs at least one priority class")
         self.name = name
@@ -250,7 +270,7 @@ class ServerPool:
         self._clock = 0.0
         #: when a list, every job as (item, server, ready, start, end): the event log's resource use
         self.trace: list[tuple[Any, int, float, float, float]] | None = None
-        self._next_day = 0    # the next day whose list is to be drawn up
+        self._next_day = 0  # the next day whose list is to be drawn up
         self._open_day = _NO_DAY  # the day whose list is being drawn up, if any
         #: days a job may wait before the receiver reviews it (``reneged(..., REVIEW, ...)``), at
         #: least a day; jobs wait in ready order, so the ones due are always the first waiting
@@ -545,5 +565,11 @@ class ServerPool:
     # ------------------------------------------------------------------------------ inspection
     def waiting(self) -> int:
         """Items offered but not started (whatever their ready time)."""
-        return (len(self._today) + len(self._instant) + len(self._beyond)
-                + sum(len(b) for b in self._buckets) + sum(q.size() for q in self._queues) - self._gone)
+        return (
+            len(self._today)
+            + len(self._instant)
+            + len(self._beyond)
+            + sum(len(b) for b in self._buckets)
+            + sum(q.size() for q in self._queues)
+            - self._gone
+        )

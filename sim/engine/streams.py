@@ -26,9 +26,7 @@ def seed_sequence(seed: int, replication: int, name: str) -> np.random.SeedSeque
     """The seed sequence for stream ``name`` in replication ``replication`` under master ``seed``."""
     if seed < 0 or replication < 0:
         raise ValueError("seed and replication must be non-negative")
-    return np.random.SeedSequence(
-        entropy=seed, spawn_key=(_STREAM_NAMESPACE, replication, name_key(name))
-    )
+    return np.random.SeedSequence(entropy=seed, spawn_key=(_STREAM_NAMESPACE, replication, name_key(name)))
 
 
 class Streams:

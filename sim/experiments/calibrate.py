@@ -5,27 +5,29 @@ objective changes only through the parameters and the search is not misled by no
 from one evaluation to the next. The objective is the sum over the ``fit`` targets (never the
 ``holdout`` ones) of the squared distance of the model's mean from the centre of the target's band,
 in half-widths of the band: a value below the number of targets does not by itself mean every
-target is met, so the fit is followed by the same check as ``calibrate-check``. Nelder-Mead (SciPy) with bounds searches the free parameters.
+target is met, so the fit is followed by the same check as ``calibrate-check``. Nelder-Mead (SciPy) with
+bounds searches the free parameters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from sim import NOTICE
 from sim.errors import ScenarioError
 from sim.experiments.executors import Executor, replicate
+from sim.experiments.targets import Check, Targets, check
 from sim.inputs.loading import deep_merge, is_known_key, load_raw, set_dotted, validate
-from sim.results.output import atomic_write, write_json
 from sim.inputs.scenario import Scenario
 from sim.inputs.tomltext import dumps
-from sim.experiments.targets import Check, Targets, check
+from sim.results.output import atomic_write, write_json
 
 
 @dataclass(frozen=True)
@@ -101,13 +103,24 @@ def objective(checks: list[Check]) -> float:
     return float(sum(min(c.distance, 1e6) ** 2 for c in checks))
 
 
-def fit(raw: dict, label: str, targets: Targets, free: list[Free], reps: int, executor: Executor,
-        max_evals: int = 60, progress: Callable[[int, float], None] | None = None, targets_path: Path = Path("targets")) -> Fit:
+def fit(
+    raw: dict,
+    label: str,
+    targets: Targets,
+    free: list[Free],
+    reps: int,
+    executor: Executor,
+    max_evals: int = 60,
+    progress: Callable[[int, float], None] | None = None,
+    targets_path: Path = Path("targets"),
+) -> Fit:
     """Search the free parameters to meet the ``fit`` targets; every evaluation uses replications
     0..reps-1 of the same seed. The ``holdout`` targets are checked at every point but never enter
     the objective, so the fit's record shows how the held-out figures fare without steering them."""
     if not any(t.role == "fit" for t in targets.targets.values()):
-        raise ScenarioError(str(targets_path), "targets", "no target has role = \"fit\": there is nothing to calibrate to")
+        raise ScenarioError(
+            str(targets_path), "targets", 'no target has role = "fit": there is nothing to calibrate to'
+        )
     from scipy.optimize import minimize
 
     history: list[dict[str, Any]] = []
@@ -121,7 +134,13 @@ def fit(raw: dict, label: str, targets: Targets, free: list[Free], reps: int, ex
             sc = with_values(raw, free, x, label)
         except ScenarioError:
             return 1e12  # outside what the scenario allows: never the answer
-        checks = check(targets, replicate(sc, reps, executor, keep_monthly=targets.needs_monthly), sc.run.start_date, sc.run.months, str(targets_path))
+        checks = check(
+            targets,
+            replicate(sc, reps, executor, keep_monthly=targets.needs_monthly),
+            sc.run.start_date,
+            sc.run.months,
+            str(targets_path),
+        )
         value = objective([c for c in checks if c.target.role == "fit"])  # held-out figures are never fitted
         cache[key] = (value, checks)
         history.append({"values": dict(zip((f.key for f in free), key)), "objective": value})
@@ -136,16 +155,22 @@ def fit(raw: dict, label: str, targets: Targets, free: list[Free], reps: int, ex
         vertex = x0.copy()
         vertex[i] = x0[i] + step if x0[i] + step <= f.high else x0[i] - step
         simplex.append(vertex)
-    minimize(evaluate, x0, method="Nelder-Mead", bounds=[(f.low, f.high) for f in free],
-             options={"maxfev": max_evals, "initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-3})
+    minimize(
+        evaluate,
+        x0,
+        method="Nelder-Mead",
+        bounds=[(f.low, f.high) for f in free],
+        options={"maxfev": max_evals, "initial_simplex": np.array(simplex), "xatol": 1e-4, "fatol": 1e-3},
+    )
     if not cache:
         raise ScenarioError("--free", None, "no point of the ranges given makes a valid scenario")
     (best_x, (best_value, best_checks)) = min(cache.items(), key=lambda kv: kv[1][0])
     return Fit(free, dict(zip((f.key for f in free), best_x)), best_value, len(history), best_checks, history)
 
 
-def write_fit(out: Path, raw: dict, scenario_path: Path, targets_path: Path, targets: Targets, result: Fit,
-              reps: int, seed: int) -> Path:
+def write_fit(
+    out: Path, raw: dict, scenario_path: Path, targets_path: Path, targets: Targets, result: Fit, reps: int, seed: int
+) -> Path:
     """``calibrated.toml`` (the whole scenario with the fitted values) and ``fit.json``.
 
     The calibrated file stands on its own: it holds every key the original file, the files it
@@ -158,8 +183,10 @@ def write_fit(out: Path, raw: dict, scenario_path: Path, targets_path: Path, tar
     for key, value in result.values.items():
         set_dotted(data, key, value)
     data["name"] = f"{name}-calibrated"
-    data["sources"] = {**data.get("sources", {}), **{
-        key: f"CALIBRATED to {targets.name} ({targets_path.name}) on {today}; see fit.json" for key in result.values}}
+    data["sources"] = {
+        **data.get("sources", {}),
+        **dict.fromkeys(result.values, f"CALIBRATED to {targets.name} ({targets_path.name}) on {today}; see fit.json"),
+    }
     header = [
         f"# {NOTICE}",
         f"# Calibrated by `divertsim calibrate` on {today} from {scenario_path.name} against {targets_path.name} "
@@ -170,31 +197,53 @@ def write_fit(out: Path, raw: dict, scenario_path: Path, targets_path: Path, tar
     ]
     path = out / "calibrated.toml"
     atomic_write(path, "\n".join(header) + dumps(data))
-    write_json(out / "fit.json", {
-        "notice": NOTICE, "scenario": str(scenario_path), "scenario_name": name, "targets": str(targets_path),
-        "targets_name": targets.name, "date": today,
-        "replications": reps, "seed": seed,
-        "free": [{"key": f.key, "low": f.low, "high": f.high, "start": f.start} for f in result.free],
-        "values": result.values, "objective": result.objective, "evaluations": result.evaluations,
-        "checks": [c.as_dict() for c in result.checks], "history": result.history,
-    })
+    write_json(
+        out / "fit.json",
+        {
+            "notice": NOTICE,
+            "scenario": str(scenario_path),
+            "scenario_name": name,
+            "targets": str(targets_path),
+            "targets_name": targets.name,
+            "date": today,
+            "replications": reps,
+            "seed": seed,
+            "free": [{"key": f.key, "low": f.low, "high": f.high, "start": f.start} for f in result.free],
+            "values": result.values,
+            "objective": result.objective,
+            "evaluations": result.evaluations,
+            "checks": [c.as_dict() for c in result.checks],
+            "history": result.history,
+        },
+    )
     return path
 
 
-def write_checks(out: Path, scenario: Scenario, targets_path: Path, targets: Targets, checks: list[Check],
-                 reps: int) -> Path:
+def write_checks(
+    out: Path, scenario: Scenario, targets_path: Path, targets: Targets, checks: list[Check], reps: int
+) -> Path:
     """``checks.json`` and ``checks.csv``: each target's band beside the model's mean and CI, by role,
     so that ``divertsim report`` can draw them and a reader can see what was fitted and what was not."""
     from sim.inputs.loading import scenario_hash
 
     out.mkdir(parents=True, exist_ok=True)
     rows = [c.as_dict() for c in checks]
-    write_json(out / "checks.json", {
-        "notice": NOTICE, "kind": "calibrate-check", "scenario_name": scenario.name,
-        "scenario_hash": scenario_hash(scenario), "scenario": scenario.model_dump(mode="json", by_alias=True),
-        "targets": targets_path.name, "targets_name": targets.name, "replications": reps, "seed": scenario.run.seed,
-        "date": dt.date.today().isoformat(), "checks": rows,
-    })
+    write_json(
+        out / "checks.json",
+        {
+            "notice": NOTICE,
+            "kind": "calibrate-check",
+            "scenario_name": scenario.name,
+            "scenario_hash": scenario_hash(scenario),
+            "scenario": scenario.model_dump(mode="json", by_alias=True),
+            "targets": targets_path.name,
+            "targets_name": targets.name,
+            "replications": reps,
+            "seed": scenario.run.seed,
+            "date": dt.date.today().isoformat(),
+            "checks": rows,
+        },
+    )
     cols = ("target", "role", "metric", "mean", "ci_low", "ci_high", "low", "high", "unit", "within")
     lines = [f"# {NOTICE}", ",".join(cols)]
     for r in rows:

@@ -33,8 +33,13 @@ def paired(base: list[float], other: list[float]) -> dict[str, Any]:
     ok = np.isfinite(a) & np.isfinite(b)
     d = b[ok] - a[ok]
     s = summarise(d.tolist())
-    return {"mean": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"], "n": s["n"],
-            "share_lower": float(np.mean(d < 0)) if len(d) else None}
+    return {
+        "mean": s["mean"],
+        "ci_low": s["ci_low"],
+        "ci_high": s["ci_high"],
+        "n": s["n"],
+        "share_lower": float(np.mean(d < 0)) if len(d) else None,
+    }
 
 
 #: sitting days these cases used at each level, and the days the level had
@@ -51,12 +56,17 @@ def freed(base: list[RepResult], other: list[RepResult], years: float) -> dict[s
     """Sitting days freed a year by ``other`` against ``base`` (paired), and their share of the level's capacity."""
     out: dict[str, Any] = {}
     for prefix, _ in FREED:
-        days = [(b.headline[f"{prefix}.sitting_days_used"] - o.headline[f"{prefix}.sitting_days_used"]) / years
-                for b, o in zip(base, other)]
-        share = [(b.headline[f"{prefix}.sitting_days_used"] - o.headline[f"{prefix}.sitting_days_used"])
-                 / b.headline[f"{prefix}.list.sitting_days_available"]
-                 if b.headline[f"{prefix}.list.sitting_days_available"] > 0 else float("nan")
-                 for b, o in zip(base, other)]
+        days = [
+            (b.headline[f"{prefix}.sitting_days_used"] - o.headline[f"{prefix}.sitting_days_used"]) / years
+            for b, o in zip(base, other)
+        ]
+        share = [
+            (b.headline[f"{prefix}.sitting_days_used"] - o.headline[f"{prefix}.sitting_days_used"])
+            / b.headline[f"{prefix}.list.sitting_days_available"]
+            if b.headline[f"{prefix}.list.sitting_days_available"] > 0
+            else float("nan")
+            for b, o in zip(base, other)
+        ]
         out[f"{prefix}.sitting_days_freed_per_year"] = summarise(days)
         out[f"{prefix}.sitting_days_freed_share_of_capacity"] = summarise(share)
     return out
@@ -80,8 +90,10 @@ def net_widening(base: list[RepResult], other: list[RepResult]) -> dict[str, Any
             shares[fate].append(counts[i] / mask.sum() if mask.any() else float("nan"))
     if not diverted or max(diverted) == 0:
         return None
-    return {"diverted": summarise(diverted),
-            "under_base": {fate: summarise(v) for fate, v in shares.items() if fate != FATES[FATE_DIVERTED]}}
+    return {
+        "diverted": summarise(diverted),
+        "under_base": {fate: summarise(v) for fate, v in shares.items() if fate != FATES[FATE_DIVERTED]},
+    }
 
 
 def comparison(names: list[str], results: dict[str, list[RepResult]], years: float = 1.0) -> dict[str, Any]:
@@ -103,9 +115,17 @@ def comparison(names: list[str], results: dict[str, list[RepResult]], years: flo
     others = [name for name in names if name != base]
     days = {name: freed(results[base][:n], results[name][:n], years) for name in others}
     widening = {name: net_widening(results[base][:n], results[name][:n]) for name in others}
-    return {"notice": NOTICE, "base": base, "scenarios": names, "replications": n,
-            "paired_differences": PAIRED_NOTE, "metrics": metrics, "sitting_days_freed": days,
-            "net_widening": {k: v for k, v in widening.items() if v is not None}, "net_widening_note": NET_WIDENING_NOTE}
+    return {
+        "notice": NOTICE,
+        "base": base,
+        "scenarios": names,
+        "replications": n,
+        "paired_differences": PAIRED_NOTE,
+        "metrics": metrics,
+        "sitting_days_freed": days,
+        "net_widening": {k: v for k, v in widening.items() if v is not None},
+        "net_widening_note": NET_WIDENING_NOTE,
+    }
 
 
 def unique_names(names: list[str]) -> list[str]:

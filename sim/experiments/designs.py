@@ -29,10 +29,10 @@ class Design:
     """The points of a sweep: factor values per point and the replications each point runs."""
 
     factors: list[str]
-    values: list[tuple[float, ...]]        # one tuple of factor values per point
-    reps: list[list[int]]                  # the replications each point runs
-    inputs: np.ndarray | None = None       # the analysed inputs (factors + replication) per row, if any
-    problem: dict | None = None            # the SALib problem the inputs belong to
+    values: list[tuple[float, ...]]  # one tuple of factor values per point
+    reps: list[list[int]]  # the replications each point runs
+    inputs: np.ndarray | None = None  # the analysed inputs (factors + replication) per row, if any
+    problem: dict | None = None  # the SALib problem the inputs belong to
 
     @property
     def tasks(self) -> int:

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
-from sim.experiments.executors import Executor, replicate
 from sim.errors import ScenarioError
+from sim.experiments.executors import Executor, replicate
+from sim.experiments.targets import Targets, check
 from sim.inputs.loading import set_dotted, validate
 from sim.inputs.scenario import Scenario
-from sim.experiments.targets import Targets, check
 
 
 def numeric_inputs(scenario: Scenario) -> Iterator[tuple[str, float]]:
@@ -46,8 +47,14 @@ class Elasticity:
     value: float
 
 
-def elasticities(scenario: Scenario, targets: Targets, reps: int, executor: Executor, step: float = 0.1,
-                 keys: list[str] | None = None) -> list[Elasticity]:
+def elasticities(
+    scenario: Scenario,
+    targets: Targets,
+    reps: int,
+    executor: Executor,
+    step: float = 0.1,
+    keys: list[str] | None = None,
+) -> list[Elasticity]:
     """Each target's elasticity to each numeric input (or to ``keys``), from paired replications.
 
     An input whose step up makes an invalid scenario (a share at 1) is stepped down instead; one
@@ -118,8 +125,14 @@ def _rebalance(data: dict[str, Any], key: str, delta: float) -> bool:
     if not isinstance(parent, dict) or "_" not in name:
         return False
     head, tail = name.split("_", 1)[0], name.rsplit("_", 1)[1]
-    near = [k for k, v in parent.items() if k != name and isinstance(v, float) and "_" in k
-            and (k.rsplit("_", 1)[1] == tail or k.split("_", 1)[0] == head)][:10]
+    near = [
+        k
+        for k, v in parent.items()
+        if k != name
+        and isinstance(v, float)
+        and "_" in k
+        and (k.rsplit("_", 1)[1] == tail or k.split("_", 1)[0] == head)
+    ][:10]
     own = parent[name] - delta
     sets = [[k for i, k in enumerate(near) if mask >> i & 1] for mask in range(1, 2 ** len(near))]
     whole = [ks for ks in sets if abs(own + sum(parent[k] for k in ks) - 1.0) < 1e-6]  # with it, they sum to one
@@ -139,4 +152,3 @@ def _get(data: dict[str, Any], key: str) -> Any:
     for part in key.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     return node
-

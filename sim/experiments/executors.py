@@ -17,14 +17,15 @@ import os
 import time
 import uuid
 from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Protocol
 
-from sim.results.metrics import RepResult, compute
 from sim.engine.model import Model
 from sim.experiments.processes import die_with_parent, interrupts_held, interrupts_ignored
 from sim.inputs.scenario import Scenario
+from sim.results.metrics import RepResult, compute
 
 IN_FLIGHT_PER_WORKER = 4
 MAX_WORKER_DEATHS = 3
@@ -54,7 +55,7 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None, keep
     return result
 
 
-_SCENARIOS: "OrderedDict[str, Scenario]" = OrderedDict()
+_SCENARIOS: OrderedDict[str, Scenario] = OrderedDict()
 
 
 def _scenario(scenario_json: str) -> Scenario:
@@ -77,8 +78,8 @@ def _warm(parent: int) -> None:
     """Worker start-up: die with the parent, leave Ctrl-C to it, and import what a task needs
     before the first task arrives."""
     die_with_parent(parent)
-    from sim.results import metrics  # noqa: F401
     from sim.engine import model  # noqa: F401
+    from sim.results import metrics  # noqa: F401
 
 
 def _ready(_: int) -> bool:
@@ -133,8 +134,12 @@ class ProcessExecutor:
         self._pool: cf.ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=mp.get_context(self.start_method),
-                                      initializer=_warm, initargs=(os.getpid(),))
+        return cf.ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=mp.get_context(self.start_method),
+            initializer=_warm,
+            initargs=(os.getpid(),),
+        )
 
     def _submit(self, *args: Any) -> cf.Future:
         """Submit a task; a worker this starts starts with Ctrl-C held (see sim.experiments.processes)."""
@@ -252,11 +257,24 @@ class DaskExecutor:
             # the tasks are pure Python: the workers' sampling profiler and memory monitor would
             # take the interpreter lock from them every few milliseconds
             # (and Ctrl-C is for this process alone: see sim.experiments.processes)
-            with dask.config.set({"distributed.worker.profile.enabled": False,
-                                  "distributed.worker.memory.monitor-interval": "1s",
-                                  "distributed.worker.preload": ["sim.experiments.processes"]}), interrupts_ignored():
-                self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                             host="127.0.0.1", dashboard_address=None, silence_logs=40)
+            with (
+                dask.config.set(
+                    {
+                        "distributed.worker.profile.enabled": False,
+                        "distributed.worker.memory.monitor-interval": "1s",
+                        "distributed.worker.preload": ["sim.experiments.processes"],
+                    }
+                ),
+                interrupts_ignored(),
+            ):
+                self._cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    silence_logs=40,
+                )
             self._client = Client(self._cluster)
             self.workers = workers
 
@@ -279,8 +297,13 @@ class DaskExecutor:
             size = self.chunk if len(ahead) >= reach else max(1, min(self.chunk, len(ahead) // window))
             chunk = [ahead.popleft() for _ in range(min(size, len(ahead)))]
             items = [(t.scenario_json, t.rep, t.seed, t.keep_monthly) for t in chunk]
-            fut = self._client.submit(run_chunk, self.fn, items, pure=False,
-                                      key=f"divertsim-{chunk[0].point}-{chunk[0].rep}-{uuid.uuid4().hex}")
+            fut = self._client.submit(
+                run_chunk,
+                self.fn,
+                items,
+                pure=False,
+                key=f"divertsim-{chunk[0].point}-{chunk[0].rep}-{uuid.uuid4().hex}",
+            )
             running[fut] = chunk
             pending.add(fut)
             return True
@@ -314,8 +337,11 @@ def replicate(scenario: Scenario, reps: int, executor: Executor, keep_monthly: b
     text = scenario.model_dump_json(by_alias=True)
     got: dict[int, RepResult] = {}
     failed: dict[int, str] = {}
-    executor.run((Task(0, r, scenario.run.seed, text, keep_monthly) for r in range(reps)),
-                 lambda t, res: got.__setitem__(t.rep, res), lambda t, msg: failed.__setitem__(t.rep, msg))
+    executor.run(
+        (Task(0, r, scenario.run.seed, text, keep_monthly) for r in range(reps)),
+        lambda t, res: got.__setitem__(t.rep, res),
+        lambda t, msg: failed.__setitem__(t.rep, msg),
+    )
     if failed:
         rep = min(failed)
         raise RuntimeError(f"replication {rep} failed: {failed[rep]}")

@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 WATCH_SECONDS = 1.0
@@ -87,7 +87,10 @@ def _quiet_exit(signum: int, frame: object) -> None:
 def quiet_start() -> None:
     """Until :func:`ready`, Ctrl-C prints one line and exits 130 (not a traceback from deep
     inside an import). Only where Python's own handler is in place, in the main thread."""
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    ):
         signal.signal(signal.SIGINT, _quiet_exit)
 
 

@@ -14,8 +14,8 @@ replication order, never on how replications were batched across workers.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 from scipy.special import stdtrit
@@ -49,7 +49,7 @@ class Decision:
     """The outcome of the stopping rule on the replications so far."""
 
     stop: bool
-    replications: int            # how many replications the result uses (the first ones, in order)
+    replications: int  # how many replications the result uses (the first ones, in order)
     reason: str
     imprecise: list[str] = field(default_factory=list)  # targets not yet within precision
 
@@ -65,7 +65,9 @@ class StoppingRule:
         if not 0 < self.precision < 1:
             raise ValueError("precision must be between 0 and 1 (a share of the mean, e.g. 0.05)")
         if not max(2, self.min_reps) <= self.max_reps <= MAX_REPS:
-            raise ValueError(f"max_reps must be between {max(2, self.min_reps)} and {MAX_REPS:,} (got {self.max_reps:,})")
+            raise ValueError(
+                f"max_reps must be between {max(2, self.min_reps)} and {MAX_REPS:,} (got {self.max_reps:,})"
+            )
 
     def _imprecise(self, series: Mapping[str, Sequence[float]], n: int) -> list[str]:
         out = []
@@ -91,17 +93,26 @@ class StoppingRule:
             elif not ok:
                 candidate = None
             if candidate is not None and n - candidate >= self.look_ahead:
-                return Decision(True, n,
-                                f"every target within {self.precision:.0%} of its mean from {candidate} replications, "
-                                f"confirmed over {self.look_ahead} more")
+                return Decision(
+                    True,
+                    n,
+                    f"every target within {self.precision:.0%} of its mean from {candidate} replications, "
+                    f"confirmed over {self.look_ahead} more",
+                )
         if n_have >= self.max_reps:
             n = self.max_reps
             still = self._imprecise(series, n)
             if not still:
                 return Decision(True, n, f"every target within {self.precision:.0%} at the maximum of {n} replications")
-            return Decision(True, n, f"stopped at the maximum of {n} replications; {len(still)} target(s) not within "
-                                     f"{self.precision:.0%}", still)
-        return Decision(False, n_have, "more replications needed", self._imprecise(series, n_have) if n_have >= 2 else [])
+            return Decision(
+                True,
+                n,
+                f"stopped at the maximum of {n} replications; {len(still)} target(s) not within {self.precision:.0%}",
+                still,
+            )
+        return Decision(
+            False, n_have, "more replications needed", self._imprecise(series, n_have) if n_have >= 2 else []
+        )
 
     def next_batch(self, n_have: int, workers: int) -> int:
         """How many replications to add next: enough to keep the workers busy, never past the maximum."""

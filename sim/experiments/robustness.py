@@ -34,20 +34,21 @@ import math
 import platform
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sim import NOTICE
-from sim.experiments.compare import PAIRED_NOTE, freed, paired
 from sim.errors import ScenarioError
+from sim.experiments.compare import PAIRED_NOTE, freed, paired
 from sim.experiments.executors import Executor, Task
-from sim.results.identity import Identity
+from sim.experiments.runfolder import FolderLock, RunFolderError, prepare_folder
 from sim.inputs.loading import effective_dict, scenario_hash, validate
+from sim.inputs.scenario import HISTORY_KEYS, Scenario
+from sim.results.identity import Identity
 from sim.results.metrics import RepResult
 from sim.results.output import _csv_text, atomic_write, package_versions, write_json
-from sim.experiments.runfolder import FolderLock, RunFolderError, prepare_folder
-from sim.inputs.scenario import HISTORY_KEYS, Scenario
 from sim.results.stats import summarise
 
 #: what a robustness run ends with: a sign flip, a difference that loses significance, or neither
@@ -91,43 +92,101 @@ class Factor:
 
 
 FACTORS: tuple[Factor, ...] = (
-    Factor("examiners", ("forensics.examiners",), 0.95, 1.05, scale=True, capacity=True,
-           meaning="Digital-forensic examiners for these cases (and any schedule or year-by-year values).",
-           why="ASSUMPTION: the examiner capacity is itself an assumption set below demand (forensic waits of 6-12 "
-               "months, T2); a few percent either way is the least its uncertainty could be."),
-    Factor("charging-lawyers", ("court.charging.lawyers",), 0.95, 1.05, scale=True, capacity=True,
-           meaning="Charging lawyers for these cases.",
-           why="ASSUMPTION: set a little above demand; +/-5% moves it towards or away from binding."),
-    Factor("magistrates-sitting-days", ("court.magistrates.sitting_days_per_month",), 0.95, 1.05, scale=True,
-           capacity=True,
-           meaning="National magistrates' sitting days a month (all cases; schedules and year-by-year values too).",
-           why="NOT FOUND nationally; the shipped value is about 4% above the list's demand, so +/-5% spans a list "
-               "with slack and one that binds."),
-    Factor("crown-sitting-days", ("court.crown.sitting_days_per_month",), 0.95, 1.05, scale=True, capacity=True,
-           meaning="National Crown Court sitting days a month (all cases; schedules and year-by-year values too).",
-           why="FOUND C4 (97,293 days sat in 2018/19); the days sat moved by up to about 5% a year from 2009/10 to "
-               "2018/19 and allocations differ from days sat (series 4a): +/-5%."),
-    Factor("initial-stocks", ("initial.forensics.cases", "initial.charging.cases", "initial.magistrates.cases",
-                              "initial.crown_trial.cases", "court.magistrates.background.initial_cases",
-                              "court.crown.background.initial_cases"), 0.75, 1.25, scale=True, capacity=False,
-           meaning="Cases waiting when the run starts: these cases at each stage and each court's open caseload.",
-           why="The forensic and Crown-trial stocks are calibrated, not read, and published caseloads differ by "
-               "basis and vintage (series 4b and 8); a quarter either way covers them."),
-    Factor("crown-trial-length", ("court.crown.trial_hours", "court.crown.background.trial_hours"), 0.8, 1.2,
-           scale=True, capacity=False,
-           meaning="Hours of a Crown Court trial, these cases' and the rest of the list's (sitting days per trial).",
-           why="FOUND 12.5-15 hours (CCSQ 2013-16, series 4d) and about 7 hours in 2003-04 (T12): +/-20% spans the "
-               "published range around the shipped values."),
-    Factor("late-pleas", ("court.late_guilty_plea_share",), 0.30, 0.50, scale=False, capacity=False,
-           meaning="Share of these cases' not-guilty pleas that change to guilty at the trial date (a cracked trial).",
-           why="DERIVED 0.41 from CCSQ Q4 2017 (35% cracked, 51% effective, series 4d); the 2023-24 rates (41% "
-               "effective, about 25% ineffective) give about 0.45; NOT FOUND for these offences: 0.30-0.50."),
-    Factor("background-load", ("court.magistrates.background.receipts_per_month",
-                               "court.crown.background.receipts_per_month"), 0.95, 1.05, scale=True, capacity=False,
-           meaning="Receipts of the rest of each court's caseload, sharing its list (schedules and year-by-year values "
-                   "too).",
-           why="DERIVED and FOUND-weak national receipts (about 1.4 million and 100,000 a year); Crown receipts rose "
-               "about 5% from Q3 2018 to Q3 2019 (CCSQ via Law Gazette): +/-5%."),
+    Factor(
+        "examiners",
+        ("forensics.examiners",),
+        0.95,
+        1.05,
+        scale=True,
+        capacity=True,
+        meaning="Digital-forensic examiners for these cases (and any schedule or year-by-year values).",
+        why="ASSUMPTION: the examiner capacity is itself an assumption set below demand (forensic waits of 6-12 "
+        "months, T2); a few percent either way is the least its uncertainty could be.",
+    ),
+    Factor(
+        "charging-lawyers",
+        ("court.charging.lawyers",),
+        0.95,
+        1.05,
+        scale=True,
+        capacity=True,
+        meaning="Charging lawyers for these cases.",
+        why="ASSUMPTION: set a little above demand; +/-5% moves it towards or away from binding.",
+    ),
+    Factor(
+        "magistrates-sitting-days",
+        ("court.magistrates.sitting_days_per_month",),
+        0.95,
+        1.05,
+        scale=True,
+        capacity=True,
+        meaning="National magistrates' sitting days a month (all cases; schedules and year-by-year values too).",
+        why="NOT FOUND nationally; the shipped value is about 4% above the list's demand, so +/-5% spans a list "
+        "with slack and one that binds.",
+    ),
+    Factor(
+        "crown-sitting-days",
+        ("court.crown.sitting_days_per_month",),
+        0.95,
+        1.05,
+        scale=True,
+        capacity=True,
+        meaning="National Crown Court sitting days a month (all cases; schedules and year-by-year values too).",
+        why="FOUND C4 (97,293 days sat in 2018/19); the days sat moved by up to about 5% a year from 2009/10 to "
+        "2018/19 and allocations differ from days sat (series 4a): +/-5%.",
+    ),
+    Factor(
+        "initial-stocks",
+        (
+            "initial.forensics.cases",
+            "initial.charging.cases",
+            "initial.magistrates.cases",
+            "initial.crown_trial.cases",
+            "court.magistrates.background.initial_cases",
+            "court.crown.background.initial_cases",
+        ),
+        0.75,
+        1.25,
+        scale=True,
+        capacity=False,
+        meaning="Cases waiting when the run starts: these cases at each stage and each court's open caseload.",
+        why="The forensic and Crown-trial stocks are calibrated, not read, and published caseloads differ by "
+        "basis and vintage (series 4b and 8); a quarter either way covers them.",
+    ),
+    Factor(
+        "crown-trial-length",
+        ("court.crown.trial_hours", "court.crown.background.trial_hours"),
+        0.8,
+        1.2,
+        scale=True,
+        capacity=False,
+        meaning="Hours of a Crown Court trial, these cases' and the rest of the list's (sitting days per trial).",
+        why="FOUND 12.5-15 hours (CCSQ 2013-16, series 4d) and about 7 hours in 2003-04 (T12): +/-20% spans the "
+        "published range around the shipped values.",
+    ),
+    Factor(
+        "late-pleas",
+        ("court.late_guilty_plea_share",),
+        0.30,
+        0.50,
+        scale=False,
+        capacity=False,
+        meaning="Share of these cases' not-guilty pleas that change to guilty at the trial date (a cracked trial).",
+        why="DERIVED 0.41 from CCSQ Q4 2017 (35% cracked, 51% effective, series 4d); the 2023-24 rates (41% "
+        "effective, about 25% ineffective) give about 0.45; NOT FOUND for these offences: 0.30-0.50.",
+    ),
+    Factor(
+        "background-load",
+        ("court.magistrates.background.receipts_per_month", "court.crown.background.receipts_per_month"),
+        0.95,
+        1.05,
+        scale=True,
+        capacity=False,
+        meaning="Receipts of the rest of each court's caseload, sharing its list (schedules and year-by-year values "
+        "too).",
+        why="DERIVED and FOUND-weak national receipts (about 1.4 million and 100,000 a year); Crown receipts rose "
+        "about 5% from Q3 2018 to Q3 2019 (CCSQ via Law Gazette): +/-5%.",
+    ),
 )
 BY_NAME = {f.name: f for f in FACTORS}
 #: the joint corner of every capacity factor (``--corners``)
@@ -170,9 +229,16 @@ DIFFERENCES: tuple[tuple[str, str], ...] = (
 #: differences read as the base minus the other scenario (days freed); the rest are the other minus the base
 FREED = ("court.crown.sitting_days_freed_per_year", "court.magistrates.sitting_days_freed_per_year")
 #: the differences the report's figure always draws (a flagged one is added to them)
-KEY_DIFFERENCES = ("court.receipts_per_year", "court.crown.sitting_days_freed_per_year",
-                   "court.magistrates.sitting_days_freed_per_year", "court.backlog_end", "court.crown.wait_weeks_mean",
-                   "court.crown.list.wait_weeks_mean", "court.crown.list.backlog_end", "forensics.wait_days_mean")
+KEY_DIFFERENCES = (
+    "court.receipts_per_year",
+    "court.crown.sitting_days_freed_per_year",
+    "court.magistrates.sitting_days_freed_per_year",
+    "court.backlog_end",
+    "court.crown.wait_weeks_mean",
+    "court.crown.list.wait_weeks_mean",
+    "court.crown.list.backlog_end",
+    "forensics.wait_days_mean",
+)
 
 
 def parse_factors(texts: Sequence[str]) -> list[Factor]:
@@ -195,13 +261,16 @@ def parse_factors(texts: Sequence[str]) -> list[Factor]:
             try:
                 low, high = (float(b) for b in bounds.split(":"))
             except ValueError:
-                raise ScenarioError("--factor", name, f"the range must be LOW:HIGH, e.g. {factor.low:g}:{factor.high:g} "
-                                                      f"(got {bounds!r})") from None
+                raise ScenarioError(
+                    "--factor",
+                    name,
+                    f"the range must be LOW:HIGH, e.g. {factor.low:g}:{factor.high:g} (got {bounds!r})",
+                ) from None
             if not (math.isfinite(low) and math.isfinite(high) and low < high):
                 raise ScenarioError("--factor", name, f"needs LOW < HIGH (got {bounds!r})")
             if factor.scale and low <= 0:
                 raise ScenarioError("--factor", name, f"multipliers must be above 0 (got {low:g})")
-            if not factor.scale and not (0 <= low and high <= 1):
+            if not factor.scale and not (low >= 0 and high <= 1):
                 raise ScenarioError("--factor", name, f"a share's values must lie from 0 to 1 (got {bounds!r})")
             factor = dataclasses.replace(factor, low=low, high=high)
         out.append(factor)
@@ -212,8 +281,8 @@ def parse_factors(texts: Sequence[str]) -> list[Factor]:
 class Point:
     """One point of the design: every named factor at its level, the rest at the base."""
 
-    factor: str                               # "base", a factor's name, or CORNER
-    level: str                                # "base", "low" or "high"
+    factor: str  # "base", a factor's name, or CORNER
+    level: str  # "base", "low" or "high"
     settings: tuple[tuple[Factor, str], ...]  # (factor, level) applied at this point
 
     @property
@@ -237,14 +306,18 @@ def design(factors: Sequence[Factor], corners: bool) -> list[Point]:
     if corners:
         caps = [f for f in factors if f.capacity]
         if not caps:
-            raise ScenarioError("--corners", None, "needs at least one capacity factor (" +
-                                ", ".join(f.name for f in FACTORS if f.capacity) + ")")
+            raise ScenarioError(
+                "--corners",
+                None,
+                "needs at least one capacity factor (" + ", ".join(f.name for f in FACTORS if f.capacity) + ")",
+            )
         points += [Point(CORNER, level, tuple((f, level) for f in caps)) for level in ("low", "high")]
     return points
 
 
 def _scaled(value: Any, by: float) -> Any:
-    """``value`` times ``by``: a whole number stays whole, a distribution scales every parameter (its mean and spread)."""
+    """``value`` times ``by``: a whole number stays whole, a distribution scales every parameter (its mean and
+    spread)."""
     if isinstance(value, dict):
         return {k: (v if k == "dist" else v * by) for k, v in value.items()}
     if isinstance(value, int) and not isinstance(value, bool):
@@ -315,7 +388,9 @@ def plan(scenarios: Sequence[Scenario], names: Sequence[str], factors: Sequence[
 Progress = Callable[[int, int], None]
 
 
-def simulate_plan(p: Plan, reps: int, executor: Executor, progress: Progress | None = None) -> list[list[list[RepResult]]]:
+def simulate_plan(
+    p: Plan, reps: int, executor: Executor, progress: Progress | None = None
+) -> list[list[list[RepResult]]]:
     """Replications 0..reps-1 of every distinct scenario of the plan, on the plan's common seed, as
     ``results[point][scenario]``. All tasks go to the executor as one stream, so no worker waits
     for a point to finish."""
@@ -330,13 +405,19 @@ def simulate_plan(p: Plan, reps: int, executor: Executor, progress: Progress | N
         if progress:
             progress(len(got), total)
 
-    executor.run((Task(i, r, seeds[i], text, keep_monthly=False) for i, text in enumerate(p.unique)
-                  for r in range(reps)),
-                 done, lambda task, message: failed.__setitem__((task.point, task.rep), message))
+    executor.run(
+        (Task(i, r, seeds[i], text, keep_monthly=False) for i, text in enumerate(p.unique) for r in range(reps)),
+        done,
+        lambda task, message: failed.__setitem__((task.point, task.rep), message),
+    )
     if failed:
         (i, rep), message = min(failed.items())
-        which = next(f"{pt.label} ({p.names[j]})" for pt, texts in zip(p.points, p.texts)
-                     for j, text in enumerate(texts) if index[text] == i)
+        which = next(
+            f"{pt.label} ({p.names[j]})"
+            for pt, texts in zip(p.points, p.texts)
+            for j, text in enumerate(texts)
+            if index[text] == i
+        )
         raise RunFolderError(f"point {which}: replication {rep} failed: {message}")
     return [[[got[index[text], r] for r in range(reps)] for text in texts] for texts in p.texts]
 
@@ -384,10 +465,17 @@ def verdict(base: dict[str, Any], points: Sequence[tuple[str, dict[str, Any]]]) 
     lows = [d["ci_low"] for d in every if d.get("ci_low") is not None]
     highs = [d["ci_high"] for d in every if d.get("ci_high") is not None]
     m0 = base.get("mean")
-    return {"flag": FLIP if flips else WEAK if weak else ROBUST, "base_side": s0, "flips": flips, "weak": weak,
-            "mean_min": min(means, default=None), "mean_max": max(means, default=None),
-            "ci_low_min": min(lows, default=None), "ci_high_max": max(highs, default=None),
-            "mean_sign_changes": bool(m0) and any(m * m0 < 0 for m in means)}
+    return {
+        "flag": FLIP if flips else WEAK if weak else ROBUST,
+        "base_side": s0,
+        "flips": flips,
+        "weak": weak,
+        "mean_min": min(means, default=None),
+        "mean_max": max(means, default=None),
+        "ci_low_min": min(lows, default=None),
+        "ci_high_max": max(highs, default=None),
+        "mean_sign_changes": bool(m0) and any(m * m0 < 0 for m in means),
+    }
 
 
 def analyse(p: Plan, results: list[list[list[RepResult]]], years: float) -> dict[str, Any]:
@@ -396,29 +484,79 @@ def analyse(p: Plan, results: list[list[list[RepResult]]], years: float) -> dict
     points = []
     for point, (base, other) in zip(p.points, results):
         diffs = differences(base, other, years)
-        means = {name: {key: _ci(summarise(r.headline[key] for r in res)) for key, _ in DIFFERENCES if key not in FREED}
-                 for name, res in ((base_name, base), (other_name, other))}
-        points.append({"label": point.label, "factor": point.factor, "level": point.level, "value": point.value(),
-                       "differences": diffs, "scenarios": means})
+        means = {
+            name: {key: _ci(summarise(r.headline[key] for r in res)) for key, _ in DIFFERENCES if key not in FREED}
+            for name, res in ((base_name, base), (other_name, other))
+        }
+        points.append(
+            {
+                "label": point.label,
+                "factor": point.factor,
+                "level": point.level,
+                "value": point.value(),
+                "differences": diffs,
+                "scenarios": means,
+            }
+        )
     metrics = {}
     for key, label in DIFFERENCES:
         v = verdict(points[0]["differences"][key], [(pt["label"], pt["differences"][key]) for pt in points[1:]])
-        metrics[key] = {"label": label, "difference": "base - other" if key in FREED else "other - base",
-                        "base": points[0]["differences"][key], **v}
-    return {"notice": NOTICE, "kind": "robustness", "base": base_name, "other": other_name, "scenarios": p.names,
-            "replications": len(results[0][0]), "years": years, "paired_differences": PAIRED_NOTE,
-            "flip_definition": FLIP_NOTE, "weak_definition": WEAK_NOTE,
-            "factors": [{"name": f.name, "keys": list(f.keys), "low": f.low, "high": f.high,
-                         "applied": "multiplies each scenario's own value" if f.scale else "sets the value",
-                         "capacity": f.capacity, "meaning": f.meaning, "why": f.why} for f in p.factors],
-            "points": points, "metrics": metrics,
-            "flagged": [k for k, m in metrics.items() if m["flag"] == FLIP],
-            "weak": [k for k, m in metrics.items() if m["flag"] == WEAK]}
+        metrics[key] = {
+            "label": label,
+            "difference": "base - other" if key in FREED else "other - base",
+            "base": points[0]["differences"][key],
+            **v,
+        }
+    return {
+        "notice": NOTICE,
+        "kind": "robustness",
+        "base": base_name,
+        "other": other_name,
+        "scenarios": p.names,
+        "replications": len(results[0][0]),
+        "years": years,
+        "paired_differences": PAIRED_NOTE,
+        "flip_definition": FLIP_NOTE,
+        "weak_definition": WEAK_NOTE,
+        "factors": [
+            {
+                "name": f.name,
+                "keys": list(f.keys),
+                "low": f.low,
+                "high": f.high,
+                "applied": "multiplies each scenario's own value" if f.scale else "sets the value",
+                "capacity": f.capacity,
+                "meaning": f.meaning,
+                "why": f.why,
+            }
+            for f in p.factors
+        ],
+        "points": points,
+        "metrics": metrics,
+        "flagged": [k for k, m in metrics.items() if m["flag"] == FLIP],
+        "weak": [k for k, m in metrics.items() if m["flag"] == WEAK],
+    }
 
 
-CSV_COLUMNS = ("point", "factor", "level", "value", "metric", "difference", "diff_mean", "diff_ci_low", "diff_ci_high",
-               "diff_n", "diff_side", "base_mean", "base_ci_low", "base_ci_high", "other_mean", "other_ci_low",
-               "other_ci_high")
+CSV_COLUMNS = (
+    "point",
+    "factor",
+    "level",
+    "value",
+    "metric",
+    "difference",
+    "diff_mean",
+    "diff_ci_low",
+    "diff_ci_high",
+    "diff_n",
+    "diff_side",
+    "base_mean",
+    "base_ci_low",
+    "base_ci_high",
+    "other_mean",
+    "other_ci_low",
+    "other_ci_high",
+)
 
 
 def csv_text(data: dict[str, Any]) -> str:
@@ -429,33 +567,66 @@ def csv_text(data: dict[str, Any]) -> str:
         for key, d in pt["differences"].items():
             b = pt["scenarios"][data["base"]].get(key, {})
             o = pt["scenarios"][data["other"]].get(key, {})
-            rows.append([pt["label"], pt["factor"], pt["level"], value if value is not None else "", key,
-                         data["metrics"][key]["difference"], d["mean"], d["ci_low"], d["ci_high"], d["n"], side(d),
-                         b.get("mean"), b.get("ci_low"), b.get("ci_high"), o.get("mean"), o.get("ci_low"),
-                         o.get("ci_high")])
+            rows.append(
+                [
+                    pt["label"],
+                    pt["factor"],
+                    pt["level"],
+                    value if value is not None else "",
+                    key,
+                    data["metrics"][key]["difference"],
+                    d["mean"],
+                    d["ci_low"],
+                    d["ci_high"],
+                    d["n"],
+                    side(d),
+                    b.get("mean"),
+                    b.get("ci_low"),
+                    b.get("ci_high"),
+                    o.get("mean"),
+                    o.get("ci_low"),
+                    o.get("ci_high"),
+                ]
+            )
     return _csv_text(CSV_COLUMNS, ([("" if v is None else v) for v in row] for row in rows))
 
 
 def _identity(p: Plan, reps: int, corners: bool) -> Identity:
     hashes = [[scenario_hash(sc) for sc in pair] for pair in p.scenarios]
     digest = hashlib.sha256(json.dumps([p.names, hashes]).encode()).hexdigest()[:16]
-    work = {"replications": reps, "years": p.scenarios[0][0].run.years, "corners": corners,
-            "factors": {f.name: [f.low, f.high] for f in p.factors}}
+    work = {
+        "replications": reps,
+        "years": p.scenarios[0][0].run.years,
+        "corners": corners,
+        "factors": {f.name: [f.low, f.high] for f in p.factors},
+    }
     return Identity("robustness", digest, p.scenarios[0][0].run.seed, work)
 
 
 def _manifest(p: Plan, identity: Identity, status: str, runtime: float | None, cpu: float | None) -> dict[str, Any]:
-    return {"notice": NOTICE, "status": status, **identity.manifest(), "scenarios": p.names,
-            "scenario_hashes": {name: scenario_hash(sc) for name, sc in zip(p.names, p.scenarios[0])},
-            "points": [{"label": pt.label, "scenario_hashes": {name: scenario_hash(sc) for name, sc in zip(p.names, pair)}}
-                       for pt, pair in zip(p.points, p.scenarios)],
-            "replications": identity.work["replications"], "runtime_s": runtime, "cpu_seconds_in_replications": cpu,
-            "command": sys.argv, "versions": package_versions(), "platform": platform.platform(),
-            "effective_scenarios": {name: effective_dict(sc) for name, sc in zip(p.names, p.scenarios[0])}}
+    return {
+        "notice": NOTICE,
+        "status": status,
+        **identity.manifest(),
+        "scenarios": p.names,
+        "scenario_hashes": {name: scenario_hash(sc) for name, sc in zip(p.names, p.scenarios[0])},
+        "points": [
+            {"label": pt.label, "scenario_hashes": {name: scenario_hash(sc) for name, sc in zip(p.names, pair)}}
+            for pt, pair in zip(p.points, p.scenarios)
+        ],
+        "replications": identity.work["replications"],
+        "runtime_s": runtime,
+        "cpu_seconds_in_replications": cpu,
+        "command": sys.argv,
+        "versions": package_versions(),
+        "platform": platform.platform(),
+        "effective_scenarios": {name: effective_dict(sc) for name, sc in zip(p.names, p.scenarios[0])},
+    }
 
 
-def run(p: Plan, reps: int, corners: bool, folder: Path, executor: Executor,
-        progress: Progress | None = None) -> dict[str, Any]:
+def run(
+    p: Plan, reps: int, corners: bool, folder: Path, executor: Executor, progress: Progress | None = None
+) -> dict[str, Any]:
     """Run the plan into ``folder`` (refused if it holds anything) and write robustness.json, robustness.csv
     and the manifest, each whole or not at all; the manifest says ``running`` until the end."""
     prepare_folder(folder, resume=False)
@@ -469,8 +640,10 @@ def run(p: Plan, reps: int, corners: bool, folder: Path, executor: Executor,
         write_json(folder / "robustness.json", data)
         atomic_write(folder / "robustness.csv", csv_text(data))
         cpu = sum(r.runtime_s for point in results for res in point for r in res)
-        write_json(folder / "manifest.json", _manifest(p, identity, "complete", round(time.perf_counter() - t0, 3),
-                                                       round(cpu, 3)))
+        write_json(
+            folder / "manifest.json",
+            _manifest(p, identity, "complete", round(time.perf_counter() - t0, 3), round(cpu, 3)),
+        )
     finally:
         lock.release()
     return data
@@ -505,8 +678,9 @@ def conclusion(data: dict[str, Any]) -> str:
     """The last line of the console and the report's headline: the flagged conclusions, or that none flips."""
     if not data["flagged"]:
         return "no headline difference changes sign across the structural ranges"
-    return "sign flips: " + "; ".join(f"{k} ({where(data['metrics'][k]).removeprefix('sign flips ')})"
-                                      for k in data["flagged"])
+    return "sign flips: " + "; ".join(
+        f"{k} ({where(data['metrics'][k]).removeprefix('sign flips ')})" for k in data["flagged"]
+    )
 
 
 # ------------------------------------------------------------------------------------------ report

@@ -15,22 +15,24 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sim import NOTICE
 from sim.engine.calendar import Calendar
-from sim.results.diagnostics import warnings as run_warnings
 from sim.experiments.executors import Executor, Task
-from sim.results.identity import COMMANDS, KINDS, Identity, IdentityError, read_manifest
-from sim.inputs.loading import effective_dict, scenario_hash
-from sim.results.metrics import HEADLINE, RepResult
-from sim.inputs.names import inside
-from sim.results.output import manifest, package_versions, write_json, write_tables
 from sim.experiments.replications import Decision, StoppingRule
+from sim.inputs.loading import effective_dict, scenario_hash
+from sim.inputs.names import inside
 from sim.inputs.scenario import Scenario
+from sim.results.diagnostics import warnings as run_warnings
+from sim.results.identity import COMMANDS, KINDS, Identity, IdentityError, read_manifest
+from sim.results.metrics import HEADLINE, RepResult
+from sim.results.output import manifest, package_versions, write_json, write_tables
 from sim.results.store import STORE_NAME, Store, StoreDamaged, StoreError
-from sim.results.warmup import of_scenario, summary as warmup_summary
+from sim.results.warmup import of_scenario
+from sim.results.warmup import summary as warmup_summary
 
 LOCK_NAME = ".lock"
 
@@ -67,8 +69,10 @@ def prepare_folder(folder: Path, resume: bool, kind: str = "run") -> None:
     if resume:
         held = _held_kind(folder)
         if held is not None and held != kind:
-            raise RunFolderError(f"{folder}: holds {KINDS[held]}, not {KINDS[kind]}; resume it with "
-                                 f"`{COMMANDS[held]} ... --resume` or choose another --out")
+            raise RunFolderError(
+                f"{folder}: holds {KINDS[held]}, not {KINDS[kind]}; resume it with "
+                f"`{COMMANDS[held]} ... --resume` or choose another --out"
+            )
         needed = "manifest.json" if kind == "compare" else STORE_NAME
         if not (folder / needed).exists():
             raise RunFolderError(f"{folder}: nothing to resume (no {needed})")
@@ -148,14 +152,24 @@ class RunFolder:
     for (by default the scenario's replications). Resuming checks both before anything changes.
     """
 
-    def __init__(self, scenario: Scenario, folder: Path, resume: bool = False, work: dict[str, Any] | None = None,
-                 kind: str = "run") -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        folder: Path,
+        resume: bool = False,
+        work: dict[str, Any] | None = None,
+        kind: str = "run",
+    ) -> None:
         self.scenario = scenario
         self.folder = folder
         self.data = effective_dict(scenario)
         self.seed = scenario.run.seed
-        self.identity = Identity(kind, scenario_hash(scenario), self.seed,
-                                 work if work is not None else fixed_work(scenario.run.replications, scenario.run.years))
+        self.identity = Identity(
+            kind,
+            scenario_hash(scenario),
+            self.seed,
+            work if work is not None else fixed_work(scenario.run.replications, scenario.run.years),
+        )
         self.json = scenario.model_dump_json(by_alias=True)
         self.failures: dict[int, str] = {}
         prepare_folder(folder, resume, kind)
@@ -165,7 +179,9 @@ class RunFolder:
                 check_store(folder, self.identity, asked(self.identity.work), scenario.run.months)
             remove_partial_files(folder)
             try:
-                self.store = Store(folder / STORE_NAME, meta={**self.identity.meta(), "scenario": json.dumps(self.data)})
+                self.store = Store(
+                    folder / STORE_NAME, meta={**self.identity.meta(), "scenario": json.dumps(self.data)}
+                )
             except StoreError as exc:
                 raise RunFolderError(str(exc)) from None
             write_json(folder / "manifest.json", manifest(self.identity, self.data, None, "running", None))
@@ -177,7 +193,9 @@ class RunFolder:
     def done(self) -> set[int]:
         return {rep for point, rep in self.store.done() if point == 0}
 
-    def run(self, reps: list[int], executor: Executor, progress: Progress | None = None, total: int | None = None) -> None:
+    def run(
+        self, reps: list[int], executor: Executor, progress: Progress | None = None, total: int | None = None
+    ) -> None:
         """Run the replications in ``reps`` not yet in the store, committing each as it finishes."""
         done = self.done()
         todo = [r for r in reps if r not in done]
@@ -216,19 +234,29 @@ class RunFolder:
         cal = Calendar(self.scenario.run.start_date, self.scenario.run.months)
         write_tables(self.folder, results, cal, self.scenario.run.warmup_months)
         cpu = sum(r.runtime_s for r in results)
-        write_json(self.folder / "manifest.json",
-                   manifest(self.identity, self.data, len(results), "complete",
-                            round(time.perf_counter() - self._t0, 3),
-                            {"cpu_seconds_in_replications": round(cpu, 3),
-                             "warnings": run_warnings(results, self.scenario),
-                             "warmup": warmup_summary(of_scenario(results, self.scenario)), **(extra or {})}))
+        write_json(
+            self.folder / "manifest.json",
+            manifest(
+                self.identity,
+                self.data,
+                len(results),
+                "complete",
+                round(time.perf_counter() - self._t0, 3),
+                {
+                    "cpu_seconds_in_replications": round(cpu, 3),
+                    "warnings": run_warnings(results, self.scenario),
+                    "warmup": warmup_summary(of_scenario(results, self.scenario)),
+                    **(extra or {}),
+                },
+            ),
+        )
         return results
 
     def close(self) -> None:
         self.store.close()
         self._lock.release()
 
-    def __enter__(self) -> "RunFolder":
+    def __enter__(self) -> RunFolder:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -244,8 +272,9 @@ class Comparison:
     its own store, and the results equal an uninterrupted comparison's.
     """
 
-    def __init__(self, folder: Path, scenarios: list[Scenario], names: list[str], work: dict[str, Any],
-                 resume: bool = False) -> None:
+    def __init__(
+        self, folder: Path, scenarios: list[Scenario], names: list[str], work: dict[str, Any], resume: bool = False
+    ) -> None:
         try:
             paths = [inside(folder, name) for name in names]
         except ValueError as exc:
@@ -281,9 +310,18 @@ class Comparison:
                 check_store(path, member, asked(member.work), sc.run.months)
 
     def _write_manifest(self, status: str, replications: int | None) -> None:
-        write_json(self.folder / "manifest.json", {
-            "notice": NOTICE, "status": status, **self.identity.manifest(), "scenarios": self.names,
-            "replications": replications, "command": sys.argv, "versions": package_versions()})
+        write_json(
+            self.folder / "manifest.json",
+            {
+                "notice": NOTICE,
+                "status": status,
+                **self.identity.manifest(),
+                "scenarios": self.names,
+                "replications": replications,
+                "command": sys.argv,
+                "versions": package_versions(),
+            },
+        )
 
     def finish(self, n: int, extra: dict | None = None) -> dict[str, list[RepResult]]:
         """Every scenario's tables from its first ``n`` replications, then the comparison's manifest."""
@@ -297,15 +335,16 @@ class Comparison:
         self.runs = []
         self._lock.release()
 
-    def __enter__(self) -> "Comparison":
+    def __enter__(self) -> Comparison:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def run_fixed(scenario: Scenario, folder: Path, executor: Executor, resume: bool = False,
-              progress: Progress | None = None) -> list[RepResult]:
+def run_fixed(
+    scenario: Scenario, folder: Path, executor: Executor, resume: bool = False, progress: Progress | None = None
+) -> list[RepResult]:
     """A run with the scenario's number of replications."""
     n = scenario.run.replications
     with RunFolder(scenario, folder, resume, fixed_work(n, scenario.run.years)) as rf:
@@ -313,8 +352,9 @@ def run_fixed(scenario: Scenario, folder: Path, executor: Executor, resume: bool
         return rf.finish(n)
 
 
-def run_auto(folders: list[RunFolder], rule: StoppingRule, executor: Executor,
-             progress: Progress | None = None) -> Decision:
+def run_auto(
+    folders: list[RunFolder], rule: StoppingRule, executor: Executor, progress: Progress | None = None
+) -> Decision:
     """Add replications to every folder in rounds until the stopping rule holds for all of them.
 
     Every folder gets the same replications, so compared scenarios stay paired. The decision uses

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from sim import NOTICE
-from sim.results.output import atomic_write
-from sim.results.store import STORE_NAME, Store, StoreError
 from sim.experiments.sweep import load_design
 from sim.experiments.sweepfile import SweepSpec
+from sim.results.output import atomic_write
+from sim.results.store import STORE_NAME, Store, StoreError
 
 NUM_RESAMPLES = 200
 
@@ -38,8 +38,17 @@ def sobol_indices(problem: dict, y: np.ndarray, seed: int) -> list[dict[str, Any
     rows = []
     for i, name in enumerate(problem["names"]):
         s1, s1c, st, stc = (float(res[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf"))
-        rows.append({"factor": name, "S1": s1, "S1_ci_low": s1 - s1c, "S1_ci_high": s1 + s1c,
-                     "ST": st, "ST_ci_low": st - stc, "ST_ci_high": st + stc})
+        rows.append(
+            {
+                "factor": name,
+                "S1": s1,
+                "S1_ci_low": s1 - s1c,
+                "S1_ci_high": s1 + s1c,
+                "ST": st,
+                "ST_ci_low": st - stc,
+                "ST_ci_high": st + stc,
+            }
+        )
     return _ranked(rows, "ST")
 
 
@@ -51,8 +60,16 @@ def morris_indices(problem: dict, x: np.ndarray, y: np.ndarray, levels: int, see
     rows = []
     for i, name in enumerate(problem["names"]):
         ms, msc = float(res["mu_star"][i]), float(res["mu_star_conf"][i])
-        rows.append({"factor": name, "mu_star": ms, "mu_star_ci_low": ms - msc, "mu_star_ci_high": ms + msc,
-                     "mu": float(res["mu"][i]), "sigma": float(res["sigma"][i])})
+        rows.append(
+            {
+                "factor": name,
+                "mu_star": ms,
+                "mu_star_ci_low": ms - msc,
+                "mu_star_ci_high": ms + msc,
+                "mu": float(res["mu"][i]),
+                "sigma": float(res["sigma"][i]),
+            }
+        )
     return _ranked(rows, "mu_star")
 
 
@@ -63,7 +80,9 @@ def _ranked(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return rows
 
 
-def analyze(folder: Path, method: str | None = None, metrics: list[str] | None = None) -> tuple[str, list[dict[str, Any]], list[str]]:
+def analyze(
+    folder: Path, method: str | None = None, metrics: list[str] | None = None
+) -> tuple[str, list[dict[str, Any]], list[str]]:
     """Analyse a sweep folder; return the method, the table rows and notes on skipped metrics."""
     if not (folder / STORE_NAME).exists():
         raise SensitivityError(f"{folder}: not a sweep folder (no {STORE_NAME})")
@@ -81,8 +100,10 @@ def analyze(folder: Path, method: str | None = None, metrics: list[str] | None =
         method = method or spec.analyze or wanted
         if wanted is None or method != wanted:
             need = {"sobol": "'saltelli'", "morris": "'morris'"}.get(method or "", "'saltelli' (Sobol') or 'morris'")
-            raise SensitivityError(f"{folder}: {method or 'a sensitivity analysis'} needs a sweep with design = "
-                                   f"{need} (this one is '{spec.design}')")
+            raise SensitivityError(
+                f"{folder}: {method or 'a sensitivity analysis'} needs a sweep with design = "
+                f"{need} (this one is '{spec.design}')"
+            )
         y_all: dict[str, list[float]] = {m: [math.nan] * len(design.values) for m in (metrics or spec.metrics)}
         seen = 0
         for point, _, headline in store.headlines():
@@ -91,8 +112,10 @@ def analyze(folder: Path, method: str | None = None, metrics: list[str] | None =
                 y_all[m][point] = headline.get(m, math.nan)
     missing = len(design.values) - seen
     if missing:
-        raise SensitivityError(f"{folder}: {missing} of {len(design.values)} design rows have no result "
-                               "(failed or not run); finish the sweep with --resume first")
+        raise SensitivityError(
+            f"{folder}: {missing} of {len(design.values)} design rows have no result "
+            "(failed or not run); finish the sweep with --resume first"
+        )
     assert design.problem is not None and design.inputs is not None
     rows: list[dict[str, Any]] = []
     notes: list[str] = []

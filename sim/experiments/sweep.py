@@ -16,24 +16,25 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from sim import NOTICE
-from sim.experiments.designs import Design, build
 from sim.errors import ScenarioError
+from sim.experiments.designs import Design, build
 from sim.experiments.executors import Executor, Task
+from sim.experiments.runfolder import FolderLock, RunFolderError, check_store, prepare_folder, remove_partial_files
+from sim.experiments.sweepfile import SweepSpec
 from sim.inputs.loading import deep_merge, effective_dict, is_file, load_raw, resolve, set_dotted, validate
+from sim.inputs.scenario import Scenario
+from sim.results.identity import Identity
 from sim.results.metrics import HEADLINE
 from sim.results.output import atomic_write, manifest, notice_metadata, write_json
-from sim.results.identity import Identity
-from sim.experiments.runfolder import FolderLock, RunFolderError, check_store, prepare_folder, remove_partial_files
-from sim.inputs.scenario import Scenario
 from sim.results.stats import summarise
 from sim.results.store import STORE_NAME, Store, StoreDamaged, StoreError
-from sim.experiments.sweepfile import SweepSpec
 
 BATCH = 500
 #: what a sweep file says about the amount of work, not about what the results depend on
@@ -48,7 +49,9 @@ def base_path(spec: SweepSpec, spec_path: Path) -> Path:
     try:
         return resolve(spec.base)
     except ScenarioError:
-        raise ScenarioError(str(spec_path), "base", f"'{spec.base}' is neither a file beside the sweep file nor a shipped scenario") from None
+        raise ScenarioError(
+            str(spec_path), "base", f"'{spec.base}' is neither a file beside the sweep file nor a shipped scenario"
+        ) from None
 
 
 def point_seed(spec: SweepSpec, point: int) -> int:
@@ -89,7 +92,9 @@ class SweepPlan:
             node = node.get(part) if isinstance(node, dict) else getattr(node, part, None)
         if isinstance(node, bool) or not isinstance(node, (int, float)):
             what = "a table" if node is not None and not isinstance(node, (str, bool)) else "no number"
-            raise ScenarioError(str(spec_path), f"factors.{key}", f"names {what} in the scenario; a factor must be a number")
+            raise ScenarioError(
+                str(spec_path), f"factors.{key}", f"names {what} in the scenario; a factor must be a number"
+            )
         return isinstance(node, int)
 
     def _refuse_rounded_duplicates(self, spec_path: Path) -> None:
@@ -104,9 +109,12 @@ class SweepPlan:
             rounded = [int(round(v)) for v in levels]
             if len(set(rounded)) != len(rounded):
                 shown = ", ".join(f"{v:g}" for v in levels[:8]) + (", ..." if len(levels) > 8 else "")
-                raise ScenarioError(str(spec_path), f"factors.{key}",
-                                    f"a whole number: the levels ({shown}) round to duplicates "
-                                    f"({', '.join(map(str, rounded[:8]))}{', ...' if len(rounded) > 8 else ''})")
+                raise ScenarioError(
+                    str(spec_path),
+                    f"factors.{key}",
+                    f"a whole number: the levels ({shown}) round to duplicates "
+                    f"({', '.join(map(str, rounded[:8]))}{', ...' if len(rounded) > 8 else ''})",
+                )
 
     def _point_json(self, point: int) -> str:
         values = self.design.values[point]
@@ -119,8 +127,11 @@ class SweepPlan:
         try:
             sc = validate(raw, str(self.spec_path))
         except ScenarioError as exc:
-            raise ScenarioError(str(self.spec_path), "factors",
-                                f"point {point} ({shown}) is not a valid scenario: {exc.key or ''}: {exc.problem}") from None
+            raise ScenarioError(
+                str(self.spec_path),
+                "factors",
+                f"point {point} ({shown}) is not a valid scenario: {exc.key or ''}: {exc.problem}",
+            ) from None
         return sc.model_dump_json(by_alias=True)
 
     def scenario(self, point: int) -> Scenario:
@@ -143,9 +154,14 @@ class SweepPlan:
         """What the sweep's folder holds: the hash of what its results depend on (the base scenario
         and the factors, not names, notes, the seed or the amount of work), the seed, and the work."""
         spec = self.spec.model_dump(mode="json")
-        work = {"design": spec["design"], "reps": spec["reps"], "samples": spec["samples"],
-                "replication_pool": spec["replication_pool"], "morris_levels": spec["morris_levels"],
-                "tasks": self.design.tasks}
+        work = {
+            "design": spec["design"],
+            "reps": spec["reps"],
+            "samples": spec["samples"],
+            "replication_pool": spec["replication_pool"],
+            "morris_levels": spec["morris_levels"],
+            "tasks": self.design.tasks,
+        }
         for key in (*WORK_KEYS, "name", "description", "analyze", "metrics"):
             spec.pop(key, None)
         blob = json.dumps({"spec": spec, "base": effective_dict(self.base_scenario)}, sort_keys=True).encode()
@@ -166,8 +182,9 @@ class SweepPlan:
 Progress = Callable[[int, int], None]
 
 
-def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, resume: bool = False,
-              progress: Progress | None = None) -> dict[str, Any]:
+def run_sweep(
+    plan: SweepPlan, folder: Path, executor: Executor, resume: bool = False, progress: Progress | None = None
+) -> dict[str, Any]:
     """Run every task of the plan into ``folder`` and write its exports; return the summary."""
     identity = plan.identity
     prepare_folder(folder, resume, "sweep")
@@ -177,8 +194,10 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, resume: bool = 
             check_store(folder, identity, plan.asked, None)
         remove_partial_files(folder)
         try:
-            store = Store(folder / STORE_NAME, meta={**identity.meta(), "spec": plan.spec.model_dump_json(),
-                                                     "design": _design_json(plan.design)})
+            store = Store(
+                folder / STORE_NAME,
+                meta={**identity.meta(), "spec": plan.spec.model_dump_json(), "design": _design_json(plan.design)},
+            )
         except StoreError as exc:
             raise RunFolderError(str(exc)) from None
         with store:
@@ -209,20 +228,32 @@ def run_sweep(plan: SweepPlan, folder: Path, executor: Executor, resume: bool = 
             executor.run(plan.tasks(skip=done), keep, failed)
             failures = store.failures()
             write_exports(folder, store, plan)
-            summary = {"tasks": total, "done": len(store.done()), "failed": len(failures),
-                       "failures": [{"point": p, "replication": r, "error": e} for p, r, e in failures[:100]],
-                       "retried_failures": len(failed_before)}
-            write_json(folder / "manifest.json",
-                       _manifest(plan, identity, "complete", round(time.perf_counter() - t0, 3), len(failures), summary))
+            summary = {
+                "tasks": total,
+                "done": len(store.done()),
+                "failed": len(failures),
+                "failures": [{"point": p, "replication": r, "error": e} for p, r, e in failures[:100]],
+                "retried_failures": len(failed_before),
+            }
+            write_json(
+                folder / "manifest.json",
+                _manifest(plan, identity, "complete", round(time.perf_counter() - t0, 3), len(failures), summary),
+            )
             return summary
     finally:
         lock.release()
 
 
 def _design_json(design: Design) -> str:
-    return json.dumps({"factors": design.factors, "values": design.values, "reps": design.reps,
-                       "inputs": design.inputs.tolist() if design.inputs is not None else None,
-                       "problem": design.problem})
+    return json.dumps(
+        {
+            "factors": design.factors,
+            "values": design.values,
+            "reps": design.reps,
+            "inputs": design.inputs.tolist() if design.inputs is not None else None,
+            "problem": design.problem,
+        }
+    )
 
 
 def load_design(store: Store) -> Design:
@@ -253,19 +284,27 @@ def check_sweep_store(folder: Path) -> None:
             raise StoreDamaged(f"{store.path}: the sweep's record of its sweep file is damaged") from None
 
 
-def _manifest(plan: SweepPlan, identity: Identity, status: str, runtime: float | None, failed: int,
-              summary: dict[str, Any] | None = None) -> dict[str, Any]:
+def _manifest(
+    plan: SweepPlan,
+    identity: Identity,
+    status: str,
+    runtime: float | None,
+    failed: int,
+    summary: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     base = effective_dict(plan.base_scenario)
     info = manifest(identity, base, None, status, runtime)
-    info.update({
-        "sweep": plan.spec.model_dump(mode="json"),
-        "sweep_file": str(plan.spec_path),
-        "base_file": str(plan.base),
-        "points": len(plan.design.values),
-        "tasks": plan.design.tasks,
-        "failed_tasks": failed,
-        **({"summary": summary} if summary else {}),
-    })
+    info.update(
+        {
+            "sweep": plan.spec.model_dump(mode="json"),
+            "sweep_file": str(plan.spec_path),
+            "base_file": str(plan.base),
+            "points": len(plan.design.values),
+            "tasks": plan.design.tasks,
+            "failed_tasks": failed,
+            **({"summary": summary} if summary else {}),
+        }
+    )
     info["scenario"] = info.pop("scenario")  # keep the long scenario last
     return info
 
@@ -289,8 +328,10 @@ def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> 
 
     design = plan.design if plan is not None else load_design(store)
     metric_type = pa.dictionary(pa.int16(), pa.string())
-    schema = pa.schema([("point", pa.int32()), ("replication", pa.int32()), ("metric", metric_type), ("value", pa.float64())],
-                       metadata=notice_metadata())
+    schema = pa.schema(
+        [("point", pa.int32()), ("replication", pa.int32()), ("metric", metric_type), ("value", pa.float64())],
+        metadata=notice_metadata(),
+    )
     tmp_parquet = folder / ".results.parquet.tmp"
     tmp_csv = folder / ".results.csv.tmp"
     with pq.ParquetWriter(tmp_parquet, schema) as pw, tmp_csv.open("w", newline="") as fh:
@@ -307,9 +348,17 @@ def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> 
                     metrics.append(k)
                     values.append(v)
                     w.writerow([p, r, k, "" if not math.isfinite(v) else f"{v:.10g}"])
-            pw.write_table(pa.table({"point": pa.array(points, pa.int32()), "replication": pa.array(reps, pa.int32()),
-                                     "metric": pa.array(metrics).dictionary_encode().cast(metric_type),
-                                     "value": pa.array(values, pa.float64())}, schema=schema))
+            pw.write_table(
+                pa.table(
+                    {
+                        "point": pa.array(points, pa.int32()),
+                        "replication": pa.array(reps, pa.int32()),
+                        "metric": pa.array(metrics).dictionary_encode().cast(metric_type),
+                        "value": pa.array(values, pa.float64()),
+                    },
+                    schema=schema,
+                )
+            )
     tmp_parquet.replace(folder / "results.parquet")
     tmp_csv.replace(folder / "results.csv")
     atomic_write(folder / "points.csv", _points_csv(store, design))
@@ -321,7 +370,14 @@ def _points_csv(store: Store, design: Design) -> str:
     buf = io.StringIO()
     buf.write(f"# {NOTICE}\n")
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["point", *design.factors, "replications", *(f"{m}.{s}" for m in HEADLINE for s in ("mean", "ci_low", "ci_high"))])
+    w.writerow(
+        [
+            "point",
+            *design.factors,
+            "replications",
+            *(f"{m}.{s}" for m in HEADLINE for s in ("mean", "ci_low", "ci_high")),
+        ]
+    )
     current: int | None = None
     rows: list[dict[str, float]] = []
 

@@ -36,10 +36,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.errors import ScenarioError
 from sim.inputs.loading import format_loc, is_known_key, problem_text
-from sim.inputs.reading import read_toml
-from sim.results.metrics import HEADLINE
 from sim.inputs.names import check_name
+from sim.inputs.reading import read_toml
 from sim.inputs.scenario import Scenario
+from sim.results.metrics import HEADLINE
 
 #: the most tasks (points x replications) one sweep may hold
 MAX_TASKS = 1_000_000
@@ -52,9 +52,15 @@ RUN_OWNED = {
 
 #: the metrics a sensitivity analysis ranks by default: court load first
 COURT_LOAD = (
-    "court.receipts_per_year", "court.backlog_end", "court.crown.backlog_end", "court.wait_days_mean",
-    "court.crown.trial_wait_weeks_median", "court.sitting_days_used", "forensics.wait_days_mean",
-    "scheme.prosecuted_after_failure", "prison.population_end",
+    "court.receipts_per_year",
+    "court.backlog_end",
+    "court.crown.backlog_end",
+    "court.wait_days_mean",
+    "court.crown.trial_wait_weeks_median",
+    "court.sitting_days_used",
+    "forensics.wait_days_mean",
+    "scheme.prosecuted_after_failure",
+    "prison.population_end",
 )
 
 
@@ -68,7 +74,7 @@ class Factor(BaseModel):
     integer: bool = False
 
     @model_validator(mode="after")
-    def _shape(self) -> "Factor":
+    def _shape(self) -> Factor:
         if self.values is not None:
             if self.min is not None or self.max is not None or self.levels is not None:
                 raise ValueError("give either values or min and max, not both")
@@ -128,7 +134,7 @@ class SweepSpec(BaseModel):
         return data
 
     @model_validator(mode="after")
-    def _consistent(self) -> "SweepSpec":
+    def _consistent(self) -> SweepSpec:
         if not self.factors:
             raise ValueError("factors: name at least one factor")
         for key, f in self.factors.items():
@@ -141,7 +147,9 @@ class SweepSpec(BaseModel):
         for key in [*self.factors, *self.set]:
             if key in RUN_OWNED:
                 where = "factors" if key in self.factors else "set"
-                raise ValueError(f"{where}: '{key}' is set by the sweep itself ({RUN_OWNED[key]}), not by a factor or [set]")
+                raise ValueError(
+                    f"{where}: '{key}' is set by the sweep itself ({RUN_OWNED[key]}), not by a factor or [set]"
+                )
         for key in self.set:
             if not is_known_key(Scenario, key.split(".")):
                 raise ValueError(f"set: '{key}' is not a scenario parameter")
@@ -151,8 +159,10 @@ class SweepSpec(BaseModel):
             if m not in HEADLINE:
                 raise ValueError(f"metrics: '{m}' is not a headline metric")
         if self.design in ("saltelli", "morris") and self.reps != 1:
-            raise ValueError(f"the {self.design} design runs one replication per row (the replication is an "
-                             f"input): set reps = 1 and choose replication_pool")
+            raise ValueError(
+                f"the {self.design} design runs one replication per row (the replication is an "
+                f"input): set reps = 1 and choose replication_pool"
+            )
         if self.design in ("sobol", "saltelli") and self.samples & (self.samples - 1):
             raise ValueError(f"samples must be a power of two for the {self.design} design (got {self.samples})")
         if self.analyze == "sobol" and self.design != "saltelli":
@@ -160,8 +170,10 @@ class SweepSpec(BaseModel):
         if self.analyze == "morris" and self.design != "morris":
             raise ValueError("analyze = 'morris' needs design = 'morris'")
         if self.tasks > MAX_TASKS:
-            raise ValueError(f"the design has {self.tasks:,} tasks (points x replications), more than the "
-                             f"{MAX_TASKS:,} a sweep can hold: fewer levels, samples or replications")
+            raise ValueError(
+                f"the design has {self.tasks:,} tasks (points x replications), more than the "
+                f"{MAX_TASKS:,} a sweep can hold: fewer levels, samples or replications"
+            )
         return self
 
     @property
@@ -173,8 +185,12 @@ class SweepSpec(BaseModel):
             for f in self.factors.values():
                 points *= len(f.values) if f.values is not None else (f.levels or 1)
             return points * self.reps
-        return {"lhs": self.samples, "sobol": self.samples, "saltelli": self.samples * (k + 3),
-                "morris": self.samples * (k + 2)}[self.design] * self.reps
+        return {
+            "lhs": self.samples,
+            "sobol": self.samples,
+            "saltelli": self.samples * (k + 3),
+            "morris": self.samples * (k + 2),
+        }[self.design] * self.reps
 
 
 def load_sweep(path: Path, overrides: dict[str, Any] | None = None) -> SweepSpec:

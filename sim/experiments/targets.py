@@ -76,7 +76,7 @@ class Target(BaseModel):
         return v
 
     @model_validator(mode="after")
-    def _band(self) -> "Target":
+    def _band(self) -> Target:
         if (self.metric is None) == (self.series is None):
             raise ValueError("give a headline metric, or a monthly series with months")
         if self.metric is not None:
@@ -88,7 +88,7 @@ class Target(BaseModel):
             if self.series not in MONTHLY:
                 raise ValueError(f"series '{self.series}' is not a monthly series")
             if self.months is None:
-                raise ValueError(f"series '{self.series}' needs months = [\"YYYY-MM\", \"YYYY-MM\"]")
+                raise ValueError(f'series \'{self.series}\' needs months = ["YYYY-MM", "YYYY-MM"]')
         if self.value is not None:
             if self.tolerance is None or self.low is not None or self.high is not None:
                 raise ValueError("give value with tolerance, or low and high")
@@ -116,7 +116,11 @@ class Target(BaseModel):
         span = self.months[0] if self.months[0] == self.months[1] else f"{self.months[0]} to {self.months[1]}"
         if self.change_from is None:
             return f"{self.series} ({span})"
-        base = self.change_from[0] if self.change_from[0] == self.change_from[1] else f"{self.change_from[0]} to {self.change_from[1]}"
+        base = (
+            self.change_from[0]
+            if self.change_from[0] == self.change_from[1]
+            else f"{self.change_from[0]} to {self.change_from[1]}"
+        )
         return f"{self.series} change ({base} -> {span})"
 
     def values(self, results: list[RepResult], start: dt.date, months: int) -> list[float]:
@@ -163,7 +167,7 @@ class Targets(BaseModel):
     targets: dict[str, Target]
 
     @model_validator(mode="after")
-    def _some(self) -> "Targets":
+    def _some(self) -> Targets:
         if not self.targets:
             raise ValueError("targets: name at least one target")
         return self
@@ -173,7 +177,7 @@ class Targets(BaseModel):
         """Whether a target reads a monthly series (replications must then keep them)."""
         return any(t.series is not None for t in self.targets.values())
 
-    def of_role(self, role: str) -> "Targets":
+    def of_role(self, role: str) -> Targets:
         """The same file with only its ``fit`` (or ``holdout``) targets: what a calibration may tune to."""
         return self.model_copy(update={"targets": {k: t for k, t in self.targets.items() if t.role == role}})
 
@@ -210,13 +214,25 @@ class Check:
 
     def as_dict(self) -> dict[str, Any]:
         lo, hi = self.target.band
-        return {"target": self.name, "role": self.target.role, "metric": self.target.compared, "mean": self.mean,
-                "ci_low": self.ci_low,
-                "ci_high": self.ci_high, "low": lo, "high": hi, "unit": self.target.unit, "within": self.within,
-                "source": self.target.source, "units": self.target.units}
+        return {
+            "target": self.name,
+            "role": self.target.role,
+            "metric": self.target.compared,
+            "mean": self.mean,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "low": lo,
+            "high": hi,
+            "unit": self.target.unit,
+            "within": self.within,
+            "source": self.target.source,
+            "units": self.target.units,
+        }
 
 
-def check(targets: Targets, results: list[RepResult], start: dt.date, months: int, label: str = "targets") -> list[Check]:
+def check(
+    targets: Targets, results: list[RepResult], start: dt.date, months: int, label: str = "targets"
+) -> list[Check]:
     """Each target against the replications of a run that began at ``start`` and lasted ``months``."""
     out = []
     for name, t in targets.targets.items():

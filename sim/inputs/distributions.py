@@ -9,11 +9,10 @@ distributions here are non-negative: a negative duration is a validation error, 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 
 #: no duration in the model is longer than this (days or hours); larger values are mistakes
 MAX_DURATION = 1e6
@@ -76,7 +75,7 @@ class Uniform(_Dist):
     max: float = Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Uniform":
+    def _ordered(self) -> Uniform:
         if self.max < self.min:
             raise ValueError(f"max ({self.max:g}) is below min ({self.min:g})")
         return self
@@ -98,7 +97,7 @@ class Triangular(_Dist):
     max: float = Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Triangular":
+    def _ordered(self) -> Triangular:
         if not (self.min <= self.mode <= self.max):
             raise ValueError(f"needs min <= mode <= max, got {self.min:g}, {self.mode:g}, {self.max:g}")
         return self
@@ -127,7 +126,7 @@ class Lognormal(_Dist):
         return math.log(self.mean_) - 0.5 * sigma2, math.sqrt(sigma2)
 
     @model_validator(mode="after")
-    def _spread(self) -> "Lognormal":
+    def _spread(self) -> Lognormal:
         if self.sd / self.mean_ > CV_RANGE[1]:
             raise ValueError(f"sd / mean must be at most {CV_RANGE[1]:g} (got {self.sd / self.mean_:.3g})")
         return self
@@ -152,11 +151,13 @@ class Gamma(_Dist):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
     @model_validator(mode="after")
-    def _spread(self) -> "Gamma":
+    def _spread(self) -> Gamma:
         cv = self.sd / self.mean_
         if not CV_RANGE[0] <= cv <= CV_RANGE[1]:
-            raise ValueError(f"sd / mean must be between {CV_RANGE[0]:g} and {CV_RANGE[1]:g} (got {cv:.3g}); "
-                             "for no spread use a fixed value")
+            raise ValueError(
+                f"sd / mean must be between {CV_RANGE[0]:g} and {CV_RANGE[1]:g} (got {cv:.3g}); "
+                "for no spread use a fixed value"
+            )
         return self
 
     def sample(self, gen: np.random.Generator, n: int) -> np.ndarray:
@@ -171,9 +172,7 @@ class Gamma(_Dist):
         return f"gamma(mean={self.mean_:g}, sd={self.sd:g})"
 
 
-DistSpec = Annotated[
-    Union[Fixed, Exponential, Uniform, Triangular, Lognormal, Gamma], Field(discriminator="dist")
-]
+DistSpec = Annotated[Fixed | Exponential | Uniform | Triangular | Lognormal | Gamma, Field(discriminator="dist")]
 
 
 def coerce_number(value: object) -> object:

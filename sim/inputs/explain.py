@@ -34,7 +34,9 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _walk(model: BaseModel, default: BaseModel | None, prefix: str, sources: dict[str, str], out: list[Parameter]) -> None:
+def _walk(
+    model: BaseModel, default: BaseModel | None, prefix: str, sources: dict[str, str], out: list[Parameter]
+) -> None:
     for name, field in type(model).model_fields.items():
         key = f"{prefix}{name}"
         value = getattr(model, name)
@@ -47,14 +49,19 @@ def _walk(model: BaseModel, default: BaseModel | None, prefix: str, sources: dic
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
         if key == "decision.rules":
             for rname, rule in value.items():
-                out.append(Parameter(f"{key}.{rname}", _show(rule), "-",
-                                     sources.get(f"{key}.{rname}", "scenario policy"), "scenario"))
+                out.append(
+                    Parameter(
+                        f"{key}.{rname}", _show(rule), "-", sources.get(f"{key}.{rname}", "scenario policy"), "scenario"
+                    )
+                )
             continue
         set_by = "default" if value == dvalue else "scenario"
         if key in ("name", "description"):
             out.append(Parameter(key, _show(value), "-", "scenario file", set_by))
             continue
-        source = sources.get(key) or (str(extra.get("source", "")) if set_by == "default" else "set by scenario (no source given)")
+        source = sources.get(key) or (
+            str(extra.get("source", "")) if set_by == "default" else "set by scenario (no source given)"
+        )
         out.append(Parameter(key, _show(value), str(extra.get("unit", "")), source, set_by))
 
 

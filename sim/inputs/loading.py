@@ -14,8 +14,9 @@ import copy
 import hashlib
 import json
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -98,11 +99,16 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(str(path), "extends", "must be the path of another scenario file")
     if "/" in parent or "\\" in parent or parent in (".", "..") or Path(parent).is_absolute():
-        raise ScenarioError(str(path), "extends", f"'{parent}' is a path: extends names a file beside "
-                                                  f"{path.name}, by its file name alone")
-    target = (path.parent / parent)
+        raise ScenarioError(
+            str(path),
+            "extends",
+            f"'{parent}' is a path: extends names a file beside {path.name}, by its file name alone",
+        )
+    target = path.parent / parent
     if not is_file(target):
-        raise ScenarioError(str(path), "extends", f"target '{parent}' is not a file (looked for {target.name} beside {path.name})")
+        raise ScenarioError(
+            str(path), "extends", f"target '{parent}' is not a file (looked for {target.name} beside {path.name})"
+        )
     return deep_merge(load_raw(target, (*_chain, path)), data)
 
 
@@ -148,9 +154,7 @@ def is_known_key(model: type[BaseModel], parts: list[str]) -> bool:
             return True
         if isinstance(value_type, type) and issubclass(value_type, BaseModel):
             return is_known_key(value_type, parts[2:])
-    if len(parts) >= 2 and _is_distribution(ann):
-        return True  # e.g. police.investigation_delay_days.mode
-    return False
+    return len(parts) >= 2 and _is_distribution(ann)  # e.g. police.investigation_delay_days.mode
 
 
 def _is_distribution(ann: Any) -> bool:

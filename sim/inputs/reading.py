@@ -123,8 +123,11 @@ def check_shape(data: Any, label: str) -> None:
             stack.extend((v, (*where, f"[{i}]")) for i, v in enumerate(node))
         elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= MAX_INT:
             digits = node.bit_length() * 0.30103
-            raise ScenarioError(label, dotted(where) or None,
-                                f"whole number too large (about {digits:,.0f} digits; at most {MAX_INT:,})")
+            raise ScenarioError(
+                label,
+                dotted(where) or None,
+                f"whole number too large (about {digits:,.0f} digits; at most {MAX_INT:,})",
+            )
 
 
 def dotted(parts: tuple[str, ...]) -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -31,13 +32,26 @@ PALETTE = ("#000000", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#5
 STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
-plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 110, "font.size": 9, "axes.titlesize": 10,
-                     "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "none"})
+plt.rcParams.update(
+    {
+        "figure.dpi": 100,
+        "savefig.dpi": 110,
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.fonttype": "none",
+    }
+)
 
 
 def look(i: int) -> dict[str, Any]:
     """The colour, line style and marker of the i-th scenario, the same in every figure."""
-    return {"color": PALETTE[i % len(PALETTE)], "linestyle": STYLES[i % len(STYLES)], "marker": MARKERS[i % len(MARKERS)]}
+    return {
+        "color": PALETTE[i % len(PALETTE)],
+        "linestyle": STYLES[i % len(STYLES)],
+        "marker": MARKERS[i % len(MARKERS)],
+    }
 
 
 @dataclass
@@ -46,16 +60,16 @@ class Series:
 
     name: str
     results: list[RepResult]
-    months: list[dt.date]            # the first day of each reporting month
-    warmup: int                      # months of warm-up at the start
+    months: list[dt.date]  # the first day of each reporting month
+    warmup: int  # months of warm-up at the start
 
     def monthly(self, key: str) -> np.ndarray:
         """Replications x months, warm-up months dropped."""
-        return np.array([r.monthly[key][self.warmup:] for r in self.results], dtype=float)
+        return np.array([r.monthly[key][self.warmup :] for r in self.results], dtype=float)
 
     @property
     def dates(self) -> list[dt.date]:
-        return self.months[self.warmup:]
+        return self.months[self.warmup :]
 
 
 def _trajectory(ax, s: Series, i: int, key: str, faint: bool = True) -> None:
@@ -76,8 +90,15 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
-def _two_panels(series: Sequence[Series], keys: tuple[str, str], titles: tuple[str, str], ylabel: str,
-                suptitle: str, faint: bool, sharey: bool) -> Figure:
+def _two_panels(
+    series: Sequence[Series],
+    keys: tuple[str, str],
+    titles: tuple[str, str],
+    ylabel: str,
+    suptitle: str,
+    faint: bool,
+    sharey: bool,
+) -> Figure:
     """Two monthly measures side by side, one line (and band) per scenario in each."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True, sharey=sharey)
     for i, s in enumerate(series):
@@ -95,27 +116,40 @@ def _two_panels(series: Sequence[Series], keys: tuple[str, str], titles: tuple[s
 
 
 def backlog(series: Sequence[Series]) -> Figure:
-    return _two_panels(series, ("court_backlog_end", "crown_backlog_end"), ("All courts", "Crown Court"),
-                       "cases in court at the end of the month",
-                       "Court backlog: mean, middle 95% of replications, and each replication",
-                       faint=True, sharey=False)
+    return _two_panels(
+        series,
+        ("court_backlog_end", "crown_backlog_end"),
+        ("All courts", "Crown Court"),
+        "cases in court at the end of the month",
+        "Court backlog: mean, middle 95% of replications, and each replication",
+        faint=True,
+        sharey=False,
+    )
 
 
 def crown_list(series: Sequence[Series]) -> Figure:
     """The Crown Court's whole list, which these cases share: its open caseload and its waiting time."""
-    return _two_panels(series, ("crown_list_backlog_end", "crown_list_wait_weeks_mean"),
-                       ("Open caseload, all cases (end of month)", "Waiting time, all cases: sending to main hearing"),
-                       "cases / weeks",
-                       "The Crown Court's whole list (these cases and the rest of the caseload)",
-                       faint=True, sharey=False)
+    return _two_panels(
+        series,
+        ("crown_list_backlog_end", "crown_list_wait_weeks_mean"),
+        ("Open caseload, all cases (end of month)", "Waiting time, all cases: sending to main hearing"),
+        "cases / weeks",
+        "The Crown Court's whole list (these cases and the rest of the caseload)",
+        faint=True,
+        sharey=False,
+    )
 
 
 def receipts_disposals(series: Sequence[Series]) -> Figure:
-    return _two_panels(series, ("court_receipts", "court_disposals"),
-                       ("Receipts (charged cases reaching court)", "Disposals (sentence or acquittal)"),
-                       "cases per month",
-                       "Monthly court receipts and disposals (mean and middle 95% of replications)",
-                       faint=False, sharey=True)
+    return _two_panels(
+        series,
+        ("court_receipts", "court_disposals"),
+        ("Receipts (charged cases reaching court)", "Disposals (sentence or acquittal)"),
+        "cases per month",
+        "Monthly court receipts and disposals (mean and middle 95% of replications)",
+        faint=False,
+        sharey=True,
+    )
 
 
 def wait_distribution(series: Sequence[Series]) -> Figure:
@@ -130,8 +164,15 @@ def wait_distribution(series: Sequence[Series]) -> Figure:
         reach = int(np.searchsorted(np.cumsum(share), 0.995 * share.sum()))  # the bin holding the 99.5th percentile
         right = max(right, edges[min(reach + 2, len(edges) - 1)])
         st = look(i)
-        ax.step(edges[:-1], share * 100, where="post", color=st["color"], linestyle=st["linestyle"], linewidth=1.6,
-                label=f"{s.name} ({counts[-1] / counts.sum():.1%} over 4 years)")
+        ax.step(
+            edges[:-1],
+            share * 100,
+            where="post",
+            color=st["color"],
+            linestyle=st["linestyle"],
+            linewidth=1.6,
+            label=f"{s.name} ({counts[-1] / counts.sum():.1%} over 4 years)",
+        )
     ax.set_xlim(0, right or None)
     ax.set_xlabel("weeks from charge to disposal (to the 99.5th percentile)")
     ax.set_ylabel("share of disposals (% per fortnight)")
@@ -142,14 +183,33 @@ def wait_distribution(series: Sequence[Series]) -> Figure:
 
 
 OUTCOME_ORDER = (
-    ("nfa_police", "no further action (evidence)"), ("nfa_decision", "no further action (policy)"),
-    ("nfa_cps", "not charged"), ("simple_caution", "simple caution"), ("conditional_caution", "conditional caution"),
-    ("scheme_completed", "deferred prosecution completed"), ("late_prosecution_dropped", "late prosecution dropped"),
-    ("self_referral_caution", "self-referral caution"), ("acquitted", "acquitted"),
-    ("community", "community order"), ("suspended", "suspended sentence"), ("custody", "immediate custody"),
+    ("nfa_police", "no further action (evidence)"),
+    ("nfa_decision", "no further action (policy)"),
+    ("nfa_cps", "not charged"),
+    ("simple_caution", "simple caution"),
+    ("conditional_caution", "conditional caution"),
+    ("scheme_completed", "deferred prosecution completed"),
+    ("late_prosecution_dropped", "late prosecution dropped"),
+    ("self_referral_caution", "self-referral caution"),
+    ("acquitted", "acquitted"),
+    ("community", "community order"),
+    ("suspended", "suspended sentence"),
+    ("custody", "immediate custody"),
 )
-GREYS = ("#f0f0f0", "#d9d9d9", "#bdbdbd", "#E69F00", "#F0E442", "#009E73", "#CC79A7", "#56B4E9",
-         "#969696", "#0072B2", "#737373", "#000000")
+GREYS = (
+    "#f0f0f0",
+    "#d9d9d9",
+    "#bdbdbd",
+    "#E69F00",
+    "#F0E442",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#969696",
+    "#0072B2",
+    "#737373",
+    "#000000",
+)
 HATCHES = ("", "..", "//", "", "xx", "", "\\\\", "++", "", "--", "oo", "")
 
 
@@ -168,7 +228,9 @@ def outcomes(series: Sequence[Series]) -> Figure:
         share = np.array([t.get(key, 0) / max(sum(t.values()), 1) * 100 for t in totals])
         if not share.any():
             continue
-        ax.barh(names, share, left=left, color=GREYS[j], hatch=HATCHES[j], edgecolor="#444444", linewidth=0.4, label=label)
+        ax.barh(
+            names, share, left=left, color=GREYS[j], hatch=HATCHES[j], edgecolor="#444444", linewidth=0.4, label=label
+        )
         left += share
     ax.set_xlabel("share of cases closed in the reporting window (%)")
     ax.set_xlim(0, 100)
@@ -180,9 +242,16 @@ def outcomes(series: Sequence[Series]) -> Figure:
 
 
 def scheme_flow(series: Sequence[Series]) -> Figure | None:
-    keys = (("scheme.referred", "referred"), ("scheme.started", "started a group"), ("scheme.completed", "completed"),
-            ("scheme.failed", "failed"), ("scheme.prosecuted_after_failure", "prosecuted after failing"))
-    with_scheme = [(i, s) for i, s in enumerate(series) if np.mean([r.headline["scheme.referred"] for r in s.results]) > 0]
+    keys = (
+        ("scheme.referred", "referred"),
+        ("scheme.started", "started a group"),
+        ("scheme.completed", "completed"),
+        ("scheme.failed", "failed"),
+        ("scheme.prosecuted_after_failure", "prosecuted after failing"),
+    )
+    with_scheme = [
+        (i, s) for i, s in enumerate(series) if np.mean([r.headline["scheme.referred"] for r in s.results]) > 0
+    ]
     if not with_scheme:
         return None
     fig, ax = plt.subplots(figsize=(8, 3.6))
@@ -191,7 +260,9 @@ def scheme_flow(series: Sequence[Series]) -> Figure | None:
     for k, (i, s) in enumerate(with_scheme):
         means = [np.mean([r.headline[key] for r in s.results]) for key, _ in keys]
         st = look(i)
-        ax.bar(x + k * width, means, width, color=st["color"], edgecolor="#333333", hatch=HATCHES[k % 3 * 2], label=s.name)
+        ax.bar(
+            x + k * width, means, width, color=st["color"], edgecolor="#333333", hatch=HATCHES[k % 3 * 2], label=s.name
+        )
     ax.set_xticks(x + width * (len(with_scheme) - 1) / 2, [label for _, label in keys])
     ax.set_ylabel("people over the reporting window")
     ax.set_title("Deferred prosecution: referred, started, completed, failed and prosecuted (mean)")
@@ -201,16 +272,23 @@ def scheme_flow(series: Sequence[Series]) -> Figure | None:
 
 
 RESOURCES = (
-    ("forensics_utilisation", "forensic examiners"), ("charging_utilisation", "charging lawyers"),
-    ("magistrates_utilisation", "magistrates' sitting days"), ("crown_utilisation", "Crown sitting days"),
-    ("scheme_slot_utilisation", "scheme group places"), ("caution_assessor_utilisation", "caution assessors"),
-    ("self_referral_assessor_utilisation", "self-referral assessors"), ("treatment_utilisation", "treatment places"),
+    ("forensics_utilisation", "forensic examiners"),
+    ("charging_utilisation", "charging lawyers"),
+    ("magistrates_utilisation", "magistrates' sitting days"),
+    ("crown_utilisation", "Crown sitting days"),
+    ("scheme_slot_utilisation", "scheme group places"),
+    ("caution_assessor_utilisation", "caution assessors"),
+    ("self_referral_assessor_utilisation", "self-referral assessors"),
+    ("treatment_utilisation", "treatment places"),
 )
 
 
 def utilisation(series: Sequence[Series]) -> Figure:
-    used = [(key, label) for key, label in RESOURCES
-            if any(np.isfinite(s.monthly(key)).any() and np.nanmax(s.monthly(key)) > 0 for s in series)]
+    used = [
+        (key, label)
+        for key, label in RESOURCES
+        if any(np.isfinite(s.monthly(key)).any() and np.nanmax(s.monthly(key)) > 0 for s in series)
+    ]
     cols = 2
     rows = max(1, (len(used) + 1) // 2)
     fig, axes = plt.subplots(rows, cols, figsize=(10, 2.4 * rows), sharex=True, squeeze=False)
@@ -220,12 +298,19 @@ def utilisation(series: Sequence[Series]) -> Figure:
             if not np.isfinite(y).any():
                 continue
             st = look(i)
-            ax.plot(s.dates, np.nanmean(y, axis=0), color=st["color"], linestyle=st["linestyle"], linewidth=1.4, label=s.name)
+            ax.plot(
+                s.dates,
+                np.nanmean(y, axis=0),
+                color=st["color"],
+                linestyle=st["linestyle"],
+                linewidth=1.4,
+                label=s.name,
+            )
         ax.set_title(label)
         ax.set_ylabel("capacity used (%)")
         ax.set_ylim(0, 105)
         _date_axis(ax)
-    for ax in axes.flat[len(used):]:
+    for ax in axes.flat[len(used) :]:
         ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel("month")
@@ -236,11 +321,16 @@ def utilisation(series: Sequence[Series]) -> Figure:
 
 
 FOREST_METRICS = (
-    ("court.receipts_per_year", "court receipts a year"), ("court.disposals", "court disposals"),
-    ("court.backlog_end", "court backlog at the end"), ("court.crown.backlog_end", "Crown backlog at the end"),
-    ("court.wait_days_mean", "wait, charge to disposal"), ("court.crown.wait_weeks_mean", "Crown wait to main hearing"),
-    ("court.sitting_days_used", "sitting days used"), ("court.crown.list.wait_weeks_mean", "Crown wait, whole list"),
-    ("forensics.wait_days_mean", "forensic wait"), ("prison.population_end", "prison population at the end"),
+    ("court.receipts_per_year", "court receipts a year"),
+    ("court.disposals", "court disposals"),
+    ("court.backlog_end", "court backlog at the end"),
+    ("court.crown.backlog_end", "Crown backlog at the end"),
+    ("court.wait_days_mean", "wait, charge to disposal"),
+    ("court.crown.wait_weeks_mean", "Crown wait to main hearing"),
+    ("court.sitting_days_used", "sitting days used"),
+    ("court.crown.list.wait_weeks_mean", "Crown wait, whole list"),
+    ("forensics.wait_days_mean", "forensic wait"),
+    ("prison.population_end", "prison population at the end"),
 )
 
 
@@ -263,8 +353,15 @@ def forest(comparison: dict[str, Any]) -> Figure:
             mean = 100 * d["mean"] / ref
             if d["ci_low"] is not None:
                 ax.plot([100 * d["ci_low"] / ref, 100 * d["ci_high"] / ref], [y, y], color=st["color"], linewidth=2)
-            ax.plot(mean, y, marker=st["marker"], color=st["color"], linestyle="none", markersize=6,
-                    label=name if key == metrics[0][0] else None)
+            ax.plot(
+                mean,
+                y,
+                marker=st["marker"],
+                color=st["color"],
+                linestyle="none",
+                markersize=6,
+                label=name if key == metrics[0][0] else None,
+            )
             ticks.append(y)
             labels.append(label if j == 1 else "")
             y -= 1
@@ -281,8 +378,9 @@ def forest(comparison: dict[str, Any]) -> Figure:
 def factor_effects(factors: list[str], values: np.ndarray, metrics: dict[str, np.ndarray]) -> Figure:
     """Each metric (rows) against each factor (columns): one dot per design point, binned means."""
     factors = factors[:6]
-    fig, axes = plt.subplots(len(metrics), len(factors), figsize=(2.6 * len(factors) + 1, 2.3 * len(metrics)),
-                             squeeze=False, sharey="row")
+    fig, axes = plt.subplots(
+        len(metrics), len(factors), figsize=(2.6 * len(factors) + 1, 2.3 * len(metrics)), squeeze=False, sharey="row"
+    )
     for r, (metric, y) in enumerate(metrics.items()):
         for c, factor in enumerate(factors):
             ax = axes[r][c]
@@ -339,7 +437,7 @@ def target_bands(checks: Sequence[dict[str, Any]]) -> Figure:
         lo, hi = float(c["low"]), float(c["high"])
         centre, half = (lo + hi) / 2, (hi - lo) / 2
 
-        def scale(x: float | None) -> float | None:
+        def scale(x: float | None, centre: float = centre, half: float = half) -> float | None:
             return None if x is None or not np.isfinite(x) else (x - centre) / half
 
         ax.barh(y, 2.0, left=-1.0, height=0.6, color="#dddddd", edgecolor="#999999", linewidth=0.6)
@@ -351,7 +449,9 @@ def target_bands(checks: Sequence[dict[str, Any]]) -> Figure:
             shown = max(min(mean, 4.5), -4.5)
             ax.plot(shown, y, marker="o" if c["within"] else "X", color=colour, markersize=7, linestyle="none")
             if shown != mean:
-                ax.annotate("beyond", (shown, y), textcoords="offset points", xytext=(6 if mean > 0 else -40, 3), fontsize=7)
+                ax.annotate(
+                    "beyond", (shown, y), textcoords="offset points", xytext=(6 if mean > 0 else -40, 3), fontsize=7
+                )
         ticks.append(y)
         role = "fit" if c.get("role", "fit") == "fit" else "held out"
         labels.append(f"{c['target']} ({role}): {_num(c['mean'])} vs {_num(lo)} to {_num(hi)} {c.get('unit', '')}")
@@ -405,8 +505,14 @@ def warmup(series: Sequence[Series], found: dict[str, list[Stability]]) -> Figur
             if stat[0] > 0:
                 at = when[[d * st.rule.batch for d in range(len(stat))]]
                 low.plot(at, stat / stat[0], color=sty["color"], linestyle=sty["linestyle"], linewidth=1.2)
-                low.plot(at[st.rule.best], stat[st.rule.best] / stat[0], color=sty["color"], marker=sty["marker"],
-                         markersize=5, linestyle="none")
+                low.plot(
+                    at[st.rule.best],
+                    stat[st.rule.best] / stat[0],
+                    color=sty["color"],
+                    marker=sty["marker"],
+                    markersize=5,
+                    linestyle="none",
+                )
         first = series[0]
         if 0 < first.warmup < len(first.months):
             edge = mdates.date2num(first.months)
@@ -418,8 +524,10 @@ def warmup(series: Sequence[Series], found: dict[str, list[Stability]]) -> Figur
         low.set_xlabel("month (truncation point for the statistic)", fontsize=7)
         _date_axis(low)
     fig.axes[0].legend(frameon=False, fontsize=8)
-    fig.suptitle("Warm-up and stability: mean over replications; grey = configured warm-up, dashed = MSER-5 "
-                 "truncation; below, the MSER-5 statistic")
+    fig.suptitle(
+        "Warm-up and stability: mean over replications; grey = configured warm-up, dashed = MSER-5 "
+        "truncation; below, the MSER-5 statistic"
+    )
     fig.tight_layout()
     return fig
 
@@ -441,7 +549,7 @@ def tornado(data: dict[str, Any], metrics: Sequence[tuple[str, str]]) -> Figure:
         base = points["base", "base"]["differences"][key]
         m0 = base["mean"] or 0.0
 
-        def diff(factor: str, level: str) -> dict[str, Any]:
+        def diff(factor: str, level: str, key: str = key) -> dict[str, Any]:
             return points[factor, level]["differences"][key]
 
         order = sorted(rows, key=lambda f: abs((diff(f, "high")["mean"] or 0.0) - (diff(f, "low")["mean"] or 0.0)))
@@ -452,22 +560,37 @@ def tornado(data: dict[str, Any], metrics: Sequence[tuple[str, str]]) -> Figure:
                 d = diff(factor, level)
                 if d["mean"] is None:
                     continue
-                ax.barh(y + dy, d["mean"] - m0, left=m0, height=0.36, color=colour, hatch=hatch, edgecolor="#333333",
-                        linewidth=0.4, label=level if y == 0 else None)
+                ax.barh(
+                    y + dy,
+                    d["mean"] - m0,
+                    left=m0,
+                    height=0.36,
+                    color=colour,
+                    hatch=hatch,
+                    edgecolor="#333333",
+                    linewidth=0.4,
+                    label=level if y == 0 else None,
+                )
                 if d["ci_low"] is not None:
                     ax.plot([d["ci_low"], d["ci_high"]], [y + dy, y + dy], color="#000000", linewidth=0.9)
         ax.axvline(m0, color="#000000", linewidth=1.2)
         ax.axvline(0.0, color="#555555", linewidth=0.8, linestyle="--")
         ax.set_yticks(range(len(order)), ["all capacities" if f == "capacity" else f for f in order], fontsize=7)
         m = data["metrics"][key]
-        ax.set_xlabel(f"{data['base']} - {data['other']}" if m["difference"] == "base - other"
-                      else f"{data['other']} - {data['base']}", fontsize=7)
+        ax.set_xlabel(
+            f"{data['base']} - {data['other']}"
+            if m["difference"] == "base - other"
+            else f"{data['other']} - {data['base']}",
+            fontsize=7,
+        )
         flipped = m["flag"] == "flip"
         ax.set_title(("SIGN FLIP: " if flipped else "") + label, fontsize=8, color=PALETTE[5] if flipped else "#000000")
-    for ax in axes.flat[len(metrics):]:
+    for ax in axes.flat[len(metrics) :]:
         ax.set_visible(False)
     axes.flat[0].legend(frameon=False, fontsize=7, loc="lower right")
-    fig.suptitle(f"Robustness of the difference {data['other']} vs {data['base']}: each factor low and high "
-                 f"({data['replications']} paired replications a point)")
+    fig.suptitle(
+        f"Robustness of the difference {data['other']} vs {data['base']}: each factor low and high "
+        f"({data['replications']} paired replications a point)"
+    )
     fig.tight_layout(rect=(0.0, 0.0, 1.0, 1.0 - 0.45 / height))  # room for the title above the first panels
     return fig

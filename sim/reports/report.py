@@ -21,22 +21,24 @@ from typing import Any
 import numpy as np
 
 from sim import NOTICE, __version__
-from sim.reports import figures as F
 from sim.engine.calendar import add_months
-from sim.inputs.explain import parameters
-from sim.inputs.names import inside
-from sim.results.output import atomic_write
-from sim.inputs.scenario import Scenario
-from sim.results.stats import summarise
 from sim.errors import ScenarioError
-from sim.inputs.reading import read_bounded
 from sim.experiments.replications import MAX_REPS
 from sim.experiments.runfolder import asked
+from sim.inputs.explain import parameters
+from sim.inputs.names import inside
+from sim.inputs.reading import read_bounded
+from sim.inputs.scenario import Scenario
+from sim.reports import figures as F
+from sim.results.output import atomic_write
+from sim.results.stats import summarise
 from sim.results.store import STORE_NAME, Store, StoreDamaged
 
 SUMMARY_METRICS = (
-    ("court.receipts_per_year", "court receipts a year"), ("court.disposals", "court disposals"),
-    ("court.backlog_end", "court backlog at the end"), ("court.crown.backlog_end", "Crown backlog at the end"),
+    ("court.receipts_per_year", "court receipts a year"),
+    ("court.disposals", "court disposals"),
+    ("court.backlog_end", "court backlog at the end"),
+    ("court.crown.backlog_end", "Crown backlog at the end"),
     ("court.wait_days_mean", "days from charge to disposal (mean)"),
     ("court.crown.wait_weeks_mean", "Crown wait to main hearing, weeks (mean)"),
     ("court.crown.wait_weeks_median", "Crown wait to main hearing, weeks (median)"),
@@ -46,10 +48,13 @@ SUMMARY_METRICS = (
     ("court.crown.list.backlog_end", "Crown open caseload at the end, all cases"),
     ("court.crown.list.wait_weeks_mean", "Crown wait to main hearing, all cases, weeks (mean)"),
     ("court.crown.list.utilisation", "Crown sitting days used, all cases"),
-    ("forensics.wait_days_mean", "forensic wait, days (mean)"), ("forensics.attrition", "dropped while waiting for examination"),
-    ("scheme.referred", "referred to deferred prosecution"), ("scheme.completed", "completed the scheme"),
+    ("forensics.wait_days_mean", "forensic wait, days (mean)"),
+    ("forensics.attrition", "dropped while waiting for examination"),
+    ("scheme.referred", "referred to deferred prosecution"),
+    ("scheme.completed", "completed the scheme"),
     ("scheme.prosecuted_after_failure", "prosecuted after failing the scheme"),
-    ("caution.issued", "cautions issued"), ("sentence.custody_share", "custody share of sentences"),
+    ("caution.issued", "cautions issued"),
+    ("sentence.custody_share", "custody share of sentences"),
     ("prison.population_end", "prison population at the end"),
 )
 
@@ -60,11 +65,11 @@ class ReportError(Exception):
 
 @dataclass
 class Report:
-    kind: str                       # run, comparison, sweep or calibration
+    kind: str  # run, comparison, sweep or calibration
     title: str
     folder: Path
-    figures: list[tuple[str, str, Any]] = field(default_factory=list)   # (name, caption, Figure)
-    sections: list[str] = field(default_factory=list)                   # HTML blocks after the figures
+    figures: list[tuple[str, str, Any]] = field(default_factory=list)  # (name, caption, Figure)
+    sections: list[str] = field(default_factory=list)  # HTML blocks after the figures
 
 
 def _esc(x: Any) -> str:
@@ -97,7 +102,9 @@ def _json(path: Path) -> dict:
 def _series(folder: Path, name: str) -> F.Series:
     manifest = _json(folder / "manifest.json")
     if manifest.get("status") != "complete":
-        raise ReportError(f"{folder}: the run is not complete (status {manifest.get('status')!r}); finish it with --resume")
+        raise ReportError(
+            f"{folder}: the run is not complete (status {manifest.get('status')!r}); finish it with --resume"
+        )
     n = manifest.get("replications")
     try:
         sc = Scenario.model_validate(manifest["scenario"])
@@ -150,35 +157,53 @@ def _summary_table(series: list[F.Series], comparison: dict | None) -> str:
             if comparison and i > 0:
                 d = comparison["metrics"][key][s.name]["diff"]
                 if d["mean"] is not None and d["ci_low"] is not None:
-                    text += (f"<br><span class=diff>difference {_fmt(d['mean'])} ({_fmt(d['ci_low'])} to "
-                             f"{_fmt(d['ci_high'])}), lower in {d['share_lower']:.0%} of replications</span>")
+                    text += (
+                        f"<br><span class=diff>difference {_fmt(d['mean'])} ({_fmt(d['ci_low'])} to "
+                        f"{_fmt(d['ci_high'])}), lower in {d['share_lower']:.0%} of replications</span>"
+                    )
             cells.append(f"<td>{text}</td>")
         rows.append(f"<tr><th scope=row>{_esc(label)}<br><code>{_esc(key)}</code></th>{''.join(cells)}</tr>")
-    note = ("<p class=small>Means with 95% confidence intervals across replications. " +
-            (_esc(comparison["paired_differences"]) if comparison else "") + "</p>")
+    note = (
+        "<p class=small>Means with 95% confidence intervals across replications. "
+        + (_esc(comparison["paired_differences"]) if comparison else "")
+        + "</p>"
+    )
     return f"<h2>Headline results</h2><table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>{note}"
 
 
 def _parameters_table(manifest: dict, title: str, only_differing_from: dict | None = None) -> str:
     sc = Scenario.model_validate(manifest["scenario"])
-    base = {p.key: p.value for p in parameters(Scenario.model_validate(only_differing_from))} if only_differing_from else None
+    base = (
+        {p.key: p.value for p in parameters(Scenario.model_validate(only_differing_from))}
+        if only_differing_from
+        else None
+    )
     rows = []
     for p in parameters(sc):
         if base is not None and base.get(p.key) == p.value:
             continue
-        rows.append(f"<tr><td><code>{_esc(p.key)}</code></td><td>{_esc(p.value)}</td><td>{_esc(p.unit)}</td>"
-                    f"<td>{_esc(p.set_by)}</td><td>{_esc(p.source)}</td></tr>")
+        rows.append(
+            f"<tr><td><code>{_esc(p.key)}</code></td><td>{_esc(p.value)}</td><td>{_esc(p.unit)}</td>"
+            f"<td>{_esc(p.set_by)}</td><td>{_esc(p.source)}</td></tr>"
+        )
     if not rows:
         return ""
-    return (f"<h3>{_esc(title)}</h3><table class=params><tr><th>parameter</th><th>value</th><th>unit</th>"
-            f"<th>set by</th><th>source</th></tr>{''.join(rows)}</table>")
+    return (
+        f"<h3>{_esc(title)}</h3><table class=params><tr><th>parameter</th><th>value</th><th>unit</th>"
+        f"<th>set by</th><th>source</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _metadata(manifest: dict) -> str:
-    items = [("scenario", manifest.get("scenario_name")), ("seed", manifest.get("seed")),
-             ("replications", manifest.get("replications")), ("scenario hash", manifest.get("scenario_hash")),
-             ("runtime (s)", manifest.get("runtime_s")), ("command", " ".join(manifest.get("command") or [])),
-             ("versions", ", ".join(f"{k} {v}" for k, v in (manifest.get("versions") or {}).items()))]
+    items = [
+        ("scenario", manifest.get("scenario_name")),
+        ("seed", manifest.get("seed")),
+        ("replications", manifest.get("replications")),
+        ("scenario hash", manifest.get("scenario_hash")),
+        ("runtime (s)", manifest.get("runtime_s")),
+        ("command", " ".join(manifest.get("command") or [])),
+        ("versions", ", ".join(f"{k} {v}" for k, v in (manifest.get("versions") or {}).items())),
+    ]
     if "stopping" in manifest:
         items.append(("replications chosen by", manifest["stopping"]["reason"]))
     rows = "".join(f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in items if v is not None)
@@ -188,16 +213,27 @@ def _metadata(manifest: dict) -> str:
 def _warnings(manifests: list[tuple[str, dict]]) -> str:
     """Each scenario's warnings: no capacity, queues still growing, and which capacity binds."""
     items = [f"<li><b>{_esc(name)}</b>: {_esc(w)}</li>" for name, m in manifests for w in m.get("warnings", [])]
-    text = ("<ul>" + "".join(items) + "</ul>") if items else "<p>None: no stage without capacity, no queue still growing, no warm-up too short or drift, no capacity busy above 98%.</p>"
-    return ("<h2>Warnings and what binds</h2><p class=small>A capacity busy above 98% of the time binds: what passes "
-            "it is set by capacity, not demand. A queue still growing at the end never settled: read it as a "
-            "trajectory.</p>" + text)
+    text = (
+        ("<ul>" + "".join(items) + "</ul>")
+        if items
+        else (
+            "<p>None: no stage without capacity, no queue still growing, no warm-up too short or drift, no capacity "
+            "busy above 98%.</p>"
+        )
+    )
+    return (
+        "<h2>Warnings and what binds</h2><p class=small>A capacity busy above 98% of the time binds: what passes "
+        "it is set by capacity, not demand. A queue still growing at the end never settled: read it as a "
+        "trajectory.</p>" + text
+    )
 
 
 def _decision_order(manifests: list[tuple[str, dict]]) -> str:
     rows = []
     for name, m in manifests:
-        order = Scenario.model_validate(m["scenario"]).decision.order_text() or ["no diversion rule: every case is charged"]
+        order = Scenario.model_validate(m["scenario"]).decision.order_text() or [
+            "no diversion rule: every case is charged"
+        ]
         rows.append(f"<tr><th scope=row>{_esc(name)}</th><td>{'<br>'.join(_esc(o) for o in order)}</td></tr>")
     return "<h2>Decision rules, in the order they are tried</h2><table>" + "".join(rows) + "</table>"
 
@@ -211,21 +247,36 @@ def _freed_and_widening(comp: dict) -> str:
             sh = days[f"{prefix}.sitting_days_freed_share_of_capacity"]
             ci = "" if d["ci_low"] is None else f" ({_fmt(d['ci_low'])} to {_fmt(d['ci_high'])})"
             share = "-" if sh["mean"] is None else f"{sh['mean']:.2%}"
-            rows.append(f"<tr><td>{_esc(name)}</td><td>{_esc(label)}</td><td>{_fmt(d['mean'])}{ci}</td><td>{share}</td></tr>")
-    out = ("<h2>Sitting days freed</h2><p class=small>Days a year these cases no longer use against the base "
-           f"({_esc(base)}), paired by replication, and their share of the level's capacity (all cases). The days go to "
-           "other work when the list has work waiting; waits move only as far as the whole list moves.</p>"
-           "<table><tr><th>scenario</th><th>court</th><th>days freed a year (95% CI)</th><th>share of capacity</th></tr>"
-           + "".join(rows) + "</table>") if rows else ""
+            rows.append(
+                f"<tr><td>{_esc(name)}</td><td>{_esc(label)}</td><td>{_fmt(d['mean'])}{ci}</td><td>{share}</td></tr>"
+            )
+    out = (
+        (
+            "<h2>Sitting days freed</h2><p class=small>Days a year these cases no longer use against the base "
+            f"({_esc(base)}), paired by replication, and their share of the level's capacity (all cases). The days go "
+            "to "
+            "other work when the list has work waiting; waits move only as far as the whole list moves.</p>"
+            "<table><tr><th>scenario</th><th>court</th><th>days freed a year (95% CI)</th><th>share of "
+            "capacity</th></tr>" + "".join(rows) + "</table>"
+        )
+        if rows
+        else ""
+    )
     nw = comp.get("net_widening", {})
     if nw:
         fates = list(next(iter(nw.values()))["under_base"])
         head = "".join(f"<th>{_esc(f)} under {_esc(base)}</th>" for f in fates)
         body = "".join(
             f"<tr><td>{_esc(name)}</td><td>{_fmt(v['diverted']['mean'])}</td>"
-            + "".join(f"<td>{v['under_base'][f]['mean']:.1%}</td>" for f in fates) + "</tr>" for name, v in nw.items())
-        out += (f"<h2>Who the diversion takes: net-widening</h2><p class=small>{_esc(comp.get('net_widening_note', ''))}</p>"
-                f"<table><tr><th>scenario</th><th>diverted (mean)</th>{head}</tr>{body}</table>")
+            + "".join(f"<td>{v['under_base'][f]['mean']:.1%}</td>" for f in fates)
+            + "</tr>"
+            for name, v in nw.items()
+        )
+        out += (
+            "<h2>Who the diversion takes: net-widening</h2><p "
+            f"class=small>{_esc(comp.get('net_widening_note', ''))}</p>"
+            f"<table><tr><th>scenario</th><th>diverted (mean)</th>{head}</tr>{body}</table>"
+        )
     return out
 
 
@@ -241,7 +292,9 @@ def build(folder: Path) -> Report:
         rep.sections.append(_warnings([(manifest["scenario_name"], manifest)]))
         rep.sections.append(_decision_order([(manifest["scenario_name"], manifest)]))
         rep.sections.append("<h2>Run</h2>" + _metadata(manifest))
-        rep.sections.append("<h2>Parameters and their sources</h2>" + _parameters_table(manifest, manifest["scenario_name"]))
+        rep.sections.append(
+            "<h2>Parameters and their sources</h2>" + _parameters_table(manifest, manifest["scenario_name"])
+        )
         return rep
     if kind == "comparison":
         comp = _json(folder / "comparison.json")
@@ -252,17 +305,28 @@ def build(folder: Path) -> Report:
             series = [_series(inside(folder, name), name) for name in names]
         except ValueError as exc:
             raise ReportError(f"{folder / 'comparison.json'}: damaged ({exc})") from None
-        rep = Report("comparison", f"{' vs '.join(comp['scenarios'])}: {comp['replications']} paired replications", folder)
+        rep = Report(
+            "comparison", f"{' vs '.join(comp['scenarios'])}: {comp['replications']} paired replications", folder
+        )
         _trajectory_figures(rep, series)
-        rep.figures.insert(0, ("differences", "Paired differences from the base scenario, as a share of the base's mean, "
-                               "with 95% confidence intervals.", F.forest(comp)))
+        rep.figures.insert(
+            0,
+            (
+                "differences",
+                "Paired differences from the base scenario, as a share of the base's mean, "
+                "with 95% confidence intervals.",
+                F.forest(comp),
+            ),
+        )
         rep.sections.append(_summary_table(series, comp))
         manifests = [_json(folder / name / "manifest.json") for name in comp["scenarios"]]
         _stability(rep, series, manifests)
         rep.sections.append(_freed_and_widening(comp))
         rep.sections.append(_warnings(list(zip(comp["scenarios"], manifests))))
         rep.sections.append(_decision_order(list(zip(comp["scenarios"], manifests))))
-        rep.sections.append("<h2>Runs</h2>" + "".join(f"<h3>{_esc(n)}</h3>{_metadata(m)}" for n, m in zip(comp["scenarios"], manifests)))
+        rep.sections.append(
+            "<h2>Runs</h2>" + "".join(f"<h3>{_esc(n)}</h3>{_metadata(m)}" for n, m in zip(comp["scenarios"], manifests))
+        )
         params = _parameters_table(manifests[0], f"{comp['scenarios'][0]} (base): every parameter")
         for name, m in zip(comp["scenarios"][1:], manifests[1:]):
             params += _parameters_table(m, f"{name}: parameters that differ from the base", manifests[0]["scenario"])
@@ -283,13 +347,20 @@ def _robustness_report(folder: Path) -> Report:
     if manifest.get("status") != "complete" or not (folder / "robustness.json").exists():
         raise ReportError(f"{folder}: the robustness run is not complete; run it again into a new --out")
     data = _json(folder / "robustness.json")
-    rep = Report("robustness", f"robustness of {data['other']} vs {data['base']}: {len(data['points'])} points, "
-                 f"{data['replications']} paired replications each", folder)
+    rep = Report(
+        "robustness",
+        f"robustness of {data['other']} vs {data['base']}: {len(data['points'])} points, "
+        f"{data['replications']} paired replications each",
+        folder,
+    )
     rep.figures, rep.sections = report_parts(data)
     scenarios = manifest["effective_scenarios"]
     params = _parameters_table({"scenario": scenarios[data["base"]]}, f"{data['base']} (base): every parameter")
-    params += _parameters_table({"scenario": scenarios[data["other"]]}, f"{data['other']}: parameters that differ "
-                                "from the base", scenarios[data["base"]])
+    params += _parameters_table(
+        {"scenario": scenarios[data["other"]]},
+        f"{data['other']}: parameters that differ from the base",
+        scenarios[data["base"]],
+    )
     rep.sections.append("<h2>Run</h2>" + _metadata({**manifest, "scenario_name": f"{data['other']} vs {data['base']}"}))
     rep.sections.append("<h2>Parameters and their sources (base point)</h2>" + params)
     return rep
@@ -305,31 +376,52 @@ def _calibration_report(folder: Path) -> Report:
     what = "calibration" if fitted else "calibration check"
     name = record.get("scenario_name") or Path(str(record.get("scenario", "scenario"))).stem
     rep = Report("calibration", f"{name}: {what} against {record.get('targets_name') or record.get('targets')}", folder)
-    rep.figures.append(("targets", "Each published figure's band (grey) and the model's mean (dot) with its 95% CI (line) "
-                        "over the replications. Fit targets may have been tuned to; held-out targets never were, so "
-                        "they are the test of the calibration.", F.target_bands(checks)))
+    rep.figures.append(
+        (
+            "targets",
+            "Each published figure's band (grey) and the model's mean (dot) with its 95% CI (line) "
+            "over the replications. Fit targets may have been tuned to; held-out targets never were, so "
+            "they are the test of the calibration.",
+            F.target_bands(checks),
+        )
+    )
     body = ""
     for role, title in (("fit", "Fit targets"), ("holdout", "Held-out targets (never fitted)")):
         mine = [c for c in checks if c.get("role", "fit") == role]
         if not mine:
             continue
-        body += (f"<h3>{title}: {sum(bool(c['within']) for c in mine)} of {len(mine)} met</h3><table><tr><th>target</th>"
-                 "<th>compared with</th><th>model mean</th><th>95% CI</th><th>band</th><th>unit</th><th>met</th>"
-                 "<th>source</th></tr>")
+        body += (
+            f"<h3>{title}: {sum(bool(c['within']) for c in mine)} of {len(mine)} met</h3><table><tr><th>target</th>"
+            "<th>compared with</th><th>model mean</th><th>95% CI</th><th>band</th><th>unit</th><th>met</th>"
+            "<th>source</th></tr>"
+        )
         for c in mine:
-            body += (f"<tr><td>{_esc(c['target'])}</td><td>{_esc(c['metric'])}</td><td>{_fmt(c['mean'])}</td>"
-                     f"<td class=ci>{_fmt(c['ci_low'])} to {_fmt(c['ci_high'])}</td><td>{_fmt(c['low'])} to {_fmt(c['high'])}</td>"
-                     f"<td>{_esc(c['unit'])}</td><td>{'yes' if c['within'] else '<b>NO</b>'}</td>"
-                     f"<td class=small>{_esc(c['source'])} {_esc(c.get('units', ''))}</td></tr>")
+            body += (
+                f"<tr><td>{_esc(c['target'])}</td><td>{_esc(c['metric'])}</td><td>{_fmt(c['mean'])}</td>"
+                f"<td class=ci>{_fmt(c['ci_low'])} to {_fmt(c['ci_high'])}</td><td>{_fmt(c['low'])} to "
+                f"{_fmt(c['high'])}</td>"
+                f"<td>{_esc(c['unit'])}</td><td>{'yes' if c['within'] else '<b>NO</b>'}</td>"
+                f"<td class=small>{_esc(c['source'])} {_esc(c.get('units', ''))}</td></tr>"
+            )
         body += "</table>"
-    meta = [("replications", record.get("replications")), ("seed", record.get("seed")), ("date", record.get("date")),
-            ("targets file", record.get("targets"))]
+    meta = [
+        ("replications", record.get("replications")),
+        ("seed", record.get("seed")),
+        ("date", record.get("date")),
+        ("targets file", record.get("targets")),
+    ]
     if fitted:
-        meta += [("fitted", ", ".join(f"{k} = {v:.6g}" for k, v in record.get("values", {}).items())),
-                 ("evaluations", record.get("evaluations")), ("objective (fit targets)", record.get("objective"))]
+        meta += [
+            ("fitted", ", ".join(f"{k} = {v:.6g}" for k, v in record.get("values", {}).items())),
+            ("evaluations", record.get("evaluations")),
+            ("objective (fit targets)", record.get("objective")),
+        ]
     rep.sections.append("<h2>Targets</h2>" + body)
-    rep.sections.append("<h2>Check</h2><table class=meta>" + "".join(
-        f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in meta) + "</table>")
+    rep.sections.append(
+        "<h2>Check</h2><table class=meta>"
+        + "".join(f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in meta)
+        + "</table>"
+    )
     return rep
 
 
@@ -338,10 +430,16 @@ def _stability(rep: Report, series: list[F.Series], manifests: list[dict]) -> No
     from sim.results.warmup import BIAS_WARN, DRIFT_WARN, of_scenario, signed_share
 
     found = {s.name: of_scenario(s.results, Scenario.model_validate(m["scenario"])) for s, m in zip(series, manifests)}
-    rep.figures.append(("warmup", "Each key series over every simulated month, warm-up included (grey), and below it the "
-                        "MSER-5 statistic (White 1997) against the months truncated. The dashed line is the MSER-5 "
-                        "truncation point, where the statistic is least; a minimum on the last month searched (half "
-                        "the run) means no truncation point: the series has not settled.", F.warmup(series, found)))
+    rep.figures.append(
+        (
+            "warmup",
+            "Each key series over every simulated month, warm-up included (grey), and below it the "
+            "MSER-5 statistic (White 1997) against the months truncated. The dashed line is the MSER-5 "
+            "truncation point, where the statistic is least; a minimum on the last month searched (half "
+            "the run) means no truncation point: the series has not settled.",
+            F.warmup(series, found),
+        )
+    )
 
     def pct(x: float | None) -> str:
         return "-" if x is None else signed_share(x)
@@ -356,9 +454,11 @@ def _stability(rep: Report, series: list[F.Series], manifests: list[dict]) -> No
             share = pct(st.drift_share)
             if st.drift_share_ci[0] is not None:
                 share += f" <span class=ci>({pct(st.drift_share_ci[0])} to {pct(st.drift_share_ci[1])})</span>"
-            body += (f"<tr><td>{_esc(name)}</td><td>{_esc(st.label)}<br><code>{_esc(st.series)}</code></td><td>{cut}</td>"
-                     f"<td>{st.warmup_months}</td><td>{pct(st.bias)}</td><td>{drift}</td><td>{share}</td>"
-                     f"<td>{_esc(st.verdict)}</td></tr>")
+            body += (
+                f"<tr><td>{_esc(name)}</td><td>{_esc(st.label)}<br><code>{_esc(st.series)}</code></td><td>{cut}</td>"
+                f"<td>{st.warmup_months}</td><td>{pct(st.bias)}</td><td>{drift}</td><td>{share}</td>"
+                f"<td>{_esc(st.verdict)}</td></tr>"
+            )
     rep.sections.append(
         "<h2>Warm-up and stability</h2><p class=small>MSER-5 truncation in months from the start of the simulation, "
         "against the configured warm-up (<code>run.warmup_months</code>). Off settled: how far the reported window's "
@@ -371,26 +471,42 @@ def _stability(rep: Report, series: list[F.Series], manifests: list[dict]) -> No
         "path, and the paired differences (which the start-up moves alike in every scenario) as the policy's effect. "
         "See docs/warmup.md.</p><table><tr><th>scenario</th><th>series</th><th>MSER-5 truncation (months)</th>"
         "<th>configured warm-up (months)</th><th>reported mean off settled</th><th>drift a year (95% CI)</th>"
-        "<th>drift, share of mean a year (95% CI)</th><th>verdict</th></tr>" + body + "</table>")
+        "<th>drift, share of mean a year (95% CI)</th><th>verdict</th></tr>" + body + "</table>"
+    )
 
 
 def _trajectory_figures(rep: Report, series: list[F.Series]) -> None:
     rep.figures += [
-        ("backlog", "Cases in court at the end of each month. Bold: mean over replications; band: middle 95% of "
-                    "replications; faint: each replication. An overloaded court never settles, so read the trajectory.",
-         F.backlog(series)),
-        ("crown_list", "The Crown Court's whole list, which these cases share: its open caseload and the Ministry of "
-                       "Justice's waiting time (sending to the main hearing) over all its cases.", F.crown_list(series)),
-        ("receipts_disposals", "Cases reaching court (charged) and leaving it (sentenced or acquitted) each month.",
-         F.receipts_disposals(series)),
-        ("wait_distribution", "Distribution of the time from charge to disposal, pooled over replications.",
-         F.wait_distribution(series)),
+        (
+            "backlog",
+            "Cases in court at the end of each month. Bold: mean over replications; band: middle 95% of "
+            "replications; faint: each replication. An overloaded court never settles, so read the trajectory.",
+            F.backlog(series),
+        ),
+        (
+            "crown_list",
+            "The Crown Court's whole list, which these cases share: its open caseload and the Ministry of "
+            "Justice's waiting time (sending to the main hearing) over all its cases.",
+            F.crown_list(series),
+        ),
+        (
+            "receipts_disposals",
+            "Cases reaching court (charged) and leaving it (sentenced or acquitted) each month.",
+            F.receipts_disposals(series),
+        ),
+        (
+            "wait_distribution",
+            "Distribution of the time from charge to disposal, pooled over replications.",
+            F.wait_distribution(series),
+        ),
         ("outcomes", "How cases closed in the reporting window ended, by route.", F.outcomes(series)),
     ]
     flow = F.scheme_flow(series)
     if flow is not None:
         rep.figures.append(("scheme_flow", "Deferred prosecution: from referral to completion or prosecution.", flow))
-    rep.figures.append(("utilisation", "Share of each finite resource's capacity in use, month by month.", F.utilisation(series)))
+    rep.figures.append(
+        ("utilisation", "Share of each finite resource's capacity in use, month by month.", F.utilisation(series))
+    )
 
 
 def _sweep_report(folder: Path) -> Report:
@@ -406,34 +522,64 @@ def _sweep_report(folder: Path) -> Report:
         raise ReportError(f"{folder / 'points.csv'}: missing or damaged ({type(exc).__name__})") from None
     factors = list(spec["factors"])
     rep = Report("sweep", f"sweep {spec['name']}: {manifest['points']} points, {manifest['tasks']} tasks", folder)
-    metrics = {m: points[f"{m}.mean"].to_numpy(dtype=float) for m in ("court.receipts_per_year", "court.backlog_end",
-                                                                    "court.wait_days_mean") if f"{m}.mean" in points}
-    rep.figures.append(("factor_effects", "Each court-load metric against each factor: a dot per design point (mean over "
-                        "its replications) and the mean by level or bin.",
-                        F.factor_effects(factors, points[factors].to_numpy(dtype=float), metrics)))
+    metrics = {
+        m: points[f"{m}.mean"].to_numpy(dtype=float)
+        for m in ("court.receipts_per_year", "court.backlog_end", "court.wait_days_mean")
+        if f"{m}.mean" in points
+    }
+    rep.figures.append(
+        (
+            "factor_effects",
+            "Each court-load metric against each factor: a dot per design point (mean over "
+            "its replications) and the mean by level or bin.",
+            F.factor_effects(factors, points[factors].to_numpy(dtype=float), metrics),
+        )
+    )
     for method in ("sobol", "morris"):
         path = folder / f"sensitivity_{method}.csv"
         if path.exists():
             rows = pd.read_csv(path, comment="#").to_dict("records")
-            rep.figures.append((f"sensitivity_{method}", "Inputs ranked by influence on each metric, with 95% bootstrap "
-                                "intervals; the 'replication' bar is the model's own noise: an input below it cannot be "
-                                "told from chance at this sample size.", F.sensitivity_bars(method, rows, spec["metrics"])))
+            rep.figures.append(
+                (
+                    f"sensitivity_{method}",
+                    "Inputs ranked by influence on each metric, with 95% bootstrap "
+                    "intervals; the 'replication' bar is the model's own noise: an input below it cannot be "
+                    "told from chance at this sample size.",
+                    F.sensitivity_bars(method, rows, spec["metrics"]),
+                )
+            )
     summary = manifest.get("summary", {})
-    rep.sections.append("<h2>Sweep</h2>" + "<table class=meta>" + "".join(
-        f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in (
-            ("design", spec["design"]), ("factors", ", ".join(factors)), ("points", manifest["points"]),
-            ("tasks", manifest["tasks"]), ("failed tasks", summary.get("failed", manifest.get("failed_tasks"))),
-            ("seed", spec["seed"]), ("common random numbers", spec["common_random_numbers"]))) + "</table>")
-    rep.sections.append("<h2>Base scenario: parameters and their sources</h2>" + _parameters_table(manifest, spec["base"]))
+    rep.sections.append(
+        "<h2>Sweep</h2>"
+        + "<table class=meta>"
+        + "".join(
+            f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
+            for k, v in (
+                ("design", spec["design"]),
+                ("factors", ", ".join(factors)),
+                ("points", manifest["points"]),
+                ("tasks", manifest["tasks"]),
+                ("failed tasks", summary.get("failed", manifest.get("failed_tasks"))),
+                ("seed", spec["seed"]),
+                ("common random numbers", spec["common_random_numbers"]),
+            )
+        )
+        + "</table>"
+    )
+    rep.sections.append(
+        "<h2>Base scenario: parameters and their sources</h2>" + _parameters_table(manifest, spec["base"])
+    )
     return rep
 
 
 CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:0 auto;padding:1rem 1.5rem;color:#111}
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:0 auto;
+     padding:1rem 1.5rem;color:#111}
 .notice{border:2px solid #111;background:#fff8e1;padding:.8rem 1rem;font-weight:600;margin:1rem 0}
 figure{margin:1.5rem 0;border-top:1px solid #ddd;padding-top:1rem}figure img{max-width:100%;height:auto}
 figcaption{font-size:13px;color:#333;margin-top:.3rem}table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:13px}
-td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}.ci,.diff,.small{color:#444;font-size:12px}
+td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}
+.ci,.diff,.small{color:#444;font-size:12px}
 table.params td:last-child{max-width:480px}code{font-size:12px}
 """
 
@@ -450,16 +596,22 @@ def render(rep: Report) -> tuple[str, dict[str, tuple[bytes, bytes]]]:
         images[name] = (png.getvalue(), svg.getvalue())
         title = fig.texts[0].get_text() if fig.texts else (fig.axes[0].get_title() if fig.axes else name)
         data = base64.b64encode(png.getvalue()).decode()
-        blocks.append(f'<figure id="{name}"><img alt="{_esc(title)}" src="data:image/png;base64,{data}">'
-                      f"<figcaption>{_esc(caption)}</figcaption></figure>")
+        blocks.append(
+            f'<figure id="{name}"><img alt="{_esc(title)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>"
+        )
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = (f"<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-            f"<title>divertsim report: {_esc(rep.title)}</title><style>{CSS}</style></head><body>"
-            f"<div class=notice id=notice>{_esc(NOTICE)}</div>"
-            f"<h1>{_esc(rep.title)}</h1><p class=small>divertsim {__version__} report of <code>{_esc(rep.folder.name)}</code>"
-            f" ({rep.kind}), made {stamp}.</p>"
-            + "".join(blocks) + "".join(rep.sections) +
-            f"<div class=notice>{_esc(NOTICE)}</div></body></html>\n")
+    page = (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+        f"<title>divertsim report: {_esc(rep.title)}</title><style>{CSS}</style></head><body>"
+        f"<div class=notice id=notice>{_esc(NOTICE)}</div>"
+        f"<h1>{_esc(rep.title)}</h1><p class=small>divertsim {__version__} report of "
+        f"<code>{_esc(rep.folder.name)}</code>"
+        f" ({rep.kind}), made {stamp}.</p>"
+        + "".join(blocks)
+        + "".join(rep.sections)
+        + f"<div class=notice>{_esc(NOTICE)}</div></body></html>\n"
+    )
     return page, images
 
 

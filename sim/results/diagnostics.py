@@ -19,9 +19,9 @@ import math
 
 import numpy as np
 
+from sim.inputs.scenario import Scenario
 from sim.results import warmup
 from sim.results.metrics import RepResult
-from sim.inputs.scenario import Scenario
 
 #: (monthly utilisation column, stage in open_by_stage, what has no capacity)
 POOLS = (
@@ -62,14 +62,18 @@ def capacity_warnings(results: list[RepResult]) -> list[str]:
         no_capacity = all(not np.isfinite(r.monthly[column]).any() for r in results)
         waiting = float(np.mean([r.open_by_stage.get(stage, 0) for r in results]))
         if no_capacity and waiting > 0:
-            out.append(f"{stage}: no {what} in the run, so nobody is served there; "
-                       f"{waiting:,.0f} cases (mean) are still at this stage at the end")
+            out.append(
+                f"{stage}: no {what} in the run, so nobody is served there; "
+                f"{waiting:,.0f} cases (mean) are still at this stage at the end"
+            )
     referred = float(np.mean([r.headline["scheme.referred"] for r in results]))
     started = float(np.mean([r.headline["scheme.started"] for r in results]))
     if referred > 0 and started == 0:
-        out.append(f"scheme: {referred:,.0f} people (mean) referred but no group started: the scheme has no group "
-                   "places (facilitators x groups_per_facilitator / facilitators_per_group < 1) or too few referrals "
-                   "to form a group; deferrals lapse after scheme.wait_limit_days and are prosecuted")
+        out.append(
+            f"scheme: {referred:,.0f} people (mean) referred but no group started: the scheme has no group "
+            "places (facilitators x groups_per_facilitator / facilitators_per_group < 1) or too few referrals "
+            "to form a group; deferrals lapse after scheme.wait_limit_days and are prosecuted"
+        )
     return out
 
 
@@ -109,9 +113,14 @@ def _growth(results: list[RepResult]) -> list[tuple[str, str]]:
         level = float(y.mean())
         rise = mean * months
         if mean - half > 0 and rise >= max(0.05 * level, 10.0):
-            out.append((column, f"{stage}: {what} still growing at the end of the run: {mean:+,.1f} a month over "
-                                f"the last {months / 12:g} years (95% CI {mean - half:+,.1f} to {mean + half:+,.1f}); "
-                                "read its backlog as a trajectory, not a steady state"))
+            out.append(
+                (
+                    column,
+                    f"{stage}: {what} still growing at the end of the run: {mean:+,.1f} a month over "
+                    f"the last {months / 12:g} years (95% CI {mean - half:+,.1f} to {mean + half:+,.1f}); "
+                    "read its backlog as a trajectory, not a steady state",
+                )
+            )
     return out
 
 
@@ -132,9 +141,11 @@ def binding(results: list[RepResult]) -> list[tuple[str, str, float]]:
 
 def binding_warnings(results: list[RepResult]) -> list[str]:
     years = min(TREND_YEARS, _months(results) / 12)
-    return [f"{stage}: {what} busy {u:.1%} of the time over the last {years:.3g} years: this capacity binds, so "
-            "what passes this stage is set by its capacity, not by demand"
-            for stage, what, u in binding(results)]
+    return [
+        f"{stage}: {what} busy {u:.1%} of the time over the last {years:.3g} years: this capacity binds, so "
+        "what passes this stage is set by its capacity, not by demand"
+        for stage, what, u in binding(results)
+    ]
 
 
 def warnings(results: list[RepResult], scenario: Scenario | None = None) -> list[str]:
@@ -142,6 +153,9 @@ def warnings(results: list[RepResult], scenario: Scenario | None = None) -> list
     short or drift after it (a queue already named as still growing is not named again), and
     capacities that bind."""
     growth = _growth(results)
-    stable = (warmup.warnings(warmup.of_scenario(results, scenario), {column for column, _ in growth})
-              if scenario is not None else [])
+    stable = (
+        warmup.warnings(warmup.of_scenario(results, scenario), {column for column, _ in growth})
+        if scenario is not None
+        else []
+    )
     return capacity_warnings(results) + [text for _, text in growth] + stable + binding_warnings(results)

@@ -29,14 +29,14 @@ import numpy as np
 from sim import NOTICE
 from sim.engine.model import Model
 from sim.engine.record import STATE_BITS
-from sim.inputs.scenario import Scenario
 from sim.engine.states import CLOSED_STATES, State
+from sim.inputs.scenario import Scenario
 
 COLUMNS = ("entity_id", "event_type", "event", "time", "run", "resource_id", "pathway")
 DEFAULT_MAX_EVENTS = 2_000_000
 
 
-def events(scenario: Scenario, replication: int) -> "Any":
+def events(scenario: Scenario, replication: int) -> Any:
     """The event log of one replication as a pandas DataFrame, sorted by time."""
     import pandas as pd
 
@@ -59,12 +59,33 @@ def events(scenario: Scenario, replication: int) -> "Any":
         pathway[c] = names[s].removeprefix("closed_")
 
     parts = [
-        pd.DataFrame({"entity_id": case[first_idx], "event_type": "arrival_departure", "event": "arrival",
-                      "time": time[first_idx], "resource_id": pd.NA}),
-        pd.DataFrame({"entity_id": case[~closed], "event_type": "queue",
-                      "event": [names[s] for s in state[~closed].tolist()], "time": time[~closed], "resource_id": pd.NA}),
-        pd.DataFrame({"entity_id": case[closed], "event_type": "arrival_departure", "event": "depart",
-                      "time": time[closed], "resource_id": pd.NA}),
+        pd.DataFrame(
+            {
+                "entity_id": case[first_idx],
+                "event_type": "arrival_departure",
+                "event": "arrival",
+                "time": time[first_idx],
+                "resource_id": pd.NA,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "entity_id": case[~closed],
+                "event_type": "queue",
+                "event": [names[s] for s in state[~closed].tolist()],
+                "time": time[~closed],
+                "resource_id": pd.NA,
+            }
+        ),
+        pd.DataFrame(
+            {
+                "entity_id": case[closed],
+                "event_type": "arrival_departure",
+                "event": "depart",
+                "time": time[closed],
+                "resource_id": pd.NA,
+            }
+        ),
     ]
     for name, pool in model.pool_objects().items():
         if not pool.trace:
@@ -73,10 +94,28 @@ def events(scenario: Scenario, replication: int) -> "Any":
         server = np.array([r + 1 for _, r, *_ in pool.trace], dtype=np.int64)
         start = np.array([t for *_, t, _ in pool.trace])
         end = np.array([e for *_, e in pool.trace])
-        parts.append(pd.DataFrame({"entity_id": ids, "event_type": "resource_use", "event": f"{name}_begins",
-                                   "time": start, "resource_id": server}))
-        parts.append(pd.DataFrame({"entity_id": ids, "event_type": "resource_use_end", "event": f"{name}_ends",
-                                   "time": end, "resource_id": server}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "entity_id": ids,
+                    "event_type": "resource_use",
+                    "event": f"{name}_begins",
+                    "time": start,
+                    "resource_id": server,
+                }
+            )
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "entity_id": ids,
+                    "event_type": "resource_use_end",
+                    "event": f"{name}_ends",
+                    "time": end,
+                    "resource_id": server,
+                }
+            )
+        )
     df = pd.concat(parts, ignore_index=True)
     df = df[df["time"] < model.horizon]
     df["run"] = replication
@@ -86,8 +125,9 @@ def events(scenario: Scenario, replication: int) -> "Any":
     return df.sort_values(["time", "entity_id"], kind="stable")[list(COLUMNS)].reset_index(drop=True)
 
 
-def write(folder: Path, scenario: Scenario, replications: int = 1, fmt: str = "parquet",
-          max_events: int = DEFAULT_MAX_EVENTS) -> tuple[Path, int, bool]:
+def write(
+    folder: Path, scenario: Scenario, replications: int = 1, fmt: str = "parquet", max_events: int = DEFAULT_MAX_EVENTS
+) -> tuple[Path, int, bool]:
     """Write ``event_log.<fmt>`` for replications 0..n-1; return its path, its rows and whether it was cut."""
     import pandas as pd
 

@@ -34,7 +34,12 @@ class Identity:
 
     def meta(self) -> dict[str, str]:
         """The entries of a store's meta table (text only)."""
-        return {"kind": self.kind, "hash": self.digest, "seed": str(self.seed), "work": json.dumps(self.work, sort_keys=True)}
+        return {
+            "kind": self.kind,
+            "hash": self.digest,
+            "seed": str(self.seed),
+            "work": json.dumps(self.work, sort_keys=True),
+        }
 
     def manifest(self) -> dict[str, Any]:
         """The entries of a manifest."""
@@ -51,25 +56,32 @@ class Identity:
 
     def check_manifest(self, manifest: dict[str, Any], where: Path) -> None:
         """Refuse a manifest that records another kind, scenario, seed or work."""
-        self._compare(manifest.get("kind"), manifest.get("scenario_hash"), manifest.get("seed"), manifest.get("work"),
-                      where)
+        self._compare(
+            manifest.get("kind"), manifest.get("scenario_hash"), manifest.get("seed"), manifest.get("work"), where
+        )
 
     def _compare(self, kind: Any, digest: Any, seed: Any, work: Any, where: Path) -> None:
         if kind != self.kind:
             held = KINDS.get(kind) if isinstance(kind, str) else None
             if held is None:
                 raise IdentityError(f"{where}: records no kind of run divertsim knows; choose another --out")
-            raise IdentityError(f"{where}: holds {held}, not {KINDS[self.kind]}; resume it with "
-                                f"`{COMMANDS[kind]} ... --resume` or choose another --out")
+            raise IdentityError(
+                f"{where}: holds {held}, not {KINDS[self.kind]}; resume it with "
+                f"`{COMMANDS[kind]} ... --resume` or choose another --out"
+            )
         what = KINDS[self.kind]
         if seed != self.seed:
             raise IdentityError(f"{where}: holds {what} with seed {seed}, not {self.seed}; resume with the same seed")
         if work != self.work:
-            raise IdentityError(f"{where}: holds {what} of other work ({describe(work)}, now {describe(self.work)}); "
-                                "resume with the same options, or choose another --out")
+            raise IdentityError(
+                f"{where}: holds {what} of other work ({describe(work)}, now {describe(self.work)}); "
+                "resume with the same options, or choose another --out"
+            )
         if digest != self.digest:
-            raise IdentityError(f"{where}: holds {what} of a different scenario (hash {digest}, now {self.digest}); "
-                                "resume with the same files and options")
+            raise IdentityError(
+                f"{where}: holds {what} of a different scenario (hash {digest}, now {self.digest}); "
+                "resume with the same files and options"
+            )
 
 
 def describe(work: Any) -> str:
@@ -84,8 +96,10 @@ def describe(work: Any) -> str:
         n = work["replications"]
         return f"{n} replication{'' if n == 1 else 's'}{over}"
     if "design" in work:
-        return (f"a {work['design']} design of {work.get('tasks')} tasks, {work.get('reps')} replications a point, "
-                f"{work.get('samples')} samples")
+        return (
+            f"a {work['design']} design of {work.get('tasks')} tasks, {work.get('reps')} replications a point, "
+            f"{work.get('samples')} samples"
+        )
     return json.dumps(work, sort_keys=True)
 
 

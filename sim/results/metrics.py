@@ -14,12 +14,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.engine.case import INITIAL, ORIGINS
+from sim.engine.case import INITIAL
 from sim.engine.lists import MAIN_CRACKED
 from sim.engine.states import (
-    CLOSED_STATES, COURT_STATES, CROWN_STATES, MAGS_STATES, OPEN_STATES, STAGE_OF, S, State,
+    CLOSED_STATES,
+    COURT_STATES,
+    CROWN_STATES,
+    MAGS_STATES,
+    OPEN_STATES,
+    STAGE_OF,
+    S,
+    State,
 )
-
 from sim.results.paired import fates, reoffending_by_route
 from sim.results.translog import TransitionLog, mask, risk_spans
 
@@ -30,36 +36,94 @@ if TYPE_CHECKING:
 #: count these cases unless their name has ``.list.``: those count the whole list they share
 #: (these cases and the rest of the caseload).
 HEADLINE = (
-    "cases.arrived", "cases.new", "cases.open_at_start", "cases.closed", "cases.open_at_end",
+    "cases.arrived",
+    "cases.new",
+    "cases.open_at_start",
+    "cases.closed",
+    "cases.open_at_end",
     "police.arrests_per_month",
-    "forensics.examinations", "forensics.triage_examinations", "forensics.triage_ineligible",
-    "forensics.attrition", "forensics.outsourced", "forensics.wait_days_mean", "forensics.backlog_end",
+    "forensics.examinations",
+    "forensics.triage_examinations",
+    "forensics.triage_ineligible",
+    "forensics.attrition",
+    "forensics.outsourced",
+    "forensics.wait_days_mean",
+    "forensics.backlog_end",
     "forensics.utilisation",
-    "scheme.referred", "scheme.started", "scheme.completed", "scheme.failed", "scheme.lapsed",
-    "scheme.prosecuted_after_failure", "scheme.active_end", "scheme.wait_days_mean", "scheme.facilitator_hours",
-    "caution.issued", "caution.issued_per_year", "caution.simple", "caution.conditional", "caution.self_referral",
-    "caution.breached", "caution.lapsed", "caution.course_hours",
-    "self_referral.referred", "self_referral.cautioned", "self_referral.excluded", "self_referral.lapsed",
+    "scheme.referred",
+    "scheme.started",
+    "scheme.completed",
+    "scheme.failed",
+    "scheme.lapsed",
+    "scheme.prosecuted_after_failure",
+    "scheme.active_end",
+    "scheme.wait_days_mean",
+    "scheme.facilitator_hours",
+    "caution.issued",
+    "caution.issued_per_year",
+    "caution.simple",
+    "caution.conditional",
+    "caution.self_referral",
+    "caution.breached",
+    "caution.lapsed",
+    "caution.course_hours",
+    "self_referral.referred",
+    "self_referral.cautioned",
+    "self_referral.excluded",
+    "self_referral.lapsed",
     "self_referral.displaced",
-    "charging.decisions", "charging.wait_days_mean",
-    "court.receipts", "court.receipts_per_year", "court.crown.receipts", "court.disposals",
-    "court.backlog_end", "court.magistrates.backlog_end", "court.crown.backlog_end",
-    "court.wait_days_mean", "court.wait_days_median", "court.wait_days_p90",
-    "court.crown.wait_weeks_mean", "court.crown.wait_weeks_median", "court.crown.wait_weeks_p90",
-    "court.crown.trial_wait_weeks_median", "court.crown.cracked_trials",
-    "court.crown.age_days_median_end", "court.crown.open_over_1y_end",
-    "court.sitting_days_used", "court.magistrates.sitting_days_used", "court.crown.sitting_days_used",
-    "court.magistrates.capacity_share", "court.crown.capacity_share",
-    "court.magistrates.list.receipts", "court.magistrates.list.disposals", "court.magistrates.list.backlog_end",
-    "court.magistrates.list.sitting_days_used", "court.magistrates.list.sitting_days_available",
+    "charging.decisions",
+    "charging.wait_days_mean",
+    "court.receipts",
+    "court.receipts_per_year",
+    "court.crown.receipts",
+    "court.disposals",
+    "court.backlog_end",
+    "court.magistrates.backlog_end",
+    "court.crown.backlog_end",
+    "court.wait_days_mean",
+    "court.wait_days_median",
+    "court.wait_days_p90",
+    "court.crown.wait_weeks_mean",
+    "court.crown.wait_weeks_median",
+    "court.crown.wait_weeks_p90",
+    "court.crown.trial_wait_weeks_median",
+    "court.crown.cracked_trials",
+    "court.crown.age_days_median_end",
+    "court.crown.open_over_1y_end",
+    "court.sitting_days_used",
+    "court.magistrates.sitting_days_used",
+    "court.crown.sitting_days_used",
+    "court.magistrates.capacity_share",
+    "court.crown.capacity_share",
+    "court.magistrates.list.receipts",
+    "court.magistrates.list.disposals",
+    "court.magistrates.list.backlog_end",
+    "court.magistrates.list.sitting_days_used",
+    "court.magistrates.list.sitting_days_available",
     "court.magistrates.list.utilisation",
-    "court.crown.list.receipts", "court.crown.list.disposals", "court.crown.list.backlog_end",
-    "court.crown.list.wait_weeks_mean", "court.crown.list.wait_weeks_median", "court.crown.list.wait_weeks_p90",
-    "court.crown.list.age_days_median_end", "court.crown.list.open_over_1y_share_end",
-    "court.crown.list.sitting_days_used", "court.crown.list.sitting_days_available", "court.crown.list.utilisation",
-    "sentence.convictions", "sentence.custody", "sentence.suspended", "sentence.community", "sentence.custody_share",
-    "sentence.non_custodial_share", "probation.programme_starts",
-    "prison.population_end", "register.entries", "reoffending.reoffences", "reoffending.per_1000_person_years",
+    "court.crown.list.receipts",
+    "court.crown.list.disposals",
+    "court.crown.list.backlog_end",
+    "court.crown.list.wait_weeks_mean",
+    "court.crown.list.wait_weeks_median",
+    "court.crown.list.wait_weeks_p90",
+    "court.crown.list.age_days_median_end",
+    "court.crown.list.open_over_1y_share_end",
+    "court.crown.list.sitting_days_used",
+    "court.crown.list.sitting_days_available",
+    "court.crown.list.utilisation",
+    "sentence.convictions",
+    "sentence.custody",
+    "sentence.suspended",
+    "sentence.community",
+    "sentence.custody_share",
+    "sentence.non_custodial_share",
+    "probation.programme_starts",
+    "prison.population_end",
+    "register.entries",
+    "reoffending.reoffences",
+    "reoffending.per_1000_person_years",
 )
 
 
@@ -71,19 +135,56 @@ STAGES = ("police", "forensics", "scheme", "caution", "self_referral", "charging
 LEVELS = ("magistrates", "crown")
 
 MONTHLY = (
-    "arrivals", "arrests", "forensic_exams", "triage_exams", "forensic_attrition", "forensic_outsourced",
-    "forensic_queue_end", "forensics_utilisation",
-    "scheme_referred", "scheme_started", "scheme_completed", "scheme_failed", "scheme_lapsed", "scheme_waiting_end",
-    "scheme_active_end", "scheme_slot_utilisation", "facilitator_hours", "cautions_simple", "cautions_conditional",
-    "caution_assessor_utilisation", "self_referral_assessor_utilisation", "treatment_utilisation",
-    "charging_utilisation", "court_receipts", "crown_receipts", "court_disposals",
-    "magistrates_backlog_end", "crown_backlog_end", "court_backlog_end", "crown_wait_weeks_mean",
-    "magistrates_sitting_days_used", "magistrates_sitting_days_available", "magistrates_capacity_share",
-    "magistrates_utilisation", "magistrates_list_receipts", "magistrates_list_disposals", "magistrates_list_backlog_end",
-    "crown_sitting_days_used", "crown_sitting_days_available", "crown_capacity_share", "crown_utilisation",
-    "crown_list_receipts", "crown_list_disposals", "crown_list_backlog_end", "crown_list_wait_weeks_mean",
+    "arrivals",
+    "arrests",
+    "forensic_exams",
+    "triage_exams",
+    "forensic_attrition",
+    "forensic_outsourced",
+    "forensic_queue_end",
+    "forensics_utilisation",
+    "scheme_referred",
+    "scheme_started",
+    "scheme_completed",
+    "scheme_failed",
+    "scheme_lapsed",
+    "scheme_waiting_end",
+    "scheme_active_end",
+    "scheme_slot_utilisation",
+    "facilitator_hours",
+    "cautions_simple",
+    "cautions_conditional",
+    "caution_assessor_utilisation",
+    "self_referral_assessor_utilisation",
+    "treatment_utilisation",
+    "charging_utilisation",
+    "court_receipts",
+    "crown_receipts",
+    "court_disposals",
+    "magistrates_backlog_end",
+    "crown_backlog_end",
+    "court_backlog_end",
+    "crown_wait_weeks_mean",
+    "magistrates_sitting_days_used",
+    "magistrates_sitting_days_available",
+    "magistrates_capacity_share",
+    "magistrates_utilisation",
+    "magistrates_list_receipts",
+    "magistrates_list_disposals",
+    "magistrates_list_backlog_end",
+    "crown_sitting_days_used",
+    "crown_sitting_days_available",
+    "crown_capacity_share",
+    "crown_utilisation",
+    "crown_list_receipts",
+    "crown_list_disposals",
+    "crown_list_backlog_end",
+    "crown_list_wait_weeks_mean",
     "crown_list_wait_weeks_median",
-    "prison_population_end", "register_entries", "reoffences", "open_cases_end",
+    "prison_population_end",
+    "register_entries",
+    "reoffences",
+    "open_cases_end",
     *(f"open_{stage}_end" for stage in STAGES),
 )
 
@@ -111,7 +212,7 @@ class RepResult:
 def _before(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """How many of ``times`` are before each edge (no sort needed)."""
     j = np.searchsorted(edges, times, side="right")
-    return np.cumsum(np.bincount(j, minlength=len(edges) + 1))[:len(edges)]
+    return np.cumsum(np.bincount(j, minlength=len(edges) + 1))[: len(edges)]
 
 
 def _count_in(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -139,8 +240,10 @@ def _overlap_per_month(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) 
     """Total length of the intervals ``[starts, ends)`` falling in each month."""
     if not len(starts):
         return np.zeros(len(edges) - 1)
+
     def covered(t: np.ndarray) -> np.ndarray:  # total interval length before each time in t
         return np.clip(t[:, None] - starts[None, :], 0, (ends - starts)[None, :]).sum(axis=1)
+
     return np.diff(covered(edges))
 
 
@@ -174,7 +277,7 @@ def _monthly_quantile(month: np.ndarray, values: np.ndarray, weights: np.ndarray
     starts = np.searchsorted(m, np.arange(months), side="left")
     ends = np.searchsorted(m, np.arange(months), side="right")
     for k in np.flatnonzero(ends > starts):
-        out[k] = _quantile(v[starts[k]:ends[k]], q, w[starts[k]:ends[k]])
+        out[k] = _quantile(v[starts[k] : ends[k]], q, w[starts[k] : ends[k]])
     return out
 
 
@@ -184,7 +287,7 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
     return float(np.sum(values * weights) / total) if total > 0 else float("nan")
 
 
-def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> RepResult:
+def compute(model: Model, runtime_s: float = 0.0, paired: bool = False) -> RepResult:
     """Every result of one finished replication; ``paired`` adds what a comparison reads case by case
     (each first-time detection's fate, and reoffending by route)."""
     sc = model.sc
@@ -262,7 +365,9 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     hl["scheme.prosecuted_after_failure"] = float(np.count_nonzero(fail_p[fwin]))
     hl["scheme.active_end"] = float(log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP))[-1])
     swait = rec.scheme_wait
-    hl["scheme.wait_days_mean"] = _mean(swait[np.repeat(gwin, group_n.astype(np.int64))]) if len(swait) else float("nan")
+    hl["scheme.wait_days_mean"] = (
+        _mean(swait[np.repeat(gwin, group_n.astype(np.int64))]) if len(swait) else float("nan")
+    )
     sess_t, fu_t = rec.scheme_session_t, rec.scheme_followup_t
     session_h = scfg.session_minutes / 60.0
     fac_sessions = np.count_nonzero(_in(sess_t, W, H)) * scfg.facilitators_per_group
@@ -333,8 +438,10 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     sent = _count_in(crown_receipts, edges)
     level_receipts = {"magistrates": receipts, "crown": sent}
     at_crown = rec.court_disposal_crown.astype(bool)
-    level_disposed = {"magistrates": _count_in(disp_t[~at_crown], edges) + sent,
-                      "crown": _count_in(disp_t[at_crown], edges)}
+    level_disposed = {
+        "magistrates": _count_in(disp_t[~at_crown], edges) + sent,
+        "crown": _count_in(disp_t[at_crown], edges),
+    }
     for level in LEVELS:
         lst = model.court_level(level).pool
         counts, busy = pools[level]
@@ -349,8 +456,11 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
         hl[f"{p}.backlog_end"] = float(image_open[-1] + bg_open[-1])
         hl[f"{p}.sitting_days_used"] = float(used_days[day_win].sum())
         hl[f"{p}.sitting_days_available"] = float(cap_days[day_win].sum())
-        hl[f"{p}.utilisation"] = (hl[f"{p}.sitting_days_used"] / hl[f"{p}.sitting_days_available"]
-                                  if hl[f"{p}.sitting_days_available"] > 0 else float("nan"))
+        hl[f"{p}.utilisation"] = (
+            hl[f"{p}.sitting_days_used"] / hl[f"{p}.sitting_days_available"]
+            if hl[f"{p}.sitting_days_available"] > 0
+            else float("nan")
+        )
         mo[f"{level}_list_receipts"] = level_receipts[level] + _per_month_sum(bg.received, edges)
         mo[f"{level}_list_disposals"] = level_disposed[level] + _per_month_sum(bg.disposed, edges)
         mo[f"{level}_list_backlog_end"] = image_open + bg_open
@@ -372,21 +482,32 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
             known = np.isfinite(age)
             hl[f"{p}.age_days_median_end"] = _quantile(age[known], 0.5, weight[known])
             total = float(weight.sum())
-            hl[f"{p}.open_over_1y_share_end"] = (float(weight[known & (age >= 365.25)].sum()) / total
-                                                  if total > 0 else float("nan"))
+            hl[f"{p}.open_over_1y_share_end"] = (
+                float(weight[known & (age >= 365.25)].sum()) / total if total > 0 else float("nan")
+            )
             month = np.searchsorted(edges, np.concatenate((cm_t, bg.main_t)), side="right") - 1
             all_w = np.concatenate((cm_w, bg.main_wait)) / 7.0
             all_n = np.concatenate((np.ones(len(cm_t)), bg.main_n))
-            mo["crown_list_wait_weeks_mean"] = _ratio(np.bincount(month, all_w * all_n, cal.months)[:cal.months],
-                                                      np.bincount(month, all_n, cal.months)[:cal.months])
+            mo["crown_list_wait_weeks_mean"] = _ratio(
+                np.bincount(month, all_w * all_n, cal.months)[: cal.months],
+                np.bincount(month, all_n, cal.months)[: cal.months],
+            )
             mo["crown_list_wait_weeks_median"] = _monthly_quantile(month, all_w, all_n, cal.months, 0.5)
             image_month = np.searchsorted(edges, cm_t, side="right") - 1
-            mo["crown_wait_weeks_mean"] = _ratio(np.bincount(image_month, cm_w / 7.0, cal.months)[:cal.months],
-                                                 np.bincount(image_month, None, cal.months)[:cal.months].astype(float))
+            mo["crown_wait_weeks_mean"] = _ratio(
+                np.bincount(image_month, cm_w / 7.0, cal.months)[: cal.months],
+                np.bincount(image_month, None, cal.months)[: cal.months].astype(float),
+            )
 
     # ------------------------------------------------------------------ sentences and after
-    sentences = {k: in_window((st,))
-                 for k, st in (("custody", S.CLOSED_CUSTODY), ("suspended", S.CLOSED_SUSPENDED), ("community", S.CLOSED_COMMUNITY))}
+    sentences = {
+        k: in_window((st,))
+        for k, st in (
+            ("custody", S.CLOSED_CUSTODY),
+            ("suspended", S.CLOSED_SUSPENDED),
+            ("community", S.CLOSED_COMMUNITY),
+        )
+    }
     n_sentenced = sum(sentences.values())
     for k, v in sentences.items():
         hl[f"sentence.{k}"] = v
@@ -400,11 +521,12 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     hl["register.entries"] = count(rec.register_t)
     hl["reoffending.reoffences"] = count(rec.reoffence_t)
     person_years = float(_at_risk(model, log).sum()) / 365.25
-    hl["reoffending.per_1000_person_years"] = (1000.0 * hl["reoffending.reoffences"] / person_years
-                                               if person_years > 0 else float("nan"))
+    hl["reoffending.per_1000_person_years"] = (
+        1000.0 * hl["reoffending.reoffences"] / person_years if person_years > 0 else float("nan")
+    )
 
     # ------------------------------------------------------------------ open cases by stage
-    open_by_stage = {stage: 0 for stage in STAGES}
+    open_by_stage = dict.fromkeys(STAGES, 0)
     for state in OPEN_STATES:
         open_by_stage[STAGE_OF[state]] += int(log.stock((state,))[-1])
 
@@ -416,14 +538,21 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     mo["forensic_attrition"] = _count_in(rec.attrition_t, edges)
     mo["forensic_outsourced"] = _count_in(rec.outsourced_t, edges)
     mo["forensic_queue_end"] = forensic_queue[1:]
-    for name, key in (("forensics", "forensics_utilisation"), ("charging", "charging_utilisation"),
-                      ("caution_assessors", "caution_assessor_utilisation"),
-                      ("self_referral_assessors", "self_referral_assessor_utilisation"),
-                      ("treatment_places", "treatment_utilisation")):
+    for name, key in (
+        ("forensics", "forensics_utilisation"),
+        ("charging", "charging_utilisation"),
+        ("caution_assessors", "caution_assessor_utilisation"),
+        ("self_referral_assessors", "self_referral_assessor_utilisation"),
+        ("treatment_places", "treatment_utilisation"),
+    ):
         counts, busy = pools[name]
         mo[key] = _ratio(_per_month_sum(busy, edges), _per_month_sum(counts, edges))
     mo["scheme_referred"] = monthly_entries((S.SCHEME_WAITING,))
-    mo["scheme_started"] = np.diff(np.concatenate(([0.0], np.cumsum(group_n)))[np.searchsorted(group_t, edges, side="left")]) if len(group_t) else np.zeros(cal.months)
+    mo["scheme_started"] = (
+        np.diff(np.concatenate(([0.0], np.cumsum(group_n)))[np.searchsorted(group_t, edges, side="left")])
+        if len(group_t)
+        else np.zeros(cal.months)
+    )
     mo["scheme_completed"] = monthly_entries((S.CLOSED_SCHEME_COMPLETED,))
     mo["scheme_failed"] = _count_in(fail_t, edges)
     mo["scheme_lapsed"] = _count_in(rec.scheme_lapsed_t, edges)
@@ -431,7 +560,9 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     mo["scheme_active_end"] = log.stock((S.SCHEME_COURSE, S.SCHEME_FOLLOW_UP))[1:]
     slot_days = _overlap_per_month(group_t, group_t + scfg.course_days, edges)
     mo["scheme_slot_utilisation"] = _ratio(slot_days, scfg.group_slots * np.diff(edges))
-    mo["facilitator_hours"] = (_count_in(sess_t, edges) * scfg.facilitators_per_group + _count_in(fu_t, edges)) * session_h
+    mo["facilitator_hours"] = (
+        _count_in(sess_t, edges) * scfg.facilitators_per_group + _count_in(fu_t, edges)
+    ) * session_h
     mo["cautions_simple"] = _count_in(simple_t, edges)
     mo["cautions_conditional"] = _count_in(cond_t, edges)
     mo["court_receipts"] = receipts
@@ -440,8 +571,9 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
     mo["magistrates_backlog_end"] = log.stock(MAGS_STATES)[1:]
     mo["crown_backlog_end"] = log.stock(CROWN_STATES)[1:]
     mo["court_backlog_end"] = mo["magistrates_backlog_end"] + mo["crown_backlog_end"]
-    mo["prison_population_end"] = (np.searchsorted(np.sort(p_in), ends, side="left")
-                                   - np.searchsorted(np.sort(p_out), ends, side="left"))
+    mo["prison_population_end"] = np.searchsorted(np.sort(p_in), ends, side="left") - np.searchsorted(
+        np.sort(p_out), ends, side="left"
+    )
     mo["register_entries"] = _count_in(rec.register_t, edges)
     mo["reoffences"] = _count_in(rec.reoffence_t, edges)
     mo["open_cases_end"] = open_all[1:]
@@ -461,9 +593,18 @@ def compute(model: "Model", runtime_s: float = 0.0, paired: bool = False) -> Rep
         "closed_by_model": model.outcomes.closed_by_horizon(),
     }
 
-    return RepResult(model.replication, {k: float(hl[k]) for k in HEADLINE}, open_by_stage, monthly, checks, runtime_s,
-                     outcomes, wait_hist, reoffending_by_route(model, log) if paired else {},
-                     fates(model, log) if paired else b"")
+    return RepResult(
+        model.replication,
+        {k: float(hl[k]) for k in HEADLINE},
+        open_by_stage,
+        monthly,
+        checks,
+        runtime_s,
+        outcomes,
+        wait_hist,
+        reoffending_by_route(model, log) if paired else {},
+        fates(model, log) if paired else b"",
+    )
 
 
 class _Background:
@@ -495,7 +636,7 @@ class _Background:
         return self._pool.outstanding()  # type: ignore[attr-defined, no-any-return]
 
 
-def _crown_ages(log: "TransitionLog", H: float) -> np.ndarray:
+def _crown_ages(log: TransitionLog, H: float) -> np.ndarray:
     """Days since receipt (sending) of each of these cases in the Crown Court at ``H``."""
     in_crown = mask(log, CROWN_STATES)
     rows = np.flatnonzero(in_crown & (log.time < H) & (log.until >= H))
@@ -508,7 +649,7 @@ def _crown_ages(log: "TransitionLog", H: float) -> np.ndarray:
         rows[back] = p[back]
 
 
-def _at_risk(model: "Model", log: "TransitionLog") -> np.ndarray:
+def _at_risk(model: Model, log: TransitionLog) -> np.ndarray:
     """Days at risk of each case in the observed window (custody excluded)."""
     W, H = model.observed_from, model.horizon
     t0, end, jail_to = risk_spans(model, log)

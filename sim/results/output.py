@@ -7,6 +7,7 @@ manifest says ``"status": "running"`` until the last table is written.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -15,9 +16,10 @@ import os
 import platform
 import sys
 import tempfile
+from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sim import NOTICE, __version__
 from sim.engine.calendar import Calendar
@@ -40,10 +42,8 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -102,8 +102,12 @@ def _csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     for row in rows:
-        w.writerow(["" if isinstance(v, float) and not math.isfinite(v) else (f"{v:.10g}" if isinstance(v, float) else v)
-                    for v in row])
+        w.writerow(
+            [
+                "" if isinstance(v, float) and not math.isfinite(v) else (f"{v:.10g}" if isinstance(v, float) else v)
+                for v in row
+            ]
+        )
     return buf.getvalue()
 
 
@@ -126,16 +130,21 @@ def summary(results: list[RepResult]) -> dict[str, Any]:
 
 def replications_csv(results: list[RepResult]) -> str:
     header = ["replication", *HEADLINE, *(f"open_at_end.{s}" for s in STAGES)]
-    rows = ([r.replication, *(r.headline[k] for k in HEADLINE), *(r.open_by_stage.get(s, 0) for s in STAGES)]
-            for r in results)
+    rows = (
+        [r.replication, *(r.headline[k] for k in HEADLINE), *(r.open_by_stage.get(s, 0) for s in STAGES)]
+        for r in results
+    )
     return _csv_text(header, rows)
 
 
 def monthly_csv(results: list[RepResult], cal: Calendar, warmup_months: int) -> str:
     labels = cal.month_labels()
     header = ["replication", "month", "label", "in_warmup", *MONTHLY]
-    rows = ([r.replication, m, labels[m], int(m < warmup_months), *(float(r.monthly[k][m]) for k in MONTHLY)]
-            for r in results for m in range(cal.months))
+    rows = (
+        [r.replication, m, labels[m], int(m < warmup_months), *(float(r.monthly[k][m]) for k in MONTHLY)]
+        for r in results
+        for m in range(cal.months)
+    )
     return _csv_text(header, rows)
 
 
@@ -145,8 +154,14 @@ def write_tables(folder: Path, results: list[RepResult], cal: Calendar, warmup_m
     atomic_write(folder / "monthly.csv", monthly_csv(results, cal, warmup_months))
 
 
-def manifest(identity: Identity, scenario_data: dict[str, Any], replications: int | None, status: str,
-             runtime_s: float | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def manifest(
+    identity: Identity,
+    scenario_data: dict[str, Any],
+    replications: int | None,
+    status: str,
+    runtime_s: float | None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A folder's manifest: what it holds (kind, hash, seed, work), its status, and how it was made."""
     return {
         "notice": NOTICE,

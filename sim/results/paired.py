@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.case import ORIGINS
-from sim.results.translog import TransitionLog, mask, risk_spans
 from sim.engine.record import STATE_BITS
 from sim.engine.states import S
+from sim.results.translog import TransitionLog, mask, risk_spans
 
 if TYPE_CHECKING:
     from sim.engine.model import Model
@@ -41,7 +41,7 @@ def _route_of_states() -> list[str]:
     return routes
 
 
-def reoffending_by_route(model: "Model", log: TransitionLog) -> dict[str, list[float]]:
+def reoffending_by_route(model: Model, log: TransitionLog) -> dict[str, list[float]]:
     """Reoffences and person-years at risk in the observed window, by the route each person was on.
 
     Every case is at risk from its first entry in the log for ``reoffending.window_years`` at
@@ -86,7 +86,7 @@ def reoffending_by_route(model: "Model", log: TransitionLog) -> dict[str, list[f
     return {name: [float(hits[i]), float(py[i])] for name, i in route_code.items() if py[i] > 0 or hits[i] > 0}
 
 
-def fates(model: "Model", log: TransitionLog) -> bytes:
+def fates(model: Model, log: TransitionLog) -> bytes:
     """What each first-time detection (in arrival order, displaced ones included) came to by the horizon.
 
     Diverted (referred to the scheme or a conditional caution) comes first, then prosecuted (received
@@ -97,8 +97,12 @@ def fates(model: "Model", log: TransitionLog) -> bytes:
     origin = rec.arrival_origin
     external = np.flatnonzero(origin == ORIGINS.index("external"))  # case ids are creation order
     code = np.full(len(origin), FATE_OPEN, dtype=np.int8)
-    for states, fate in ((_NFA_STATES, FATE_NFA), (_CAUTION_STATES + (S.CLOSED_CONDITIONAL_CAUTION,), FATE_CAUTIONED),
-                         ((S.MAGS_FOR_FIRST,), FATE_PROSECUTED), (_DIVERSION_STATES, FATE_DIVERTED)):
+    for states, fate in (
+        (_NFA_STATES, FATE_NFA),
+        (_CAUTION_STATES + (S.CLOSED_CONDITIONAL_CAUTION,), FATE_CAUTIONED),
+        ((S.MAGS_FOR_FIRST,), FATE_PROSECUTED),
+        (_DIVERSION_STATES, FATE_DIVERTED),
+    ):
         rows = mask(log, states) & (log.time < model.horizon)
         code[log.case[rows]] = fate
     made = code[external]

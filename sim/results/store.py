@@ -12,9 +12,10 @@ import base64
 import json
 import math
 import sqlite3
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -66,8 +67,12 @@ class Store:
                 # without a write-ahead log everything is in the file itself: read it as immutable,
                 # so that not even an empty log is left beside it; with one, read through it
                 wal = Path(f"{self.path}-wal").exists()
-                self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}",
-                                          uri=True, timeout=30.0, isolation_level=None)
+                self.db = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}",
+                    uri=True,
+                    timeout=30.0,
+                    isolation_level=None,
+                )
             else:
                 self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
                 self.db.execute("PRAGMA journal_mode=WAL")
@@ -96,7 +101,8 @@ class Store:
             self.db.execute(
                 "CREATE TABLE tasks (point INTEGER NOT NULL, rep INTEGER NOT NULL, status TEXT NOT NULL "
                 "CHECK (status IN ('done', 'failed')), headline TEXT, open_by_stage TEXT, checks TEXT, "
-                "monthly BLOB, runtime REAL, error TEXT, extra TEXT, PRIMARY KEY (point, rep))")
+                "monthly BLOB, runtime REAL, error TEXT, extra TEXT, PRIMARY KEY (point, rep))"
+            )
             self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.db.execute("INSERT INTO meta VALUES ('monthly_columns', ?)", (json.dumps(MONTHLY),))
             self.db.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
@@ -123,22 +129,39 @@ class Store:
 
     # ----------------------------------------------------------------------------------- tasks
     def put(self, point: int, result: RepResult) -> None:
-        monthly = (np.stack([np.asarray(result.monthly[k], dtype="<f8") for k in MONTHLY]).tobytes()
-                   if result.monthly else None)
+        monthly = (
+            np.stack([np.asarray(result.monthly[k], dtype="<f8") for k in MONTHLY]).tobytes()
+            if result.monthly
+            else None
+        )
         with self._transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO tasks VALUES (?, ?, 'done', ?, ?, ?, ?, ?, NULL, ?)",
-                (point, result.replication, json.dumps(_clean(result.headline), default=_json_default),
-                 json.dumps(result.open_by_stage), json.dumps(result.checks), monthly, result.runtime_s,
-                 json.dumps({"outcomes": result.outcomes, "court_wait_hist": result.court_wait_hist,
-                             "reoffending_by_route": result.reoffending_by_route,
-                             "fates": base64.b64encode(result.fates).decode("ascii")})))
+                (
+                    point,
+                    result.replication,
+                    json.dumps(_clean(result.headline), default=_json_default),
+                    json.dumps(result.open_by_stage),
+                    json.dumps(result.checks),
+                    monthly,
+                    result.runtime_s,
+                    json.dumps(
+                        {
+                            "outcomes": result.outcomes,
+                            "court_wait_hist": result.court_wait_hist,
+                            "reoffending_by_route": result.reoffending_by_route,
+                            "fates": base64.b64encode(result.fates).decode("ascii"),
+                        }
+                    ),
+                ),
+            )
 
     def put_failure(self, point: int, rep: int, error: str) -> None:
         with self._transaction():
             self.db.execute(
                 "INSERT OR REPLACE INTO tasks (point, rep, status, error) VALUES (?, ?, 'failed', ?)",
-                (point, rep, error))
+                (point, rep, error),
+            )
 
     def done(self) -> set[tuple[int, int]]:
         return {(p, r) for p, r in self.db.execute("SELECT point, rep FROM tasks WHERE status = 'done'")}
@@ -153,7 +176,8 @@ class Store:
         even for a million rows; a store that fails it is never half used."""
         bad = self.db.execute(
             "SELECT point, rep, CASE "
-            "WHEN typeof(point) != 'integer' OR typeof(rep) != 'integer' THEN 'its point or replication is not a whole number' "
+            "WHEN typeof(point) != 'integer' OR typeof(rep) != 'integer' THEN 'its point or replication is not a "
+            "whole number' "
             "WHEN status = 'failed' AND typeof(error) != 'text' THEN 'a failed task without its error' "
             "WHEN status != 'done' THEN NULL "
             "WHEN typeof(headline) != 'text' OR NOT json_valid(headline) THEN 'its headline metrics are not JSON' "
@@ -163,12 +187,14 @@ class Store:
             "WHEN typeof(open_by_stage) != 'text' OR NOT json_valid(open_by_stage) THEN 'its open cases are not JSON' "
             "WHEN json_type(open_by_stage) != 'object' THEN 'its open cases by stage are not a JSON object' "
             "WHEN typeof(checks) != 'text' OR NOT json_valid(checks) THEN 'its checks are not JSON' "
-            "WHEN extra IS NOT NULL AND (typeof(extra) != 'text' OR NOT json_valid(extra)) THEN 'its outcomes are not JSON' "
+            "WHEN extra IS NOT NULL AND (typeof(extra) != 'text' OR NOT json_valid(extra)) THEN 'its outcomes are not "
+            "JSON' "
             "WHEN typeof(runtime) NOT IN ('real', 'integer') THEN 'its run time is not a number' "
             "WHEN monthly IS NOT NULL AND (typeof(monthly) != 'blob' OR length(monthly) % ? != 0 "
             "  OR (? IS NOT NULL AND length(monthly) != ?)) THEN 'its monthly series is truncated' "
             "END AS problem FROM tasks WHERE problem IS NOT NULL LIMIT 1",
-            (8 * len(MONTHLY), months, None if months is None else 8 * len(MONTHLY) * months)).fetchone()
+            (8 * len(MONTHLY), months, None if months is None else 8 * len(MONTHLY) * months),
+        ).fetchone()
         if bad:
             return f"the row for point {bad[0]!r}, replication {bad[1]!r} is damaged: {bad[2]}"
         for point, rep in self.db.execute("SELECT point, rep FROM tasks ORDER BY point, rep"):
@@ -180,19 +206,29 @@ class Store:
         """Finished replications of ``point`` in replication order (monthly series if kept)."""
         rows = self.db.execute(
             "SELECT rep, headline, open_by_stage, checks, monthly, runtime, extra FROM tasks "
-            "WHERE point = ? AND status = 'done' ORDER BY rep", (point,))
+            "WHERE point = ? AND status = 'done' ORDER BY rep",
+            (point,),
+        )
         for rep, headline, open_by_stage, checks, monthly, runtime, extra in rows:
             try:
                 more = json.loads(extra) if extra else {}
                 arr = np.frombuffer(monthly, dtype="<f8").reshape(len(MONTHLY), -1) if monthly is not None else None
                 result = RepResult(
-                    rep, _numbers(json.loads(headline)), json.loads(open_by_stage),
+                    rep,
+                    _numbers(json.loads(headline)),
+                    json.loads(open_by_stage),
                     {k: arr[i] for i, k in enumerate(MONTHLY)} if arr is not None else {},
-                    json.loads(checks), float(runtime), more.get("outcomes", {}), more.get("court_wait_hist", []),
-                    more.get("reoffending_by_route", {}), base64.b64decode(more.get("fates", "")))
+                    json.loads(checks),
+                    float(runtime),
+                    more.get("outcomes", {}),
+                    more.get("court_wait_hist", []),
+                    more.get("reoffending_by_route", {}),
+                    base64.b64decode(more.get("fates", "")),
+                )
             except (TypeError, ValueError, AttributeError) as exc:
-                raise StoreDamaged(f"{self.path}: the row for point {point}, replication {rep} is damaged "
-                                   f"({type(exc).__name__})") from None
+                raise StoreDamaged(
+                    f"{self.path}: the row for point {point}, replication {rep} is damaged ({type(exc).__name__})"
+                ) from None
             yield result
 
     def headlines(self, batch: int = 500) -> Iterator[tuple[int, int, dict[str, float]]]:
@@ -206,14 +242,15 @@ class Store:
                 try:
                     values = _numbers(json.loads(h))
                 except (TypeError, ValueError, AttributeError) as exc:
-                    raise StoreDamaged(f"{self.path}: the row for point {p}, replication {r} is damaged "
-                                       f"({type(exc).__name__})") from None
+                    raise StoreDamaged(
+                        f"{self.path}: the row for point {p}, replication {r} is damaged ({type(exc).__name__})"
+                    ) from None
                 yield p, r, values
 
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -25,7 +25,7 @@ class TransitionLog:
     "At an edge" means just before it: an entry counts from its time, an exit from just after.
     """
 
-    def __init__(self, model: "Model", edges: np.ndarray) -> None:
+    def __init__(self, model: Model, edges: np.ndarray) -> None:
         log = model.rec.log
         key = log.key
         self.case = key >> STATE_BITS
@@ -67,7 +67,7 @@ def mask(log: TransitionLog, states: tuple[int, ...]) -> np.ndarray:
     return table[log.state]
 
 
-def risk_spans(model: "Model", log: TransitionLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def risk_spans(model: Model, log: TransitionLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per case id: the start and end of its time at risk, and its release from custody (inf if none).
 
     At risk from its first entry in the log for ``reoffending.window_years`` at liberty (custody

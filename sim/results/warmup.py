@@ -31,8 +31,9 @@ gives what each scenario gives and why the thresholds are where they are.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,8 +41,8 @@ from sim.inputs.scenario import HISTORY_KEYS
 from sim.results.stats import summarise
 
 if TYPE_CHECKING:
-    from sim.results.metrics import RepResult
     from sim.inputs.scenario import Scenario
+    from sim.results.metrics import RepResult
 
 BATCH = 5
 
@@ -80,9 +81,9 @@ TIE = 1e-9
 class Mser:
     """The MSER statistic for each truncation searched and the rule's answer."""
 
-    statistic: np.ndarray          # for d = 0, 1, ... batches truncated (at most half of them)
+    statistic: np.ndarray  # for d = 0, 1, ... batches truncated (at most half of them)
     batch: int
-    best: int                      # the truncation (batches) with the least statistic
+    best: int  # the truncation (batches) with the least statistic
 
     @property
     def settled(self) -> bool:
@@ -121,7 +122,7 @@ def mser(series: Sequence[float] | np.ndarray, batch: int = BATCH) -> Mser:
     return Mser(stat, batch, best)
 
 
-def changing_inputs(sc: "Scenario") -> list[str]:
+def changing_inputs(sc: Scenario) -> list[str]:
     """The inputs the scenario changes during the run: a history or schedule step after the first
     month, or arrivals that grow. Drift is then what the scenario asks for."""
     out = [key for key in HISTORY_KEYS if any(0 < month < sc.run.months for month, _ in sc.steps(key))]
@@ -137,18 +138,18 @@ class Stability:
     series: str
     label: str
     unit: str
-    floor: float                   # the least change worth a warning, in the unit
+    floor: float  # the least change worth a warning, in the unit
     rule: Mser
     warmup_months: int
-    bias: float | None             # reported-window mean over the settled mean, less one
-    shift: float | None            # reported-window mean less the settled mean, in the unit
+    bias: float | None  # reported-window mean over the settled mean, less one
+    shift: float | None  # reported-window mean less the settled mean, in the unit
     drift_per_year: float | None
     drift_ci: tuple[float | None, float | None]
-    drift_share: float | None      # drift a year over the series' mean in the same months
+    drift_share: float | None  # drift a year over the series' mean in the same months
     drift_share_ci: tuple[float | None, float | None]
-    drift_from: int                # the first month of the drift's window
-    drift_months: int              # the drift window's length
-    intended: tuple[str, ...]      # the inputs the scenario changes during the run
+    drift_from: int  # the first month of the drift's window
+    drift_months: int  # the drift window's length
+    intended: tuple[str, ...]  # the inputs the scenario changes during the run
 
     @property
     def truncation_months(self) -> int | None:
@@ -158,8 +159,14 @@ class Stability:
     def too_short(self) -> bool:
         """Settles after the warm-up, and the reported mean is off its settled level by more than BIAS_WARN."""
         t = self.truncation_months
-        return (t is not None and t > self.warmup_months and self.bias is not None and abs(self.bias) > BIAS_WARN
-                and self.shift is not None and abs(self.shift) >= self.floor)
+        return (
+            t is not None
+            and t > self.warmup_months
+            and self.bias is not None
+            and abs(self.bias) > BIAS_WARN
+            and self.shift is not None
+            and abs(self.shift) >= self.floor
+        )
 
     @property
     def drifting(self) -> bool:
@@ -177,7 +184,9 @@ class Stability:
         """One line for the report's table: where the series settles against the warm-up, and its drift."""
         t, bias = self.truncation_months, signed_share(self.bias or 0.0)
         if t is None:
-            head = f"no truncation point found: the series has not settled in the first {self.rule.searched_months} months"
+            head = (
+                f"no truncation point found: the series has not settled in the first {self.rule.searched_months} months"
+            )
         elif t <= self.warmup_months:
             head = "settles within the warm-up"
         elif self.too_short:
@@ -191,13 +200,27 @@ class Stability:
 
     def as_dict(self) -> dict[str, object]:
         """The row of the manifest's ``warmup`` table."""
-        return {"series": self.series, "label": self.label, "unit": self.unit, "truncation_months": self.truncation_months,
-                "searched_months": self.rule.searched_months, "warmup_months": self.warmup_months, "bias": self.bias,
-                "shift": self.shift, "drift_from_month": self.drift_from, "drift_months": self.drift_months,
-                "drift_per_year": self.drift_per_year,
-                "drift_ci_low": self.drift_ci[0], "drift_ci_high": self.drift_ci[1], "drift_share": self.drift_share,
-                "drift_share_ci_low": self.drift_share_ci[0], "drift_share_ci_high": self.drift_share_ci[1],
-                "too_short": self.too_short, "drifting": self.drifting, "verdict": self.verdict}
+        return {
+            "series": self.series,
+            "label": self.label,
+            "unit": self.unit,
+            "truncation_months": self.truncation_months,
+            "searched_months": self.rule.searched_months,
+            "warmup_months": self.warmup_months,
+            "bias": self.bias,
+            "shift": self.shift,
+            "drift_from_month": self.drift_from,
+            "drift_months": self.drift_months,
+            "drift_per_year": self.drift_per_year,
+            "drift_ci_low": self.drift_ci[0],
+            "drift_ci_high": self.drift_ci[1],
+            "drift_share": self.drift_share,
+            "drift_share_ci_low": self.drift_share_ci[0],
+            "drift_share_ci_high": self.drift_share_ci[1],
+            "too_short": self.too_short,
+            "drifting": self.drifting,
+            "verdict": self.verdict,
+        }
 
 
 def signed_share(x: float) -> str:
@@ -209,7 +232,7 @@ def _share(x: float | None, level: float) -> float | None:
     return x / level if x is not None and level and math.isfinite(level) else None
 
 
-def stability(results: list["RepResult"], warmup_months: int, intended: Sequence[str] = ()) -> list[Stability]:
+def stability(results: list[RepResult], warmup_months: int, intended: Sequence[str] = ()) -> list[Stability]:
     """MSER-5 truncation, bias and drift of each key series the run has (a route's queue that is
     empty throughout, as in a scenario without that route, is left out)."""
     out: list[Stability] = []
@@ -224,7 +247,7 @@ def stability(results: list["RepResult"], warmup_months: int, intended: Sequence
         cut = rule.truncation
         bias = shift = None
         if cut is not None:
-            settled = float(mean[max(cut, warmup_months):].mean())
+            settled = float(mean[max(cut, warmup_months) :].mean())
             shift = float(mean[warmup_months:].mean()) - settled
             bias = _share(shift, settled)
         start = max(cut, warmup_months) if cut is not None else warmup_months
@@ -236,14 +259,29 @@ def stability(results: list["RepResult"], warmup_months: int, intended: Sequence
             tail = runs[:, start:]
             slope = summarise((tail - tail.mean(axis=1, keepdims=True)) @ x / float(x @ x))
             level = float(tail.mean())
-        out.append(Stability(key, label, unit, floor, rule, warmup_months, bias, shift, slope["mean"],
-                             (slope["ci_low"], slope["ci_high"]), _share(slope["mean"], level),
-                             (_share(slope["ci_low"], level), _share(slope["ci_high"], level)),
-                             start, runs.shape[1] - start, tuple(intended)))
+        out.append(
+            Stability(
+                key,
+                label,
+                unit,
+                floor,
+                rule,
+                warmup_months,
+                bias,
+                shift,
+                slope["mean"],
+                (slope["ci_low"], slope["ci_high"]),
+                _share(slope["mean"], level),
+                (_share(slope["ci_low"], level), _share(slope["ci_high"], level)),
+                start,
+                runs.shape[1] - start,
+                tuple(intended),
+            )
+        )
     return out
 
 
-def of_scenario(results: list["RepResult"], sc: "Scenario") -> list[Stability]:
+def of_scenario(results: list[RepResult], sc: Scenario) -> list[Stability]:
     """:func:`stability` with the scenario's warm-up and the inputs it changes during the run."""
     return stability(results, sc.run.warmup_months, changing_inputs(sc))
 
@@ -259,16 +297,26 @@ def warnings(rows: list[Stability], skip: frozenset[str] | set[str] = frozenset(
     One line per kind, naming every series of that kind: the series of one list (its caseload, its
     wait, these cases in it) move together, and one cause is one warning. Drift that the scenario's
     changing inputs drive is said to be by design."""
-    short = [f"{s.label} settles after {s.truncation_months} months (reported mean {signed_share(s.bias or 0.0)} off "
-             "its settled level)" for s in rows if s.too_short]
+    short = [
+        f"{s.label} settles after {s.truncation_months} months (reported mean {signed_share(s.bias or 0.0)} off "
+        "its settled level)"
+        for s in rows
+        if s.too_short
+    ]
     moving = [s for s in rows if s.drifting and s.series not in skip]
 
     def drifts(group: list[Stability], detail: bool = True) -> str:
         """Each series' drift; with ``detail`` its interval, and where it has not settled, that too."""
-        return "; ".join(f"{s.label} drifts by {signed_share(s.drift_share or 0.0)} a year"
-                         + (_pct(*s.drift_share_ci) if detail else "")
-                         + (f" and has not settled (no MSER-5 truncation point in the first {s.rule.searched_months} "
-                            "months)" if detail and s.truncation_months is None else "") for s in group)
+        return "; ".join(
+            f"{s.label} drifts by {signed_share(s.drift_share or 0.0)} a year"
+            + (_pct(*s.drift_share_ci) if detail else "")
+            + (
+                f" and has not settled (no MSER-5 truncation point in the first {s.rule.searched_months} months)"
+                if detail and s.truncation_months is None
+                else ""
+            )
+            for s in group
+        )
 
     out = []
     if short:
@@ -278,14 +326,20 @@ def warnings(rows: list[Stability], skip: frozenset[str] | set[str] = frozenset(
     if faults:
         out.append(f"drift: after warm-up, {drifts(faults)}: averages over the run depend on its horizon")
     if intended:
-        out.append(f"drift by design: after warm-up, {drifts(intended, detail=False)}, as the scenario changes "
-                   f"{', '.join(intended[0].intended)} during the run: read it as the path those inputs drive")
+        out.append(
+            f"drift by design: after warm-up, {drifts(intended, detail=False)}, as the scenario changes "
+            f"{', '.join(intended[0].intended)} during the run: read it as the path those inputs drive"
+        )
     return out
 
 
 def summary(rows: list[Stability]) -> dict[str, object]:
     """The manifest's ``warmup`` field: the method, the thresholds and one row per series."""
-    return {"method": f"MSER-{BATCH} (White 1997) on the replication-mean monthly series over the first half of the run; "
-                      "drift: least-squares slope per year after the truncation point (after the warm-up where none "
-                      "is found), 95% t-interval across replications",
-            "bias_warn": BIAS_WARN, "drift_warn_per_year": DRIFT_WARN, "series": [s.as_dict() for s in rows]}
+    return {
+        "method": f"MSER-{BATCH} (White 1997) on the replication-mean monthly series over the first half of the run; "
+        "drift: least-squares slope per year after the truncation point (after the warm-up where none "
+        "is found), 95% t-interval across replications",
+        "bias_warn": BIAS_WARN,
+        "drift_warn_per_year": DRIFT_WARN,
+        "series": [s.as_dict() for s in rows],
+    }

@@ -22,13 +22,13 @@ if TYPE_CHECKING:
 
 
 class CautionRoute(Receiver):
-    def __init__(self, m: "Model") -> None:
+    def __init__(self, m: Model) -> None:
         self.m = m
         c = m.sc.caution
         level = level_by_day(m.cal, c.assessors)
         self.assessors = ServerPool(
-            "caution_assessors", servers_by_day(level, working_mask(m.cal, c.assessor_working_days_per_week)),
-            self)
+            "caution_assessors", servers_by_day(level, working_mask(m.cal, c.assessor_working_days_per_week)), self
+        )
         self.assessors.patience = c.wait_limit_days
         self._window = c.completion_window_days
 

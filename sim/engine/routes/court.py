@@ -29,10 +29,22 @@ from sim.engine.arrivals import daily_rates
 from sim.engine.calendar import level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
 from sim.engine.case import CHARGED, CONVICTED, GUILTY, LATE_GUILTY, PSR, TO_CROWN, Case
 from sim.engine.lists import FIRST as BG_FIRST
-from sim.engine.lists import MAIN_CRACKED, MAIN_PLEA, MAIN_TRIAL, SENTENCE as BG_SENTENCE, TRIAL as BG_TRIAL, Flow, SharedList
-from sim.inputs.scenario import CourtLevel
+from sim.engine.lists import (
+    MAIN_CRACKED,
+    MAIN_PLEA,
+    MAIN_TRIAL,
+    Flow,
+    SharedList,
+)
+from sim.engine.lists import (
+    SENTENCE as BG_SENTENCE,
+)
+from sim.engine.lists import (
+    TRIAL as BG_TRIAL,
+)
 from sim.engine.servers import INF, Job, Receiver, ServerPool
 from sim.engine.states import S
+from sim.inputs.scenario import CourtLevel
 
 if TYPE_CHECKING:
     from sim.engine.model import Model
@@ -53,8 +65,9 @@ CROWN: Final = 2
 class Level:
     """One court level: its list and the states and draws its hearings use."""
 
-    def __init__(self, m: "Model", name: str, cfg: CourtLevel, receiver: Receiver, crown: bool,
-                 states: tuple[int, int]) -> None:
+    def __init__(
+        self, m: Model, name: str, cfg: CourtLevel, receiver: Receiver, crown: bool, states: tuple[int, int]
+    ) -> None:
         # hearing lengths arrive in the case's row as work in this level's sitting days
         level = level_by_day(m.cal, cfg.sitting_days_per_month, m.sc.steps(f"court.{name}.sitting_days_per_month"))
         rooms = sitting_days_to_rooms(level, cfg.sitting_days_per_week)
@@ -86,7 +99,7 @@ class Level:
         return case.crown_sentence_work if self.crown else case.mags_sentence_work
 
 
-def background_flow(m: "Model", cfg: CourtLevel, crown: bool) -> Flow:
+def background_flow(m: Model, cfg: CourtLevel, crown: bool) -> Flow:
     """The rest of the level's caseload as :class:`~sim.engine.lists.Flow`: Poisson receipts by day."""
     bg = cfg.background
     court = m.sc.court
@@ -98,11 +111,24 @@ def background_flow(m: "Model", cfg: CourtLevel, crown: bool) -> Flow:
     first_rate = float(rates[0]) if len(rates) else 0.0
     sent = 0.0 if crown else float(getattr(bg, "sent_to_crown_share", 0.0))
     return Flow(
-        receipts.tolist(), bg.first_hearing_days, sent, bg.guilty_plea_share, bg.psr_share, court.psr_delay_days.mean,
-        bg.trial_ready_days, court.ineffective_trial_share, court.relist_delay_days.mean,
-        bg.late_guilty_plea_share, bg.conviction_at_trial, (bg.first_hearing_hours + bg.other_hours) / hours,
-        bg.trial_hours / hours, bg.cracked_hours / hours, court.ineffective_hours / hours, bg.sentence_hours / hours,
-        first_rate)
+        receipts.tolist(),
+        bg.first_hearing_days,
+        sent,
+        bg.guilty_plea_share,
+        bg.psr_share,
+        court.psr_delay_days.mean,
+        bg.trial_ready_days,
+        court.ineffective_trial_share,
+        court.relist_delay_days.mean,
+        bg.late_guilty_plea_share,
+        bg.conviction_at_trial,
+        (bg.first_hearing_hours + bg.other_hours) / hours,
+        bg.trial_hours / hours,
+        bg.cracked_hours / hours,
+        court.ineffective_hours / hours,
+        bg.sentence_hours / hours,
+        first_rate,
+    )
 
 
 def place_initial_background(lst: SharedList, flow: Flow, cfg: CourtLevel, gen: np.random.Generator) -> None:
@@ -118,9 +144,11 @@ def place_initial_background(lst: SharedList, flow: Flow, cfg: CourtLevel, gen: 
     g = flow.guilty_share
     to_trial = stay * (1 - g)
     convicted = stay * g + to_trial * (flow.cracked_share + (1 - flow.cracked_share) * flow.conviction_share)
-    stages = [(BG_FIRST, r * flow.first_delay, flow.first_delay),
-              (BG_TRIAL, r * to_trial * flow.trial_ready, flow.trial_ready),
-              (BG_SENTENCE, r * convicted * flow.psr_share * flow.psr_delay, flow.psr_delay)]
+    stages = [
+        (BG_FIRST, r * flow.first_delay, flow.first_delay),
+        (BG_TRIAL, r * to_trial * flow.trial_ready, flow.trial_ready),
+        (BG_SENTENCE, r * convicted * flow.psr_share * flow.psr_delay, flow.psr_delay),
+    ]
     pipeline = sum(n for _, n, _ in stages)
     scale = min(1.0, total / pipeline) if pipeline > 0 else 0.0
     parts = 8
@@ -164,18 +192,17 @@ def _short_share(lst: SharedList, flow: Flow, to_trial: float, convicted: float)
 
 
 class CourtRoute(Receiver):
-    def __init__(self, m: "Model") -> None:
+    def __init__(self, m: Model) -> None:
         self.m = m
         sc = m.sc
         court = sc.court
         ch = court.charging
         level = level_by_day(m.cal, ch.lawyers)
-        self.lawyers = ServerPool("charging", servers_by_day(level, working_mask(m.cal, ch.working_days_per_week)),
-                                  self, tag=CHARGING)
-        self.mags = Level(m, "magistrates", court.magistrates, self, False,
-                          (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE))
-        self.crown = Level(m, "crown", court.crown, self, True,
-                           (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE))
+        self.lawyers = ServerPool(
+            "charging", servers_by_day(level, working_mask(m.cal, ch.working_days_per_week)), self, tag=CHARGING
+        )
+        self.mags = Level(m, "magistrates", court.magistrates, self, False, (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE))
+        self.crown = Level(m, "crown", court.crown, self, True, (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE))
 
     # --------------------------------------------------------------------------------- charging
     def charge(self, case: Case, t: float) -> None:

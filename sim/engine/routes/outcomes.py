@@ -30,27 +30,44 @@ if TYPE_CHECKING:
 
 #: reoffending route of each closing state
 REOFFEND_ROUTE = {
-    S.CLOSED_NFA_POLICE: "nfa", S.CLOSED_NFA_DECISION: "nfa", S.CLOSED_NFA_CPS: "nfa", S.CLOSED_NFA_ATTRITION: "nfa",
-    S.CLOSED_SIMPLE_CAUTION: "simple_caution", S.CLOSED_CONDITIONAL_CAUTION: "conditional_caution",
-    S.CLOSED_SCHEME_COMPLETED: "deferred_prosecution", S.CLOSED_LATE_PROSECUTION_DROPPED: "deferred_prosecution",
-    S.CLOSED_SELF_REFERRAL_CAUTION: "self_referral", S.CLOSED_ACQUITTED: "acquitted",
-    S.CLOSED_CUSTODY: "custody", S.CLOSED_SUSPENDED: "suspended", S.CLOSED_COMMUNITY: "community",
+    S.CLOSED_NFA_POLICE: "nfa",
+    S.CLOSED_NFA_DECISION: "nfa",
+    S.CLOSED_NFA_CPS: "nfa",
+    S.CLOSED_NFA_ATTRITION: "nfa",
+    S.CLOSED_SIMPLE_CAUTION: "simple_caution",
+    S.CLOSED_CONDITIONAL_CAUTION: "conditional_caution",
+    S.CLOSED_SCHEME_COMPLETED: "deferred_prosecution",
+    S.CLOSED_LATE_PROSECUTION_DROPPED: "deferred_prosecution",
+    S.CLOSED_SELF_REFERRAL_CAUTION: "self_referral",
+    S.CLOSED_ACQUITTED: "acquitted",
+    S.CLOSED_CUSTODY: "custody",
+    S.CLOSED_SUSPENDED: "suspended",
+    S.CLOSED_COMMUNITY: "community",
 }
 #: closures that put a person on the register (conditional cautions register when given)
-REGISTERED = {S.CLOSED_SIMPLE_CAUTION, S.CLOSED_SELF_REFERRAL_CAUTION,
-              S.CLOSED_CUSTODY, S.CLOSED_SUSPENDED, S.CLOSED_COMMUNITY}
+REGISTERED = {
+    S.CLOSED_SIMPLE_CAUTION,
+    S.CLOSED_SELF_REFERRAL_CAUTION,
+    S.CLOSED_CUSTODY,
+    S.CLOSED_SUSPENDED,
+    S.CLOSED_COMMUNITY,
+}
 _DAYS_PER_YEAR: Final = 365.25
 #: the route a person is on while the case is still open, for reoffending per person-year at risk
 OPEN_ROUTE = {
-    S.SCHEME_WAITING: "deferred_prosecution", S.SCHEME_COURSE: "deferred_prosecution",
-    S.SCHEME_FOLLOW_UP: "deferred_prosecution", S.CAUTION_ASSESSMENT: "conditional_caution",
-    S.CAUTION_COURSE: "conditional_caution", S.SELF_REFERRAL_HANDOVER: "self_referral",
-    S.SELF_REFERRAL_ASSESSMENT: "self_referral", S.TREATMENT: "self_referral",
+    S.SCHEME_WAITING: "deferred_prosecution",
+    S.SCHEME_COURSE: "deferred_prosecution",
+    S.SCHEME_FOLLOW_UP: "deferred_prosecution",
+    S.CAUTION_ASSESSMENT: "conditional_caution",
+    S.CAUTION_COURSE: "conditional_caution",
+    S.SELF_REFERRAL_HANDOVER: "self_referral",
+    S.SELF_REFERRAL_ASSESSMENT: "self_referral",
+    S.TREATMENT: "self_referral",
 }
 
 
 class Outcomes:
-    def __init__(self, m: "Model") -> None:
+    def __init__(self, m: Model) -> None:
         self.m = m
         sc = m.sc
         re = sc.reoffending
@@ -135,5 +152,3 @@ class Outcomes:
     def closed_by_horizon(self) -> int:
         """Closures that take effect before the horizon."""
         return self.closed - self.closing_later
-
-

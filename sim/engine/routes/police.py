@@ -19,8 +19,18 @@ from typing import TYPE_CHECKING, Final, cast
 
 from sim.engine.calendar import level_by_day, servers_by_day, working_mask
 from sim.engine.case import (
-    NFA, PRIORITY, R_CONDITIONAL, R_DEFERRED, R_NFA, R_SIMPLE, ROUTE_AFTER, ROUTE_INTERVIEW, SELF_REFERRAL,
-    TRIAGE_FAILS, Case, field,
+    NFA,
+    PRIORITY,
+    R_CONDITIONAL,
+    R_DEFERRED,
+    R_NFA,
+    R_SIMPLE,
+    ROUTE_AFTER,
+    ROUTE_INTERVIEW,
+    SELF_REFERRAL,
+    TRIAGE_FAILS,
+    Case,
+    field,
 )
 from sim.engine.servers import DEADLINE, INF, Job, Receiver, ServerPool
 from sim.engine.states import S
@@ -28,12 +38,12 @@ from sim.engine.states import S
 if TYPE_CHECKING:
     from sim.engine.model import Model
 
-IN_HOUSE: Final = 0    # the stage's pools
+IN_HOUSE: Final = 0  # the stage's pools
 OUTSIDE: Final = 1
 
 
 class PoliceRoute(Receiver):
-    def __init__(self, m: "Model") -> None:
+    def __init__(self, m: Model) -> None:
         self.m = m
         sc = m.sc
         fx = sc.forensics
@@ -54,8 +64,12 @@ class PoliceRoute(Receiver):
         mask = working_mask(m.cal, fx.working_days_per_week)
         level = level_by_day(m.cal, fx.examiners, sc.steps("forensics.examiners"))
         self.examiners = ServerPool("forensics", servers_by_day(level, mask), self, n_classes=n, tag=IN_HOUSE)
-        self.outsourced = ServerPool("forensics_outsourced", servers_by_day(level_by_day(m.cal, fx.outsourced_examiners), mask),
-                                     self, tag=OUTSIDE)
+        self.outsourced = ServerPool(
+            "forensics_outsourced",
+            servers_by_day(level_by_day(m.cal, fx.outsourced_examiners), mask),
+            self,
+            tag=OUTSIDE,
+        )
         if fx.outsourced_examiners > 0:
             self.examiners.patience = fx.outsource_after_days
         self._attrition = fx.attrition_per_year / 365.25  # per day of waiting
@@ -169,10 +183,12 @@ class PoliceRoute(Receiver):
         m = self.m
         ini = m.sc.initial
         ages = self._ages
-        for stock, place in ((ini.forensics, self.investigate),
-                             (ini.charging, m.court.charge),
-                             (ini.magistrates, m.court.initial_magistrates),
-                             (ini.crown_trial, m.court.initial_crown_trial)):
+        for stock, place in (
+            (ini.forensics, self.investigate),
+            (ini.charging, m.court.charge),
+            (ini.magistrates, m.court.initial_magistrates),
+            (ini.crown_trial, m.court.initial_crown_trial),
+        ):
             if stock.cases:
                 entered = sorted((-ages.random(stock.cases) * stock.max_age_days).tolist())
                 for t in entered:

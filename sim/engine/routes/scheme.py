@@ -25,8 +25,8 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from sim.engine.case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, Case, field
-from sim.inputs.scenario import Scheme
 from sim.engine.states import S
+from sim.inputs.scenario import Scheme
 
 if TYPE_CHECKING:
     from sim.engine.model import Model
@@ -41,7 +41,7 @@ def timetable(scheme: Scheme, start: float) -> list[float]:
 
 
 class SchemeRoute:
-    def __init__(self, m: "Model") -> None:
+    def __init__(self, m: Model) -> None:
         self.m = m
         s = m.sc.scheme
         self.cfg = s

@@ -28,17 +28,22 @@ ASSESSMENT, TREATMENT = 0, 1  # the stage's pools
 
 
 class SelfReferralRoute(Receiver):
-    def __init__(self, m: "Model") -> None:
+    def __init__(self, m: Model) -> None:
         self.m = m
         cfg = m.sc.self_referral
         cal = m.cal
         self.assessors = ServerPool(
             "self_referral_assessors",
             servers_by_day(level_by_day(cal, cfg.assessors), working_mask(cal, cfg.assessor_working_days_per_week)),
-            self, tag=ASSESSMENT)
+            self,
+            tag=ASSESSMENT,
+        )
         self.places = ServerPool(
-            "treatment_places", servers_by_day(level_by_day(cal, cfg.treatment_places), working_mask(cal, 7)),
-            self, tag=TREATMENT)
+            "treatment_places",
+            servers_by_day(level_by_day(cal, cfg.treatment_places), working_mask(cal, 7)),
+            self,
+            tag=TREATMENT,
+        )
         self.assessors.patience = cfg.wait_limit_days
         self.places.patience = cfg.wait_limit_days
         self._treatment_days = cfg.treatment_days
