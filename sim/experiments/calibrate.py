@@ -24,9 +24,11 @@ from sim import NOTICE
 from sim.errors import ScenarioError
 from sim.experiments.executors import Executor, replicate
 from sim.experiments.targets import Check, Targets, check
-from sim.inputs.loading import deep_merge, is_known_key, load_raw, set_dotted, validate
+from sim.inputs.loading import deep_merge, is_known_key, load_raw, scenario_hash, set_dotted, validate
 from sim.inputs.scenario import Scenario
 from sim.inputs.tomltext import dumps
+from sim.results import manifests
+from sim.results.manifests import CheckManifest, FitManifest
 from sim.results.output import atomic_write, write_json
 
 
@@ -171,7 +173,7 @@ def fit(
 def write_fit(
     out: Path, raw: dict, scenario_path: Path, targets_path: Path, targets: Targets, result: Fit, reps: int, seed: int
 ) -> Path:
-    """``calibrated.toml`` (the whole scenario with the fitted values) and ``fit.json``.
+    """``calibrated.toml`` (the whole scenario with the fitted values), ``fit.json`` and the manifest.
 
     The calibrated file stands on its own: it holds every key the original file, the files it
     extends and the ``--set`` overrides gave, so it means the same wherever the folder is moved.
@@ -216,16 +218,26 @@ def write_fit(
             "history": result.history,
         },
     )
+    manifests.write(
+        out,
+        FitManifest(
+            scenario_hash=scenario_hash(validate(raw, str(scenario_path))),
+            seed=seed,
+            work={"replications": reps, "free": {f.key: [f.low, f.high] for f in result.free}},
+            scenario_name=name,
+            targets=str(targets_path),
+            targets_name=targets.name,
+            replications=reps,
+        ),
+    )
     return path
 
 
 def write_checks(
     out: Path, scenario: Scenario, targets_path: Path, targets: Targets, checks: list[Check], reps: int
 ) -> Path:
-    """``checks.json`` and ``checks.csv``: each target's band beside the model's mean and CI, by role,
+    """``checks.json``, ``checks.csv`` and the manifest: each target's band beside the model's mean and CI, by role,
     so that ``divertsim report`` can draw them and a reader can see what was fitted and what was not."""
-    from sim.inputs.loading import scenario_hash
-
     out.mkdir(parents=True, exist_ok=True)
     rows = [c.as_dict() for c in checks]
     write_json(
@@ -249,6 +261,18 @@ def write_checks(
     for r in rows:
         lines.append(",".join(_csv_cell(r[c]) for c in cols))
     atomic_write(out / "checks.csv", "\n".join(lines) + "\n")
+    manifests.write(
+        out,
+        CheckManifest(
+            scenario_hash=scenario_hash(scenario),
+            seed=scenario.run.seed,
+            work={"replications": reps},
+            scenario_name=scenario.name,
+            targets=str(targets_path),
+            targets_name=targets.name,
+            replications=reps,
+        ),
+    )
     return out / "checks.json"
 
 

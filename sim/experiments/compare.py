@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from sim import NOTICE
+from sim.results import manifests
+from sim.results.manifests import ComparisonRecord
 from sim.results.metrics import HEADLINE, RepResult
-from sim.results.output import write_json
 from sim.results.stats import summarise
 
 PAIRED_NOTE = (
@@ -139,4 +140,6 @@ def unique_names(names: list[str]) -> list[str]:
 
 
 def write_comparison(folder: Path, data: dict[str, Any]) -> None:
-    write_json(folder / "comparison.json", data)
+    """comparison.json: :func:`comparison`'s record with the warnings (and the stopping rule of
+    ``--reps auto``) the command adds, checked against its model and written whole."""
+    manifests.write_comparison(folder, ComparisonRecord.model_validate(data))

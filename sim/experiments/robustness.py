@@ -31,8 +31,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import platform
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,12 +41,14 @@ from sim import NOTICE
 from sim.errors import ScenarioError
 from sim.experiments.compare import PAIRED_NOTE, freed, paired
 from sim.experiments.executors import Executor, Task
-from sim.experiments.runfolder import FolderLock, RunFolderError, prepare_folder
+from sim.experiments.runfolder import RunFolderError, open_folder
 from sim.inputs.loading import effective_dict, scenario_hash, validate
 from sim.inputs.scenario import HISTORY_KEYS, Scenario
+from sim.results import manifests
 from sim.results.identity import Identity
+from sim.results.manifests import Manifest, PointHashes, RobustnessManifest, Status
 from sim.results.metrics import RepResult
-from sim.results.output import _csv_text, atomic_write, package_versions, write_json
+from sim.results.output import _csv_text, atomic_write, write_json
 from sim.results.stats import summarise
 
 #: what a robustness run ends with: a sign flip, a difference that loses significance, or neither
@@ -603,25 +603,23 @@ def _identity(p: Plan, reps: int, corners: bool) -> Identity:
     return Identity("robustness", digest, p.scenarios[0][0].run.seed, work)
 
 
-def _manifest(p: Plan, identity: Identity, status: str, runtime: float | None, cpu: float | None) -> dict[str, Any]:
-    return {
-        "notice": NOTICE,
-        "status": status,
-        **identity.manifest(),
-        "scenarios": p.names,
-        "scenario_hashes": {name: scenario_hash(sc) for name, sc in zip(p.names, p.scenarios[0])},
-        "points": [
-            {"label": pt.label, "scenario_hashes": {name: scenario_hash(sc) for name, sc in zip(p.names, pair)}}
+def _manifest(
+    p: Plan, identity: Identity, status: Status, runtime: float | None, cpu: float | None
+) -> RobustnessManifest:
+    return RobustnessManifest(
+        status=status,
+        **Manifest.of(identity),
+        scenarios=p.names,
+        scenario_hashes={name: scenario_hash(sc) for name, sc in zip(p.names, p.scenarios[0])},
+        points=[
+            PointHashes(label=pt.label, scenario_hashes={name: scenario_hash(sc) for name, sc in zip(p.names, pair)})
             for pt, pair in zip(p.points, p.scenarios)
         ],
-        "replications": identity.work["replications"],
-        "runtime_s": runtime,
-        "cpu_seconds_in_replications": cpu,
-        "command": sys.argv,
-        "versions": package_versions(),
-        "platform": platform.platform(),
-        "effective_scenarios": {name: effective_dict(sc) for name, sc in zip(p.names, p.scenarios[0])},
-    }
+        replications=identity.work["replications"],
+        runtime_s=runtime,
+        cpu_seconds_in_replications=cpu,
+        effective_scenarios={name: effective_dict(sc) for name, sc in zip(p.names, p.scenarios[0])},
+    )
 
 
 def run(
@@ -629,23 +627,18 @@ def run(
 ) -> dict[str, Any]:
     """Run the plan into ``folder`` (refused if it holds anything) and write robustness.json, robustness.csv
     and the manifest, each whole or not at all; the manifest says ``running`` until the end."""
-    prepare_folder(folder, resume=False)
-    lock = FolderLock(folder)
+    identity = _identity(p, reps, corners)
+    opened = open_folder(folder, identity, False, _manifest(p, identity, "running", None, None))
     try:
-        identity = _identity(p, reps, corners)
-        write_json(folder / "manifest.json", _manifest(p, identity, "running", None, None))
         t0 = time.perf_counter()
         results = simulate_plan(p, reps, executor, progress)
         data = analyse(p, results, p.scenarios[0][0].run.years)
         write_json(folder / "robustness.json", data)
         atomic_write(folder / "robustness.csv", csv_text(data))
         cpu = sum(r.runtime_s for point in results for res in point for r in res)
-        write_json(
-            folder / "manifest.json",
-            _manifest(p, identity, "complete", round(time.perf_counter() - t0, 3), round(cpu, 3)),
-        )
+        manifests.write(folder, _manifest(p, identity, "complete", round(time.perf_counter() - t0, 3), round(cpu, 3)))
     finally:
-        lock.release()
+        opened.close()
     return data
 
 

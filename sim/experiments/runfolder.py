@@ -13,23 +13,32 @@ import fcntl
 import hashlib
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim import NOTICE
 from sim.engine.calendar import Calendar
 from sim.experiments.executors import Executor, Task
 from sim.experiments.replications import Decision, StoppingRule
 from sim.inputs.loading import effective_dict, scenario_hash
 from sim.inputs.names import inside
 from sim.inputs.scenario import Scenario
+from sim.results import manifests
 from sim.results.diagnostics import warnings as run_warnings
-from sim.results.identity import COMMANDS, KINDS, Identity, IdentityError, read_manifest
+from sim.results.identity import KINDS, Identity, IdentityError, other_kind
+from sim.results.manifests import (
+    MANIFEST_NAME,
+    ComparedManifest,
+    ComparisonManifest,
+    Manifest,
+    RunManifest,
+    Status,
+    StoreMeta,
+)
 from sim.results.metrics import HEADLINE, RepResult
-from sim.results.output import manifest, package_versions, write_json, write_tables
+from sim.results.output import write_tables
 from sim.results.store import STORE_NAME, Store, StoreDamaged, StoreError
 from sim.results.warmup import of_scenario
 from sim.results.warmup import summary as warmup_summary
@@ -67,26 +76,16 @@ def prepare_folder(folder: Path, resume: bool, kind: str = "run") -> None:
     if folder.exists() and not resume and not holds_nothing(folder):
         raise RunFolderError(f"{folder}: folder exists; use --resume to continue it or choose another --out")
     if resume:
-        held = _held_kind(folder)
+        try:
+            held = manifests.held_kind(folder) if folder.is_dir() else None
+        except IdentityError as exc:
+            raise RunFolderError(str(exc)) from None
         if held is not None and held != kind:
-            raise RunFolderError(
-                f"{folder}: holds {KINDS[held]}, not {KINDS[kind]}; resume it with "
-                f"`{COMMANDS[held]} ... --resume` or choose another --out"
-            )
-        needed = "manifest.json" if kind == "compare" else STORE_NAME
+            raise RunFolderError(other_kind(folder, held, kind))
+        needed = MANIFEST_NAME if kind == "compare" else STORE_NAME
         if not (folder / needed).exists():
             raise RunFolderError(f"{folder}: nothing to resume (no {needed})")
     folder.mkdir(parents=True, exist_ok=True)
-
-
-def _held_kind(folder: Path) -> str | None:
-    """The kind of run a folder's manifest records, if it records one divertsim knows."""
-    try:
-        held = read_manifest(folder) if folder.is_dir() else None
-    except IdentityError as exc:
-        raise RunFolderError(str(exc)) from None
-    kind = held.get("kind") if held else None
-    return kind if isinstance(kind, str) and kind in KINDS else None
 
 
 def check_store(folder: Path, identity: Identity, expected: Callable[[int, int], bool], months: int | None) -> None:
@@ -96,16 +95,25 @@ def check_store(folder: Path, identity: Identity, expected: Callable[[int, int],
         with Store(folder / STORE_NAME, readonly=True) as store:
             if store.fresh:  # killed while it was being created: nothing is held
                 return
-            identity.check_meta(store.get_meta(), folder)
+            rows = store.get_meta()
+            identity.check_kind(rows.get("kind"), folder)
+            meta = StoreMeta.from_rows(rows, folder)
+            identity.check(meta.kind, meta.hash, meta.seed, meta.work, folder)
             problem = store.damage(expected, months)
     except IdentityError as exc:
         raise RunFolderError(str(exc)) from None
     if problem:
         raise StoreDamaged(f"{folder / STORE_NAME}: {problem}; it cannot be resumed")
+    if (folder / MANIFEST_NAME).exists():  # a run killed before its first manifest has none
+        check_manifest(folder, identity)
+
+
+def check_manifest(folder: Path, identity: Identity) -> None:
+    """The folder's manifest must be whole and record this kind, scenario, seed and work."""
     try:
-        held = read_manifest(folder)
-        if held is not None:
-            identity.check_manifest(held, folder)
+        identity.check_kind(manifests.held_kind(folder), folder)
+        held = manifests.read(folder)
+        identity.check(held.kind, held.scenario_hash, held.seed, held.work, folder)
     except IdentityError as exc:
         raise RunFolderError(str(exc)) from None
 
@@ -123,6 +131,63 @@ class FolderLock:
 
     def release(self) -> None:
         os.close(self.fd)
+
+
+@dataclass
+class OpenFolder:
+    """A folder ready for results: prepared, locked, checked for ``--resume``, its store open (if
+    it keeps one) and its first manifest written."""
+
+    folder: Path
+    lock: FolderLock
+    store: Store | None
+
+    def results_store(self) -> Store:
+        if self.store is None:
+            raise RunFolderError(f"{self.folder}: keeps no results store")
+        return self.store
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+        self.lock.release()
+
+
+def open_folder(
+    folder: Path,
+    identity: Identity,
+    resume: bool,
+    first: Manifest,
+    resume_check: Callable[[], None] | None = None,
+    store_meta: StoreMeta | None = None,
+) -> OpenFolder:
+    """The one way a folder is set up for a run, a comparison, a sweep or a robustness run.
+
+    In this order, so that a refused resume changes nothing: refuse a folder in use for something
+    else (:func:`prepare_folder`), lock it, run ``resume_check`` when resuming (the store and
+    manifest must record this identity), remove the partial files of a killed write, open the
+    store with ``store_meta`` when the folder keeps one, and write the ``first`` manifest."""
+    if resume and resume_check is None:
+        raise RunFolderError(f"{folder}: {KINDS[identity.kind]} cannot be resumed; choose another --out")
+    prepare_folder(folder, resume, identity.kind)
+    lock = FolderLock(folder)
+    store: Store | None = None
+    try:
+        if resume and resume_check is not None:
+            resume_check()
+        remove_partial_files(folder)
+        if store_meta is not None:
+            try:
+                store = Store(folder / STORE_NAME, meta=store_meta)
+            except StoreError as exc:
+                raise RunFolderError(str(exc)) from None
+        manifests.write(folder, first)
+    except BaseException:
+        if store is not None:
+            store.close()
+        lock.release()
+        raise
+    return OpenFolder(folder, lock, store)
 
 
 def fixed_work(n: int, years: float) -> dict[str, Any]:
@@ -172,23 +237,22 @@ class RunFolder:
         )
         self.json = scenario.model_dump_json(by_alias=True)
         self.failures: dict[int, str] = {}
-        prepare_folder(folder, resume, kind)
-        self._lock = FolderLock(folder)
-        try:
-            if resume:
-                check_store(folder, self.identity, asked(self.identity.work), scenario.run.months)
-            remove_partial_files(folder)
-            try:
-                self.store = Store(
-                    folder / STORE_NAME, meta={**self.identity.meta(), "scenario": json.dumps(self.data)}
-                )
-            except StoreError as exc:
-                raise RunFolderError(str(exc)) from None
-            write_json(folder / "manifest.json", manifest(self.identity, self.data, None, "running", None))
-        except BaseException:
-            self._lock.release()
-            raise
+        self._open = open_folder(
+            folder,
+            self.identity,
+            resume,
+            self._manifest("running"),
+            lambda: check_store(folder, self.identity, asked(self.identity.work), scenario.run.months),
+            StoreMeta.of(self.identity, scenario=self.data),
+        )
+        self.store = self._open.results_store()
         self._t0 = time.perf_counter()
+
+    def _manifest(self, status: Status, **more: Any) -> RunManifest | ComparedManifest:
+        model = ComparedManifest if self.identity.kind == "compare" else RunManifest
+        return model(
+            status=status, **Manifest.of(self.identity), scenario_name=self.data.get("name"), scenario=self.data, **more
+        )
 
     def done(self) -> set[int]:
         return {rep for point, rep in self.store.done() if point == 0}
@@ -234,27 +298,20 @@ class RunFolder:
         cal = Calendar(self.scenario.run.start_date, self.scenario.run.months)
         write_tables(self.folder, results, cal, self.scenario.run.warmup_months)
         cpu = sum(r.runtime_s for r in results)
-        write_json(
-            self.folder / "manifest.json",
-            manifest(
-                self.identity,
-                self.data,
-                len(results),
-                "complete",
-                round(time.perf_counter() - self._t0, 3),
-                {
-                    "cpu_seconds_in_replications": round(cpu, 3),
-                    "warnings": run_warnings(results, self.scenario),
-                    "warmup": warmup_summary(of_scenario(results, self.scenario)),
-                    **(extra or {}),
-                },
-            ),
+        finished = self._manifest(
+            "complete",
+            replications=len(results),
+            runtime_s=round(time.perf_counter() - self._t0, 3),
+            cpu_seconds_in_replications=round(cpu, 3),
+            warnings=run_warnings(results, self.scenario),
+            warmup=warmup_summary(of_scenario(results, self.scenario)),
+            **(extra or {}),
         )
+        manifests.write(self.folder, finished)
         return results
 
     def close(self) -> None:
-        self.store.close()
-        self._lock.release()
+        self._open.close()
 
     def __enter__(self) -> RunFolder:
         return self
@@ -284,13 +341,15 @@ class Comparison:
         members = [Identity("compare", scenario_hash(sc), sc.run.seed, work) for sc in scenarios]
         blob = json.dumps([[n, m.digest] for n, m in zip(names, members)]).encode()
         self.identity = Identity("compare", hashlib.sha256(blob).hexdigest()[:16], scenarios[0].run.seed, work)
-        prepare_folder(folder, resume, "compare")
-        self._lock = FolderLock(folder)
+        self._open = open_folder(
+            folder,
+            self.identity,
+            resume,
+            self._manifest("running", None),
+            lambda: self._check(scenarios, paths, members),
+        )
         self.runs: list[RunFolder] = []
         try:
-            if resume:
-                self._check(scenarios, paths, members)
-            self._write_manifest("running", None)
             for sc, path in zip(scenarios, paths):
                 self.runs.append(RunFolder(sc, path, resume=(path / STORE_NAME).exists(), work=work, kind="compare"))
         except BaseException:
@@ -298,42 +357,27 @@ class Comparison:
             raise
 
     def _check(self, scenarios: list[Scenario], paths: list[Path], members: list[Identity]) -> None:
-        try:
-            held = read_manifest(self.folder)
-            if held is None:
-                raise RunFolderError(f"{self.folder}: nothing to resume (no manifest.json)")
-            self.identity.check_manifest(held, self.folder)
-        except IdentityError as exc:
-            raise RunFolderError(str(exc)) from None
+        check_manifest(self.folder, self.identity)
         for sc, path, member in zip(scenarios, paths, members):
             if (path / STORE_NAME).exists():
                 check_store(path, member, asked(member.work), sc.run.months)
 
-    def _write_manifest(self, status: str, replications: int | None) -> None:
-        write_json(
-            self.folder / "manifest.json",
-            {
-                "notice": NOTICE,
-                "status": status,
-                **self.identity.manifest(),
-                "scenarios": self.names,
-                "replications": replications,
-                "command": sys.argv,
-                "versions": package_versions(),
-            },
+    def _manifest(self, status: Status, replications: int | None) -> ComparisonManifest:
+        return ComparisonManifest(
+            status=status, **Manifest.of(self.identity), scenarios=self.names, replications=replications
         )
 
     def finish(self, n: int, extra: dict | None = None) -> dict[str, list[RepResult]]:
         """Every scenario's tables from its first ``n`` replications, then the comparison's manifest."""
         results = {name: rf.finish(n, extra) for name, rf in zip(self.names, self.runs)}
-        self._write_manifest("complete", n)
+        manifests.write(self.folder, self._manifest("complete", n))
         return results
 
     def close(self) -> None:
         for rf in self.runs:
             rf.close()
         self.runs = []
-        self._lock.release()
+        self._open.close()
 
     def __enter__(self) -> Comparison:
         return self

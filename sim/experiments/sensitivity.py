@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from sim import NOTICE
-from sim.experiments.sweep import load_design
-from sim.experiments.sweepfile import SweepSpec
+from sim.experiments.sweep import load_design, spec_of
 from sim.results.output import atomic_write
 from sim.results.store import STORE_NAME, Store, StoreError
 
@@ -91,10 +90,10 @@ def analyze(
     except StoreError as exc:
         raise SensitivityError(str(exc)) from None
     with store:
-        meta = store.get_meta()
-        if meta.get("kind") != "sweep":
-            raise SensitivityError(f"{folder}: not a sweep folder (it holds a {meta.get('kind', 'unknown')})")
-        spec = SweepSpec.model_validate_json(meta["spec"])
+        kind = store.get_meta().get("kind")
+        if kind != "sweep":
+            raise SensitivityError(f"{folder}: not a sweep folder (it holds a {kind or 'unknown'})")
+        spec = spec_of(store)
         design = load_design(store)
         wanted = {"saltelli": "sobol", "morris": "morris"}.get(spec.design)
         method = method or spec.analyze or wanted

@@ -26,15 +26,17 @@ from sim import NOTICE
 from sim.errors import ScenarioError
 from sim.experiments.designs import Design, build
 from sim.experiments.executors import Executor, Task
-from sim.experiments.runfolder import FolderLock, RunFolderError, check_store, prepare_folder, remove_partial_files
+from sim.experiments.runfolder import check_store, open_folder
 from sim.experiments.sweepfile import SweepSpec
 from sim.inputs.loading import deep_merge, effective_dict, is_file, load_raw, resolve, set_dotted, validate
 from sim.inputs.scenario import Scenario
+from sim.results import manifests
 from sim.results.identity import Identity
+from sim.results.manifests import Failure, Manifest, Status, StoreMeta, SweepManifest, SweepSummary
 from sim.results.metrics import HEADLINE
-from sim.results.output import atomic_write, manifest, notice_metadata, write_json
+from sim.results.output import atomic_write, notice_metadata
 from sim.results.stats import summarise
-from sim.results.store import STORE_NAME, Store, StoreDamaged, StoreError
+from sim.results.store import STORE_NAME, Store, StoreDamaged
 
 BATCH = 500
 #: what a sweep file says about the amount of work, not about what the results depend on
@@ -187,79 +189,74 @@ def run_sweep(
 ) -> dict[str, Any]:
     """Run every task of the plan into ``folder`` and write its exports; return the summary."""
     identity = plan.identity
-    prepare_folder(folder, resume, "sweep")
-    lock = FolderLock(folder)
+    opened = open_folder(
+        folder,
+        identity,
+        resume,
+        _manifest(plan, identity, "running", None, 0),
+        lambda: check_store(folder, identity, plan.asked, None),
+        StoreMeta.of(identity, spec=plan.spec.model_dump(mode="json"), design=_design_record(plan.design)),
+    )
     try:
-        if resume:
-            check_store(folder, identity, plan.asked, None)
-        remove_partial_files(folder)
-        try:
-            store = Store(
-                folder / STORE_NAME,
-                meta={**identity.meta(), "spec": plan.spec.model_dump_json(), "design": _design_json(plan.design)},
-            )
-        except StoreError as exc:
-            raise RunFolderError(str(exc)) from None
-        with store:
-            t0 = time.perf_counter()
-            info = _manifest(plan, identity, "running", None, 0)
-            write_json(folder / "manifest.json", info)
-            done = store.done()
-            failed_before = {(p, r) for p, r, _ in store.failures()}
-            total = plan.design.tasks
-            finished = len(done)
+        store = opened.results_store()
+        t0 = time.perf_counter()
+        done = store.done()
+        failed_before = {(p, r) for p, r, _ in store.failures()}
+        total = plan.design.tasks
+        finished = len(done)
+        if progress:
+            progress(finished, total)
+
+        def keep(task: Task, result) -> None:
+            nonlocal finished
+            store.put(task.point, result)
+            finished += 1
             if progress:
                 progress(finished, total)
 
-            def keep(task: Task, result) -> None:
-                nonlocal finished
-                store.put(task.point, result)
-                finished += 1
-                if progress:
-                    progress(finished, total)
+        def failed(task: Task, message: str) -> None:
+            nonlocal finished
+            store.put_failure(task.point, task.rep, message)
+            finished += 1
+            if progress:
+                progress(finished, total)
 
-            def failed(task: Task, message: str) -> None:
-                nonlocal finished
-                store.put_failure(task.point, task.rep, message)
-                finished += 1
-                if progress:
-                    progress(finished, total)
-
-            executor.run(plan.tasks(skip=done), keep, failed)
-            failures = store.failures()
-            write_exports(folder, store, plan)
-            summary = {
-                "tasks": total,
-                "done": len(store.done()),
-                "failed": len(failures),
-                "failures": [{"point": p, "replication": r, "error": e} for p, r, e in failures[:100]],
-                "retried_failures": len(failed_before),
-            }
-            write_json(
-                folder / "manifest.json",
-                _manifest(plan, identity, "complete", round(time.perf_counter() - t0, 3), len(failures), summary),
-            )
-            return summary
+        executor.run(plan.tasks(skip=done), keep, failed)
+        failures = store.failures()
+        write_exports(folder, store, plan)
+        summary = SweepSummary(
+            tasks=total,
+            done=len(store.done()),
+            failed=len(failures),
+            failures=[Failure(point=p, replication=r, error=e) for p, r, e in failures[:100]],
+            retried_failures=len(failed_before),
+        )
+        manifests.write(
+            folder,
+            _manifest(plan, identity, "complete", round(time.perf_counter() - t0, 3), len(failures), summary),
+        )
+        return summary.as_json()
     finally:
-        lock.release()
+        opened.close()
 
 
-def _design_json(design: Design) -> str:
-    return json.dumps(
-        {
-            "factors": design.factors,
-            "values": design.values,
-            "reps": design.reps,
-            "inputs": design.inputs.tolist() if design.inputs is not None else None,
-            "problem": design.problem,
-        }
-    )
+def _design_record(design: Design) -> dict[str, Any]:
+    """The design as the store's meta table keeps it, so that an analysis reads the same points."""
+    return {
+        "factors": design.factors,
+        "values": [list(v) for v in design.values],
+        "reps": design.reps,
+        "inputs": design.inputs.tolist() if design.inputs is not None else None,
+        "problem": design.problem,
+    }
 
 
 def load_design(store: Store) -> Design:
     """The design a sweep's store records; a record that does not read back is damage."""
+    data = store.meta().design
     try:
-        data = json.loads(store.get_meta()["design"])
+        if data is None:
+            raise KeyError("design")
         inputs = np.asarray(data["inputs"]) if data["inputs"] is not None else None
         return Design(data["factors"], [tuple(v) for v in data["values"]], data["reps"], inputs, data["problem"])
     except (KeyError, TypeError, ValueError) as exc:
@@ -278,35 +275,40 @@ def check_sweep_store(folder: Path) -> None:
         if problem:
             raise StoreDamaged(f"{store.path}: {problem}")
         load_design(store)
-        try:
-            SweepSpec.model_validate_json(store.get_meta()["spec"])
-        except (KeyError, ValueError):
-            raise StoreDamaged(f"{store.path}: the sweep's record of its sweep file is damaged") from None
+        spec_of(store)
+
+
+def spec_of(store: Store) -> SweepSpec:
+    """The sweep file a sweep's store records; a record that does not read back is damage."""
+    try:
+        return SweepSpec.model_validate(store.meta().spec)
+    except ValueError:
+        raise StoreDamaged(f"{store.path}: the sweep's record of its sweep file is damaged") from None
 
 
 def _manifest(
     plan: SweepPlan,
     identity: Identity,
-    status: str,
+    status: Status,
     runtime: float | None,
     failed: int,
-    summary: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+    summary: SweepSummary | None = None,
+) -> SweepManifest:
     base = effective_dict(plan.base_scenario)
-    info = manifest(identity, base, None, status, runtime)
-    info.update(
-        {
-            "sweep": plan.spec.model_dump(mode="json"),
-            "sweep_file": str(plan.spec_path),
-            "base_file": str(plan.base),
-            "points": len(plan.design.values),
-            "tasks": plan.design.tasks,
-            "failed_tasks": failed,
-            **({"summary": summary} if summary else {}),
-        }
+    return SweepManifest(
+        status=status,
+        **Manifest.of(identity),
+        scenario_name=base.get("name"),
+        runtime_s=runtime,
+        sweep=plan.spec.model_dump(mode="json"),
+        sweep_file=str(plan.spec_path),
+        base_file=str(plan.base),
+        points=len(plan.design.values),
+        tasks=plan.design.tasks,
+        failed_tasks=failed,
+        summary=summary,
+        scenario=base,
     )
-    info["scenario"] = info.pop("scenario")  # keep the long scenario last
-    return info
 
 
 # ------------------------------------------------------------------------------------------ exports

@@ -30,6 +30,22 @@ from sim.inputs.names import inside
 from sim.inputs.reading import read_bounded
 from sim.inputs.scenario import Scenario
 from sim.reports import figures as F
+from sim.results import manifests
+from sim.results.identity import KINDS
+from sim.results.manifests import (
+    COMPARISON_NAME,
+    MANIFEST_NAME,
+    AnyManifest,
+    CheckManifest,
+    ComparedManifest,
+    ComparisonManifest,
+    ComparisonRecord,
+    FitManifest,
+    ManifestError,
+    RobustnessManifest,
+    RunManifest,
+    SweepManifest,
+)
 from sim.results.output import atomic_write
 from sim.results.stats import summarise
 from sim.results.store import STORE_NAME, Store, StoreDamaged
@@ -99,25 +115,40 @@ def _json(path: Path) -> dict:
     return data
 
 
-def _series(folder: Path, name: str) -> F.Series:
-    manifest = _json(folder / "manifest.json")
-    if manifest.get("status") != "complete":
-        raise ReportError(
-            f"{folder}: the run is not complete (status {manifest.get('status')!r}); finish it with --resume"
-        )
-    n = manifest.get("replications")
+def _manifest(folder: Path) -> AnyManifest:
+    """The folder's manifest as the model of its kind, or one line saying what is wrong with it."""
     try:
-        sc = Scenario.model_validate(manifest["scenario"])
-    except (KeyError, ValueError):
-        raise ReportError(f"{folder / 'manifest.json'}: damaged (no valid scenario)") from None
-    if isinstance(n, bool) or not isinstance(n, int) or not 0 < n <= MAX_REPS:
-        raise ReportError(f"{folder / 'manifest.json'}: damaged (replications {n!r})")
+        return manifests.read(folder)
+    except ManifestError as exc:
+        raise ReportError(str(exc)) from None
+
+
+def _scenario_manifest(folder: Path) -> RunManifest | ComparedManifest:
+    manifest = _manifest(folder)
+    if not isinstance(manifest, (RunManifest, ComparedManifest)):
+        raise ReportError(f"{folder}: holds {KINDS[manifest.kind]}, not a scenario's run")
+    return manifest
+
+
+def _series(folder: Path, name: str | None) -> tuple[F.Series, RunManifest | ComparedManifest]:
+    """A scenario's replications, read from its store as its manifest describes them, under ``name``
+    (by default the scenario's)."""
+    manifest = _scenario_manifest(folder)
+    if manifest.status != "complete":
+        raise ReportError(f"{folder}: the run is not complete (status {manifest.status!r}); finish it with --resume")
+    n = manifest.replications
+    try:
+        sc = Scenario.model_validate(manifest.scenario)
+    except ValueError:
+        raise ReportError(f"{folder / MANIFEST_NAME}: damaged (no valid scenario)") from None
+    if n is None or not 0 < n <= MAX_REPS:
+        raise ReportError(f"{folder / MANIFEST_NAME}: damaged (replications {n!r})")
     if not (folder / STORE_NAME).is_file():
         raise ReportError(f"{folder}: no {STORE_NAME} to draw from")
     try:
-        expected = asked(manifest["work"])
-    except (KeyError, TypeError, AttributeError):
-        raise ReportError(f"{folder / 'manifest.json'}: damaged (no record of the work asked for)") from None
+        expected = asked(manifest.work)
+    except (KeyError, TypeError):
+        raise ReportError(f"{folder / MANIFEST_NAME}: damaged (no record of the work asked for)") from None
     with Store(folder / STORE_NAME, readonly=True) as store:
         problem = store.damage(expected, sc.run.months)
         if problem:
@@ -128,23 +159,11 @@ def _series(folder: Path, name: str) -> F.Series:
     if not results[0].monthly:
         raise ReportError(f"{folder}: no monthly results to draw")
     start = sc.run.start_date
-    return F.Series(name, results, [add_months(start, k) for k in range(sc.run.months)], sc.run.warmup_months)
+    months = [add_months(start, k) for k in range(sc.run.months)]
+    return F.Series(name or sc.name, results, months, sc.run.warmup_months), manifest
 
 
-def _kind(folder: Path) -> str:
-    if (folder / "comparison.json").exists():
-        return "comparison"
-    if (folder / "checks.json").exists() or (folder / "fit.json").exists():
-        return "calibration"
-    if not (folder / "manifest.json").exists():
-        raise ReportError(f"{folder}: not a run, comparison or sweep folder (no manifest.json or comparison.json)")
-    kind = _json(folder / "manifest.json").get("kind")
-    if kind == "compare":
-        raise ReportError(f"{folder}: the comparison is not complete; finish it with --resume")
-    return kind if kind in ("sweep", "robustness") else "run"
-
-
-def _summary_table(series: list[F.Series], comparison: dict | None) -> str:
+def _summary_table(series: list[F.Series], comparison: ComparisonRecord | None) -> str:
     head = "".join(f"<th>{_esc(s.name)}</th>" for s in series)
     rows = []
     for key, label in SUMMARY_METRICS:
@@ -154,25 +173,24 @@ def _summary_table(series: list[F.Series], comparison: dict | None) -> str:
             text = _fmt(st["mean"])
             if st["ci_low"] is not None:
                 text += f" <span class=ci>({_fmt(st['ci_low'])} to {_fmt(st['ci_high'])})</span>"
-            if comparison and i > 0:
-                d = comparison["metrics"][key][s.name]["diff"]
-                if d["mean"] is not None and d["ci_low"] is not None:
-                    text += (
-                        f"<br><span class=diff>difference {_fmt(d['mean'])} ({_fmt(d['ci_low'])} to "
-                        f"{_fmt(d['ci_high'])}), lower in {d['share_lower']:.0%} of replications</span>"
-                    )
+            d = comparison.metrics[key][s.name].diff if comparison and i > 0 else None
+            if d is not None and d.mean is not None and d.ci_low is not None and d.share_lower is not None:
+                text += (
+                    f"<br><span class=diff>difference {_fmt(d.mean)} ({_fmt(d.ci_low)} to "
+                    f"{_fmt(d.ci_high)}), lower in {d.share_lower:.0%} of replications</span>"
+                )
             cells.append(f"<td>{text}</td>")
         rows.append(f"<tr><th scope=row>{_esc(label)}<br><code>{_esc(key)}</code></th>{''.join(cells)}</tr>")
     note = (
         "<p class=small>Means with 95% confidence intervals across replications. "
-        + (_esc(comparison["paired_differences"]) if comparison else "")
+        + (_esc(comparison.paired_differences) if comparison else "")
         + "</p>"
     )
     return f"<h2>Headline results</h2><table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>{note}"
 
 
-def _parameters_table(manifest: dict, title: str, only_differing_from: dict | None = None) -> str:
-    sc = Scenario.model_validate(manifest["scenario"])
+def _parameters_table(scenario: dict[str, Any], title: str, only_differing_from: dict | None = None) -> str:
+    sc = Scenario.model_validate(scenario)
     base = (
         {p.key: p.value for p in parameters(Scenario.model_validate(only_differing_from))}
         if only_differing_from
@@ -194,25 +212,28 @@ def _parameters_table(manifest: dict, title: str, only_differing_from: dict | No
     )
 
 
-def _metadata(manifest: dict) -> str:
+def _metadata(manifest: AnyManifest, name: str | None = None) -> str:
+    """How the folder was made: its scenario (or ``name``), seed, replications, hash, run time, command."""
+    shown = manifest.as_json()
     items = [
-        ("scenario", manifest.get("scenario_name")),
-        ("seed", manifest.get("seed")),
-        ("replications", manifest.get("replications")),
-        ("scenario hash", manifest.get("scenario_hash")),
-        ("runtime (s)", manifest.get("runtime_s")),
-        ("command", " ".join(manifest.get("command") or [])),
-        ("versions", ", ".join(f"{k} {v}" for k, v in (manifest.get("versions") or {}).items())),
+        ("scenario", name or shown.get("scenario_name")),
+        ("seed", manifest.seed),
+        ("replications", shown.get("replications")),
+        ("scenario hash", manifest.scenario_hash),
+        ("runtime (s)", shown.get("runtime_s")),
+        ("command", " ".join(shown.get("command") or [])),
+        ("versions", ", ".join(f"{k} {v}" for k, v in (shown.get("versions") or {}).items())),
     ]
-    if "stopping" in manifest:
-        items.append(("replications chosen by", manifest["stopping"]["reason"]))
+    stopping = shown.get("stopping")
+    if stopping:
+        items.append(("replications chosen by", stopping["reason"]))
     rows = "".join(f"<tr><th scope=row>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in items if v is not None)
     return f"<table class=meta>{rows}</table>"
 
 
-def _warnings(manifests: list[tuple[str, dict]]) -> str:
+def _warnings(runs: list[tuple[str, RunManifest | ComparedManifest]]) -> str:
     """Each scenario's warnings: no capacity, queues still growing, and which capacity binds."""
-    items = [f"<li><b>{_esc(name)}</b>: {_esc(w)}</li>" for name, m in manifests for w in m.get("warnings", [])]
+    items = [f"<li><b>{_esc(name)}</b>: {_esc(w)}</li>" for name, m in runs for w in m.warnings or []]
     text = (
         ("<ul>" + "".join(items) + "</ul>")
         if items
@@ -228,27 +249,27 @@ def _warnings(manifests: list[tuple[str, dict]]) -> str:
     )
 
 
-def _decision_order(manifests: list[tuple[str, dict]]) -> str:
+def _decision_order(runs: list[tuple[str, RunManifest | ComparedManifest]]) -> str:
     rows = []
-    for name, m in manifests:
-        order = Scenario.model_validate(m["scenario"]).decision.order_text() or [
+    for name, m in runs:
+        order = Scenario.model_validate(m.scenario).decision.order_text() or [
             "no diversion rule: every case is charged"
         ]
         rows.append(f"<tr><th scope=row>{_esc(name)}</th><td>{'<br>'.join(_esc(o) for o in order)}</td></tr>")
     return "<h2>Decision rules, in the order they are tried</h2><table>" + "".join(rows) + "</table>"
 
 
-def _freed_and_widening(comp: dict) -> str:
-    base = comp["base"]
+def _freed_and_widening(comp: ComparisonRecord) -> str:
+    base = comp.base
     rows = []
-    for name, days in comp.get("sitting_days_freed", {}).items():
+    for name, days in comp.sitting_days_freed.items():
         for prefix, label in (("court.crown", "Crown Court"), ("court.magistrates", "magistrates' courts")):
             d = days[f"{prefix}.sitting_days_freed_per_year"]
             sh = days[f"{prefix}.sitting_days_freed_share_of_capacity"]
-            ci = "" if d["ci_low"] is None else f" ({_fmt(d['ci_low'])} to {_fmt(d['ci_high'])})"
-            share = "-" if sh["mean"] is None else f"{sh['mean']:.2%}"
+            ci = "" if d.ci_low is None else f" ({_fmt(d.ci_low)} to {_fmt(d.ci_high)})"
+            share = "-" if sh.mean is None else f"{sh.mean:.2%}"
             rows.append(
-                f"<tr><td>{_esc(name)}</td><td>{_esc(label)}</td><td>{_fmt(d['mean'])}{ci}</td><td>{share}</td></tr>"
+                f"<tr><td>{_esc(name)}</td><td>{_esc(label)}</td><td>{_fmt(d.mean)}{ci}</td><td>{share}</td></tr>"
             )
     out = (
         (
@@ -262,89 +283,101 @@ def _freed_and_widening(comp: dict) -> str:
         if rows
         else ""
     )
-    nw = comp.get("net_widening", {})
+    nw = comp.net_widening
     if nw:
-        fates = list(next(iter(nw.values()))["under_base"])
+        fates = list(next(iter(nw.values())).under_base)
         head = "".join(f"<th>{_esc(f)} under {_esc(base)}</th>" for f in fates)
         body = "".join(
-            f"<tr><td>{_esc(name)}</td><td>{_fmt(v['diverted']['mean'])}</td>"
-            + "".join(f"<td>{v['under_base'][f]['mean']:.1%}</td>" for f in fates)
+            f"<tr><td>{_esc(name)}</td><td>{_fmt(v.diverted.mean)}</td>"
+            + "".join(f"<td>{_share(v.under_base[f].mean)}</td>" for f in fates)
             + "</tr>"
             for name, v in nw.items()
         )
         out += (
             "<h2>Who the diversion takes: net-widening</h2><p "
-            f"class=small>{_esc(comp.get('net_widening_note', ''))}</p>"
+            f"class=small>{_esc(comp.net_widening_note)}</p>"
             f"<table><tr><th>scenario</th><th>diverted (mean)</th>{head}</tr>{body}</table>"
         )
     return out
 
 
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1%}"
+
+
 def build(folder: Path) -> Report:
-    kind = _kind(folder)
-    if kind == "run":
-        manifest = _json(folder / "manifest.json")
-        series = [_series(folder, str(manifest.get("scenario_name")))]
-        rep = Report("run", f"{manifest['scenario_name']}: {len(series[0].results)} replications", folder)
-        _trajectory_figures(rep, series)
-        rep.sections.append(_summary_table(series, None))
-        _stability(rep, series, [manifest])
-        rep.sections.append(_warnings([(manifest["scenario_name"], manifest)]))
-        rep.sections.append(_decision_order([(manifest["scenario_name"], manifest)]))
-        rep.sections.append("<h2>Run</h2>" + _metadata(manifest))
-        rep.sections.append(
-            "<h2>Parameters and their sources</h2>" + _parameters_table(manifest, manifest["scenario_name"])
-        )
-        return rep
-    if kind == "comparison":
-        comp = _json(folder / "comparison.json")
-        names = comp.get("scenarios")
-        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-            raise ReportError(f"{folder / 'comparison.json'}: damaged (no list of scenarios)")
-        try:
-            series = [_series(inside(folder, name), name) for name in names]
-        except ValueError as exc:
-            raise ReportError(f"{folder / 'comparison.json'}: damaged ({exc})") from None
-        rep = Report(
-            "comparison", f"{' vs '.join(comp['scenarios'])}: {comp['replications']} paired replications", folder
-        )
-        _trajectory_figures(rep, series)
-        rep.figures.insert(
-            0,
-            (
-                "differences",
-                "Paired differences from the base scenario, as a share of the base's mean, "
-                "with 95% confidence intervals.",
-                F.forest(comp),
-            ),
-        )
-        rep.sections.append(_summary_table(series, comp))
-        manifests = [_json(folder / name / "manifest.json") for name in comp["scenarios"]]
-        _stability(rep, series, manifests)
-        rep.sections.append(_freed_and_widening(comp))
-        rep.sections.append(_warnings(list(zip(comp["scenarios"], manifests))))
-        rep.sections.append(_decision_order(list(zip(comp["scenarios"], manifests))))
-        rep.sections.append(
-            "<h2>Runs</h2>" + "".join(f"<h3>{_esc(n)}</h3>{_metadata(m)}" for n, m in zip(comp["scenarios"], manifests))
-        )
-        params = _parameters_table(manifests[0], f"{comp['scenarios'][0]} (base): every parameter")
-        for name, m in zip(comp["scenarios"][1:], manifests[1:]):
-            params += _parameters_table(m, f"{name}: parameters that differ from the base", manifests[0]["scenario"])
-        rep.sections.append("<h2>Parameters and their sources</h2>" + params)
-        return rep
-    if kind == "calibration":
-        return _calibration_report(folder)
-    if kind == "robustness":
-        return _robustness_report(folder)
-    return _sweep_report(folder)
+    """The report of the folder's kind, as its manifest records it."""
+    manifest = _manifest(folder)
+    if isinstance(manifest, (RunManifest, ComparedManifest)):
+        return _run_report(folder)
+    if isinstance(manifest, ComparisonManifest):
+        return _comparison_report(folder, manifest)
+    if isinstance(manifest, SweepManifest):
+        return _sweep_report(folder, manifest)
+    if isinstance(manifest, RobustnessManifest):
+        return _robustness_report(folder, manifest)
+    return _calibration_report(folder, manifest)
 
 
-def _robustness_report(folder: Path) -> Report:
+def _run_report(folder: Path) -> Report:
+    """A run, or one scenario of a comparison: its trajectories, results, stability and parameters."""
+    s, manifest = _series(folder, None)
+    name = s.name
+    series = [s]
+    rep = Report("run", f"{name}: {len(s.results)} replications", folder)
+    _trajectory_figures(rep, series)
+    rep.sections.append(_summary_table(series, None))
+    _stability(rep, series, [manifest])
+    rep.sections.append(_warnings([(name, manifest)]))
+    rep.sections.append(_decision_order([(name, manifest)]))
+    rep.sections.append("<h2>Run</h2>" + _metadata(manifest))
+    rep.sections.append("<h2>Parameters and their sources</h2>" + _parameters_table(manifest.scenario, name))
+    return rep
+
+
+def _comparison_report(folder: Path, manifest: ComparisonManifest) -> Report:
+    """A comparison: paired differences, each scenario's trajectories, days freed and net-widening."""
+    if manifest.status != "complete":
+        raise ReportError(f"{folder}: the comparison is not complete; finish it with --resume")
+    try:
+        comp = manifests.read_comparison(folder)
+    except ManifestError as exc:
+        raise ReportError(str(exc)) from None
+    names = comp.scenarios
+    try:
+        read = [_series(inside(folder, name), name) for name in names]
+    except ValueError as exc:
+        raise ReportError(f"{folder / COMPARISON_NAME}: damaged ({exc})") from None
+    series = [s for s, _ in read]
+    runs = [m for _, m in read]
+    rep = Report("comparison", f"{' vs '.join(names)}: {comp.replications} paired replications", folder)
+    _trajectory_figures(rep, series)
+    rep.figures.insert(
+        0,
+        (
+            "differences",
+            "Paired differences from the base scenario, as a share of the base's mean, with 95% confidence intervals.",
+            F.forest(comp.as_json()),
+        ),
+    )
+    rep.sections.append(_summary_table(series, comp))
+    _stability(rep, series, runs)
+    rep.sections.append(_freed_and_widening(comp))
+    rep.sections.append(_warnings(list(zip(names, runs))))
+    rep.sections.append(_decision_order(list(zip(names, runs))))
+    rep.sections.append("<h2>Runs</h2>" + "".join(f"<h3>{_esc(n)}</h3>{_metadata(m, n)}" for n, m in zip(names, runs)))
+    params = _parameters_table(runs[0].scenario, f"{names[0]} (base): every parameter")
+    for name, m in zip(names[1:], runs[1:]):
+        params += _parameters_table(m.scenario, f"{name}: parameters that differ from the base", runs[0].scenario)
+    rep.sections.append("<h2>Parameters and their sources</h2>" + params)
+    return rep
+
+
+def _robustness_report(folder: Path, manifest: RobustnessManifest) -> Report:
     """A robustness folder: the tornado of key differences, the table with its flags, the parameters."""
     from sim.reports.robustness import report_parts
 
-    manifest = _json(folder / "manifest.json")
-    if manifest.get("status") != "complete" or not (folder / "robustness.json").exists():
+    if manifest.status != "complete":
         raise ReportError(f"{folder}: the robustness run is not complete; run it again into a new --out")
     data = _json(folder / "robustness.json")
     rep = Report(
@@ -354,21 +387,19 @@ def _robustness_report(folder: Path) -> Report:
         folder,
     )
     rep.figures, rep.sections = report_parts(data)
-    scenarios = manifest["effective_scenarios"]
-    params = _parameters_table({"scenario": scenarios[data["base"]]}, f"{data['base']} (base): every parameter")
+    scenarios = manifest.effective_scenarios
+    params = _parameters_table(scenarios[data["base"]], f"{data['base']} (base): every parameter")
     params += _parameters_table(
-        {"scenario": scenarios[data["other"]]},
-        f"{data['other']}: parameters that differ from the base",
-        scenarios[data["base"]],
+        scenarios[data["other"]], f"{data['other']}: parameters that differ from the base", scenarios[data["base"]]
     )
-    rep.sections.append("<h2>Run</h2>" + _metadata({**manifest, "scenario_name": f"{data['other']} vs {data['base']}"}))
+    rep.sections.append("<h2>Run</h2>" + _metadata(manifest, f"{data['other']} vs {data['base']}"))
     rep.sections.append("<h2>Parameters and their sources (base point)</h2>" + params)
     return rep
 
 
-def _calibration_report(folder: Path) -> Report:
+def _calibration_report(folder: Path, manifest: CheckManifest | FitManifest) -> Report:
     """A calibrate-check or calibrate folder: every target's band beside the model, fit and held out."""
-    fitted = (folder / "fit.json").exists()
+    fitted = isinstance(manifest, FitManifest)
     record = _json(folder / ("fit.json" if fitted else "checks.json"))
     checks = record["checks"]
     if not isinstance(checks, list) or not checks or not all(isinstance(c, dict) for c in checks):
@@ -425,11 +456,11 @@ def _calibration_report(folder: Path) -> Report:
     return rep
 
 
-def _stability(rep: Report, series: list[F.Series], manifests: list[dict]) -> None:
+def _stability(rep: Report, series: list[F.Series], runs: list[RunManifest | ComparedManifest]) -> None:
     """The warm-up diagnostic of each scenario: figure and table (see sim.results.warmup and docs/warmup.md)."""
     from sim.results.warmup import BIAS_WARN, DRIFT_WARN, of_scenario, signed_share
 
-    found = {s.name: of_scenario(s.results, Scenario.model_validate(m["scenario"])) for s, m in zip(series, manifests)}
+    found = {s.name: of_scenario(s.results, Scenario.model_validate(m.scenario)) for s, m in zip(series, runs)}
     rep.figures.append(
         (
             "warmup",
@@ -509,19 +540,18 @@ def _trajectory_figures(rep: Report, series: list[F.Series]) -> None:
     )
 
 
-def _sweep_report(folder: Path) -> Report:
+def _sweep_report(folder: Path, manifest: SweepManifest) -> Report:
     import pandas as pd
 
-    manifest = _json(folder / "manifest.json")
-    if manifest.get("status") != "complete":
+    if manifest.status != "complete":
         raise ReportError(f"{folder}: the sweep is not complete; finish it with --resume")
-    spec = manifest["sweep"]
+    spec = manifest.sweep
     try:
         points = pd.read_csv(folder / "points.csv", comment="#")
     except (OSError, ValueError) as exc:
         raise ReportError(f"{folder / 'points.csv'}: missing or damaged ({type(exc).__name__})") from None
     factors = list(spec["factors"])
-    rep = Report("sweep", f"sweep {spec['name']}: {manifest['points']} points, {manifest['tasks']} tasks", folder)
+    rep = Report("sweep", f"sweep {spec['name']}: {manifest.points} points, {manifest.tasks} tasks", folder)
     metrics = {
         m: points[f"{m}.mean"].to_numpy(dtype=float)
         for m in ("court.receipts_per_year", "court.backlog_end", "court.wait_days_mean")
@@ -548,7 +578,6 @@ def _sweep_report(folder: Path) -> Report:
                     F.sensitivity_bars(method, rows, spec["metrics"]),
                 )
             )
-    summary = manifest.get("summary", {})
     rep.sections.append(
         "<h2>Sweep</h2>"
         + "<table class=meta>"
@@ -557,9 +586,9 @@ def _sweep_report(folder: Path) -> Report:
             for k, v in (
                 ("design", spec["design"]),
                 ("factors", ", ".join(factors)),
-                ("points", manifest["points"]),
-                ("tasks", manifest["tasks"]),
-                ("failed tasks", summary.get("failed", manifest.get("failed_tasks"))),
+                ("points", manifest.points),
+                ("tasks", manifest.tasks),
+                ("failed tasks", manifest.failed_tasks),
                 ("seed", spec["seed"]),
                 ("common random numbers", spec["common_random_numbers"]),
             )
@@ -567,7 +596,7 @@ def _sweep_report(folder: Path) -> Report:
         + "</table>"
     )
     rep.sections.append(
-        "<h2>Base scenario: parameters and their sources</h2>" + _parameters_table(manifest, spec["base"])
+        "<h2>Base scenario: parameters and their sources</h2>" + _parameters_table(manifest.scenario, spec["base"])
     )
     return rep
 

@@ -2,7 +2,7 @@
 
 Every file is written to a temporary name in the same folder, flushed to disk and renamed over
 its final name, so a killed run never leaves a half-written file that looks complete. The
-manifest says ``"status": "running"`` until the last table is written.
+manifest (:mod:`sim.results.manifests`) says ``"status": "running"`` until the last table is written.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import json
 import math
 import os
 import platform
-import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from importlib import metadata
@@ -23,7 +22,6 @@ from typing import Any
 
 from sim import NOTICE, __version__
 from sim.engine.calendar import Calendar
-from sim.results.identity import Identity
 from sim.results.metrics import HEADLINE, MONTHLY, STAGES, RepResult
 from sim.results.stats import summarise
 
@@ -152,27 +150,3 @@ def write_tables(folder: Path, results: list[RepResult], cal: Calendar, warmup_m
     write_json(folder / "summary.json", summary(results))
     atomic_write(folder / "replications.csv", replications_csv(results))
     atomic_write(folder / "monthly.csv", monthly_csv(results, cal, warmup_months))
-
-
-def manifest(
-    identity: Identity,
-    scenario_data: dict[str, Any],
-    replications: int | None,
-    status: str,
-    runtime_s: float | None,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A folder's manifest: what it holds (kind, hash, seed, work), its status, and how it was made."""
-    return {
-        "notice": NOTICE,
-        "status": status,
-        **identity.manifest(),
-        "scenario_name": scenario_data.get("name"),
-        "replications": replications,
-        "runtime_s": runtime_s,
-        "command": sys.argv,
-        "versions": package_versions(),
-        "platform": platform.platform(),
-        **(extra or {}),
-        "scenario": scenario_data,
-    }

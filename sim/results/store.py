@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.results.manifests import StoreMeta
 from sim.results.metrics import MONTHLY, RepResult
 
 SCHEMA_VERSION = 3
@@ -58,7 +59,7 @@ class Store:
     """One folder's store. ``readonly`` opens an existing store without writing a byte of it, to
     check what it holds before a resume or to read it for a report."""
 
-    def __init__(self, path: Path, readonly: bool = False, meta: dict[str, str] | None = None) -> None:
+    def __init__(self, path: Path, readonly: bool = False, meta: StoreMeta | None = None) -> None:
         """Open ``path``, creating the store with ``meta`` in its first transaction if it holds no
         tables yet (a store killed while it was being created holds none, and starts again)."""
         self.path = Path(path)
@@ -81,7 +82,7 @@ class Store:
             if not self.fresh:
                 self._check()
             elif not readonly:
-                self._create(meta or {})
+                self._create(meta.rows() if meta is not None else {})
         except sqlite3.DatabaseError as exc:
             raise StoreDamaged(f"{self.path}: not a readable results store ({exc})") from None
 
@@ -126,6 +127,10 @@ class Store:
         if any(not isinstance(k, str) or not isinstance(v, str) for k, v in rows):
             raise StoreDamaged(f"{self.path}: the store's meta table holds values that are not text")
         return dict(rows)
+
+    def meta(self) -> StoreMeta:
+        """The meta table as its model (a store killed before its first commit has none to read)."""
+        return StoreMeta.from_rows(self.get_meta(), self.path)
 
     # ----------------------------------------------------------------------------------- tasks
     def put(self, point: int, result: RepResult) -> None:
