@@ -604,7 +604,9 @@ class CheckResult:
         return all(c.within for c in self.checks)
 
 
-def _targets(targets: str | Path, scenario: str | Path, seed: int | None, overrides: Overrides | None):
+def _targets(
+    targets: str | Path, scenario: str | Path, seed: int | None, overrides: Overrides | None
+) -> tuple[Path, Targets, Scenario]:
     """The targets file and the scenario over its years, refused before any work if a span of the
     targets falls outside the run."""
     from sim.experiments.targets import check, load_targets
