@@ -21,6 +21,7 @@ from sim.api import (
     robustness,
     run,
     sensitivity,
+    shipped,
     sweep,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "NOTICE",
     "__version__",
     "load",
+    "shipped",
     "run",
     "event_log",
     "compare",

@@ -132,6 +132,20 @@ def load(scenario: str | Path, overrides: Overrides | None = None) -> Scenario:
     return load_scenario(str(scenario), _texts(overrides))
 
 
+def shipped() -> dict[str, Scenario | ScenarioError]:
+    """The shipped scenarios by name, each validated, or the error that says why it is not valid."""
+    from sim.inputs.loading import list_shipped, load_raw, validate
+
+    found: dict[str, Scenario | ScenarioError] = {}
+    for path in list_shipped():
+        try:
+            raw = load_raw(path)
+            found[path.stem] = validate({**raw, "name": raw.get("name", path.stem)}, str(path))
+        except ScenarioError as exc:
+            found[path.stem] = exc
+    return found
+
+
 def _texts(
     overrides: Overrides | None,
     seed: int | None = None,
@@ -734,6 +748,7 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
 
 __all__: Sequence[str] = (
     "load",
+    "shipped",
     "run",
     "event_log",
     "compare",

@@ -14,8 +14,7 @@ from sim.cli.options import Out, Sets
 from sim.cli.running import print_report
 from sim.errors import ScenarioError
 from sim.inputs.explain import parameters
-from sim.inputs.loading import list_shipped, load_raw, resolve
-from sim.inputs.loading import validate as validate_data
+from sim.inputs.loading import resolve
 
 
 def validate(
@@ -50,13 +49,8 @@ def explain(
 
 def list_() -> None:
     """The shipped scenarios, one line each."""
-    for path in list_shipped():
-        try:
-            raw = load_raw(path)
-            sc = validate_data({**raw, "name": raw.get("name", path.stem)}, str(path))
-            say(f"{path.stem:28s} {sc.description}")
-        except ScenarioError as exc:
-            say(f"{path.stem:28s} INVALID: {exc}")
+    for name, sc in api.shipped().items():
+        say(f"{name:28s} INVALID: {sc}" if isinstance(sc, ScenarioError) else f"{name:28s} {sc.description}")
 
 
 def report(
