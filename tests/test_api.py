@@ -33,6 +33,7 @@ def test_the_readme_example_runs_as_a_script_without_a_main_guard(tmp_path):
     assert "court.receipts_per_year" in done.stdout and NOTICE in done.stdout
     assert (tmp_path / "results" / "api-run" / "manifest.json").exists()
     assert (tmp_path / "results" / "api-compare" / "comparison.json").exists()
+    assert (tmp_path / "results" / "api-sweep" / "points.csv").exists()
 
 
 def test_run_returns_the_folders_figures_as_tables(tmp_path):
@@ -79,7 +80,8 @@ def test_calibrate_check_reports_fit_and_holdout(tmp_path):
                     'low = 1\nhigh = 1e6\nunit = "cases/year"\nsource = "made up"\n[targets.trial]\nrole = "holdout"\n'
                     'metric = "court.crown.trial_wait_weeks_median"\nlow = 1000\nhigh = 2000\nunit = "weeks"\nsource = "made up"\n')
     res = divertsim.calibrate_check("status-quo", path, overrides=SMALL, workers=1, out=tmp_path / "c")
-    assert res.fit_met and list(res.table["within"]) == [True, False] and list(res.table["role"]) == ["fit", "holdout"]
+    assert res.fit_met and not res.all_met and list(res.table["role"]) == ["fit", "holdout"]
+    assert list(res.table["within"]) == [True, False] and res.written == tmp_path / "c" / "checks.json"
     assert (tmp_path / "c" / "checks.json").exists()
 
 
@@ -89,3 +91,87 @@ def test_robustness_matches_its_command(tmp_path):
                                overrides=SMALL, workers=1, out=tmp_path / "r")
     assert "court.receipts_per_year" in res.table.index and isinstance(res.flagged, list)
     assert json.loads((tmp_path / "r" / "robustness.json").read_text())["metrics"].keys() == res.data["metrics"].keys()
+
+
+# ------------------------------------------------------------------------- sweep and calibrate
+SWEEP = ('name = "s"\nbase = "status-quo"\nreps = 2\n[set]\n"run.years" = 1\n"arrivals.per_month" = 120\n'
+         '"forensics.examiners" = 12\n[factors]\n"scheme.completion_rate" = [0.6, 0.9]\n')
+
+
+def test_sweep_returns_its_points_and_replications_as_tables(tmp_path):
+    (tmp_path / "s.toml").write_text(SWEEP)
+    seen = []
+    res = divertsim.sweep(tmp_path / "s.toml", workers=1, out=tmp_path / "s", progress=lambda d, t: seen.append((d, t)))
+    assert (res.points, res.tasks, res.done, res.failed, res.folder) == (2, 4, 4, 0, tmp_path / "s")
+    assert seen[-1] == (4, 4) and res.sensitivity is None and res.notice == NOTICE
+    assert list(res.summary.index) == [0, 1] and list(res.summary["scheme.completion_rate"]) == [0.6, 0.9]
+    assert list(res.replications.index) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    receipts = res.replications["court.receipts_per_year"]
+    assert res.summary.loc[1, "court.receipts_per_year.mean"] == pytest.approx(receipts.loc[1].mean())
+    assert json.loads((tmp_path / "s" / "manifest.json").read_text())["status"] == "complete"
+
+
+TARGETS = ('name = "t"\nyears = 1\nreplications = 2\n[targets.receipts]\nmetric = "court.receipts_per_year"\n'
+           'low = 1\nhigh = 1e6\nunit = "cases/year"\nsource = "made up"\n')
+
+
+def test_calibrate_returns_the_fit_and_writes_the_calibrated_scenario(tmp_path):
+    (tmp_path / "t.toml").write_text(TARGETS)
+    res = divertsim.calibrate("status-quo", tmp_path / "t.toml", ["police.nfa_share=0.1:0.3"], max_evals=2,
+                              overrides=SMALL, workers=1, out=tmp_path / "c")
+    assert list(res.values) == ["police.nfa_share"] and 0.1 <= res.values["police.nfa_share"] <= 0.3
+    assert list(res.history.columns) == ["police.nfa_share", "objective"] and len(res.history) == res.fit.evaluations
+    assert list(res.table.index) == ["receipts"] and bool(res.table.loc["receipts", "within"])
+    assert res.written == tmp_path / "c" / "calibrated.toml" and res.written.exists()
+    assert (tmp_path / "c" / "fit.json").exists() and res.replications == 2
+
+
+def test_calibrate_refuses_a_parameter_named_twice_before_writing(tmp_path):
+    (tmp_path / "t.toml").write_text(TARGETS)
+    with pytest.raises(ScenarioError, match="named twice"):
+        divertsim.calibrate("status-quo", tmp_path / "t.toml", ["police.nfa_share", "police.nfa_share"],
+                            out=tmp_path / "c")
+    assert not (tmp_path / "c").exists()
+
+
+# ------------------------------------------------------------------------ the package and workers
+def test_sim_re_exports_the_api_and_divertsim_is_the_same():
+    import sim
+    from sim import api
+
+    assert sim.run is api.run and sim.sweep is api.sweep and sim.Backend is api.Backend
+    assert set(divertsim.__all__) == {*api.__all__, "__version__"}
+    assert all(getattr(divertsim, name) is getattr(sim, name) for name in api.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'runn'"):
+        sim.runn  # noqa: B018
+
+
+def test_import_sim_leaves_the_api_and_pandas_unimported():
+    code = ("import sys, sim; assert 'sim.api' not in sys.modules and 'pandas' not in sys.modules, 'imported'; "
+            "sim.run; assert 'sim.api' in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_start_method_is_the_callers_or_one_a_script_can_use(monkeypatch):
+    from sim import api
+    from sim.experiments.executors import ProcessExecutor, SerialExecutor
+
+    with api._executor(api.Backend(workers=2, start_method="spawn")) as ex:
+        assert isinstance(ex, ProcessExecutor) and ex.start_method == "spawn"
+    monkeypatch.setattr(api, "_start_method", lambda: None)  # a script on a platform that cannot fork
+    with pytest.warns(RuntimeWarning, match="run in this process"), api._executor(2) as ex:
+        assert isinstance(ex, SerialExecutor)
+
+
+def test_ctrl_c_names_the_folder_that_holds_the_finished_work(tmp_path, monkeypatch):
+    from sim import api
+    from sim.experiments import runfolder
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runfolder, "run_fixed", interrupted)
+    with pytest.raises(api.Interrupted) as err:
+        divertsim.run("status-quo", reps=2, years=1, overrides=SMALL, workers=1, out=tmp_path / "r")
+    assert err.value.folder == tmp_path / "r" and isinstance(err.value, KeyboardInterrupt)

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -129,3 +130,64 @@ def test_reps_auto_records_why_it_stopped(tmp_path, capsys):
     assert 3 <= stop["replications"] <= 12 and stop["reason"]
     assert manifest["replications"] == stop["replications"]
     assert "replications:" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ the command line's own shape
+SHARED = ("--reps", "--seed", "--years", "--set", "--workers", "--executor", "--scheduler", "--out", "--resume",
+          "--report", "--precision", "--max-reps")
+
+
+def test_every_shared_option_is_declared_once_and_used_by_every_command_that_takes_it():
+    import inspect
+    import typing
+    from pathlib import Path
+
+    import sim.cli
+    from sim.cli import entry, options
+
+    source = "".join(p.read_text() for p in Path(sim.cli.__file__).parent.glob("*.py"))
+    for flag in SHARED:
+        assert len(re.findall(rf'Option\(\s*"{flag}"', source)) == 1, flag
+    def flag_of(hint):  # in Annotated, typer.Option's first argument is the flag
+        return typing.get_args(hint)[1].default if typing.get_origin(hint) is typing.Annotated else None
+
+    aliases = [value for value in vars(options).values() if typing.get_origin(value) is typing.Annotated]
+    by_flag = {flag_of(a): a for a in aliases}
+    assert set(by_flag) == set(SHARED)
+    used = 0
+    for command in entry.COMMANDS:
+        hints = typing.get_type_hints(command, include_extras=True)
+        for name in inspect.signature(command).parameters:
+            flag = flag_of(hints[name])
+            if flag in by_flag:
+                assert hints[name] is by_flag[flag] or hints[name] == by_flag[flag], (command.__name__, flag)
+                used += 1
+    assert used >= 40  # run, compare, robustness, sweep, calibrate, calibrate-check and report share them
+
+
+LONG = [
+    ("run", ["run", "status-quo"], "finished replications are saved in {out}; continue with --resume --out {out}"),
+    ("compare", ["compare", "status-quo", "justice-2019"],
+     "finished replications are saved in {out}; continue with --resume --out {out}"),
+    ("robustness", ["robustness", "status-quo", "justice-2019"],
+     "a robustness run does not resume; {out} is incomplete"),
+    ("sweep", ["sweep", "s.toml"], "finished tasks are saved in {out}; continue with --resume --out {out}"),
+    ("calibrate", ["calibrate", "status-quo", "t.toml", "--free", "police.nfa_share"], ""),
+    ("calibrate_check", ["calibrate-check", "status-quo", "t.toml"], ""),
+]
+
+
+@pytest.mark.parametrize("function, args, said", LONG, ids=[c[0] for c in LONG])
+def test_ctrl_c_in_any_long_command_is_one_line_and_exit_130(function, args, said, tmp_path, monkeypatch, capsys):
+    """Every long command meets Ctrl-C in the same handler: where the work is, and how to go on."""
+    from sim import api
+
+    out = tmp_path / "out"
+
+    def interrupted(*a, **k):
+        raise api.Interrupted(out)
+
+    monkeypatch.setattr(api, function, interrupted)
+    assert main([*args, "--workers", "1", "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert err == ("interrupted: " + said.format(out=out) if said else "interrupted") + "\n"

@@ -4,6 +4,9 @@ inputs -> engine -> results -> experiments -> reports -> api -> cli: a module ma
 own layer and the layers before it, never from a later one. ``sim/__init__``, ``sim/errors`` and
 ``sim/compiled`` sit under every layer. A test reads every import (top-level, deferred and
 type-only) from the source, so a new upward import fails here, naming the file and the line.
+
+One import is allowed up the pipeline, by name: ``sim/__init__`` re-exports the API (``sim.run``)
+lazily, importing ``sim.api`` inside its module ``__getattr__`` on first use only.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from sim import compiled
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("inputs", "engine", "results", "experiments", "reports", "api", "cli")
 BASE = {"sim", "sim.errors", "sim.compiled", "sim._build"}
+#: (file, module) imports allowed to point up: the package's lazy re-export of the API
+ALLOWED = {("sim/__init__.py", "sim.api")}
 
 
 def layer_of(module: str) -> int | None:
@@ -59,6 +64,8 @@ def upward(path: Path, root: Path = ROOT) -> list[str]:
     own = layer_of(module)
     out = []
     for line, imported in imports(path, root):
+        if (path.relative_to(root).as_posix(), imported) in ALLOWED:
+            continue
         theirs = layer_of(imported)
         if theirs is not None and (own is None or theirs > own):
             out.append(f"{path.relative_to(root)}:{line} imports {imported} ({LAYERS[theirs]}), a later layer than "
@@ -85,6 +92,29 @@ def test_the_checker_sees_upward_imports(tmp_path):
     found = upward(probe, tmp_path)
     assert [f.split(" imports ")[1].split(" ")[0] for f in found] == ["sim.results", "sim.results.metrics", "sim.cli"]
     assert found[0].startswith("sim/engine/probe.py:6 ")
+
+
+def test_only_the_named_import_up_is_allowed(tmp_path):
+    """The exception is one file and one module: the package importing the CLI, or the base's
+    errors module importing the API, is still caught."""
+    (tmp_path / "sim").mkdir()
+    (tmp_path / "sim" / "api.py").write_text("")
+    init = tmp_path / "sim" / "__init__.py"
+    init.write_text("def __getattr__(name):\n    import sim.api as api\n    import sim.cli\n")
+    errors = tmp_path / "sim" / "errors.py"
+    errors.write_text("import sim.api\n")
+    assert [f.split(" imports ")[1].split(" ")[0] for f in upward(init, tmp_path)] == ["sim.cli"]
+    assert upward(errors, tmp_path) == ["sim/errors.py:1 imports sim.api (api), a later layer than the base"]
+
+
+def test_the_package_imports_the_api_once_and_only_on_first_use():
+    """The allowed import sits in ``__getattr__`` (so ``import sim`` does not load the API), once."""
+    tree = ast.parse((ROOT / "sim" / "__init__.py").read_text())
+    found = [(line, m) for line, m in imports(ROOT / "sim" / "__init__.py") if m == "sim.api"]
+    assert len(found) == 1
+    top = {n.lineno for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))}
+    hook = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__")
+    assert found[0][0] not in top and hook.lineno < found[0][0] <= hook.end_lineno
 
 
 def test_every_module_of_the_engine_is_compiled():

@@ -16,7 +16,8 @@ from small import small_args
 
 from sim import NOTICE
 from sim.experiments import robustness as R
-from sim.cli.app import SCREEN_METRICS, main
+from sim.cli import main
+from sim.cli.running import SCREEN_METRICS
 from sim.experiments.executors import SerialExecutor, simulate
 from sim.inputs.loading import effective_dict, load_scenario, scenario_hash, validate
 from sim.experiments.runfolder import RunFolderError
@@ -186,7 +187,7 @@ def test_a_ci_wholly_across_zero_is_a_flip_one_that_spans_zero_is_weak_and_the_r
 
 
 def test_a_flagged_conclusion_is_printed_and_named_on_the_last_line(capsys):
-    from sim.cli.app import _print_robustness
+    from sim.cli.running import print_robustness
 
     points = [{"label": "base", "differences": {"k": d(-10, -12, -8)}},
               {"label": "crown-sitting-days=low", "differences": {"k": d(4, 2, 6)}}]
@@ -194,7 +195,7 @@ def test_a_flagged_conclusion_is_printed_and_named_on_the_last_line(capsys):
             "flip_definition": R.FLIP_NOTE, "weak_definition": R.WEAK_NOTE,
             "metrics": {"k": {"base": points[0]["differences"]["k"], **R.verdict(points[0]["differences"]["k"],
                                                                               [("crown-sitting-days=low", points[1]["differences"]["k"])])}}}
-    _print_robustness(data, Path("out"))
+    print_robustness(data, Path("out"))
     lines = capsys.readouterr().out.splitlines()
     assert "SIGN FLIP: k: base -10.0 (-12.0 to -8); crown-sitting-days=low 4 (2 to 6)" in lines
     assert lines[-2] == "sign flips: k (under crown-sitting-days=low)" and lines[-1] == NOTICE

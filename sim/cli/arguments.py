@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+from sim.api import Backend
 from sim.errors import ScenarioError
 from sim.experiments.executors import default_workers
+from sim.experiments.replications import MAX_REPS
 
 #: most evaluations ``calibrate --max-evals`` may ask for
 MAX_EVALS = 10_000
@@ -31,6 +33,29 @@ def check_scheduler(address: str) -> None:
         raise ScenarioError(
             "--scheduler", None, f"not a scheduler address such as tcp://127.0.0.1:8786 (got {address!r})"
         )
+
+
+def reps_number(reps: str | None, most: int = MAX_REPS, auto: bool = True) -> int | None:
+    """``--reps``: a whole number from 1 to ``most``, or (where ``auto`` is allowed) ``auto``, returned
+    as None like an absent ``--reps``: the command then asks for the stopping rule or the default."""
+    if reps is None or (auto and reps == "auto"):
+        return None
+    if not reps.strip().lstrip("+-").isdigit() or len(reps) > 20:
+        words = "a whole number or 'auto'" if auto else "a whole number"
+        raise ScenarioError("--reps", None, f"must be {words} (got {reps!r})")
+    n = int(reps)
+    if not 1 <= n <= most:
+        raise ScenarioError(
+            "--reps", None, f"must be between 1 and {most:,} (got {n:,})" if n >= 1 else f"must be at least 1 (got {n})"
+        )
+    return n
+
+
+def backend(kind: str, workers: int | None, scheduler: str | None) -> Backend:
+    """``--executor``, ``--workers`` and ``--scheduler``, checked, as the API's back end. The command's
+    entry point is guarded, so local workers are spawned (nothing is inherited by accident)."""
+    check_executor(kind, workers, scheduler)
+    return Backend("dask" if kind == "dask" else "processes", workers, scheduler, start_method="spawn")
 
 
 def check_executor(kind: str, workers: int | None, scheduler: str | None) -> None:

@@ -1,0 +1,288 @@
+"""``run``, ``compare`` and ``robustness``: each calls :mod:`sim.api` and prints what it returns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.table import Table
+
+from sim import NOTICE, api
+from sim.cli.app import number, out_console, say
+from sim.cli.arguments import MAX_EVENTS, backend, reps_number
+from sim.cli.errors import fail
+from sim.cli.options import (
+    Executor,
+    MaxReps,
+    Out,
+    Precision,
+    Report,
+    Reps,
+    Resume,
+    Scheduler,
+    Seed,
+    Sets,
+    Workers,
+    Years,
+)
+from sim.cli.progress import resumable, working
+from sim.experiments import robustness as R
+from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
+from sim.results.stats import summarise
+
+#: the metrics shown on screen after a run (summary.json has them all)
+SCREEN_METRICS = (
+    "court.receipts_per_year",
+    "court.crown.receipts",
+    "court.disposals",
+    "court.backlog_end",
+    "court.crown.backlog_end",
+    "court.wait_days_mean",
+    "court.crown.wait_weeks_median",
+    "court.sitting_days_used",
+    "forensics.wait_days_mean",
+    "forensics.backlog_end",
+    "scheme.referred",
+    "scheme.completed",
+    "scheme.failed",
+    "scheme.prosecuted_after_failure",
+    "caution.issued",
+    "sentence.custody_share",
+    "prison.population_end",
+    "cases.arrived",
+    "cases.closed",
+    "cases.open_at_end",
+)
+
+
+def run(
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario file, or the name of a shipped scenario (see `divertsim list`).")
+    ],
+    reps: Reps = None,
+    precision: Precision = DEFAULT_PRECISION,
+    max_reps: MaxReps = DEFAULT_MAX_REPS,
+    seed: Seed = None,
+    years: Years = None,
+    set_: Sets = [],
+    workers: Workers = None,
+    executor: Executor = "processes",
+    scheduler: Scheduler = None,
+    out: Out = None,
+    resume: Resume = False,
+    report_: Report = False,
+    event_log: Annotated[
+        bool, typer.Option("--event-log", help="Also write an event log (HSMA schema) of the first replications.")
+    ] = False,
+    event_log_reps: Annotated[int, typer.Option("--event-log-reps", help="Replications in the event log.")] = 1,
+    event_log_format: Annotated[str, typer.Option("--event-log-format", help="parquet or csv.")] = "parquet",
+    event_log_max: Annotated[
+        int, typer.Option("--event-log-max-events", help="Most rows of the event log.")
+    ] = 2_000_000,
+) -> None:
+    """Run a scenario's replications and write its run folder."""
+    if event_log and event_log_format not in ("parquet", "csv"):
+        fail(f"--event-log-format: must be parquet or csv (got {event_log_format!r})")
+    if event_log and not 1 <= event_log_reps <= 100:
+        fail("--event-log-reps: must be between 1 and 100")
+    if event_log and not 1 <= event_log_max <= MAX_EVENTS:
+        fail(f"--event-log-max-events: must be between 1 and {MAX_EVENTS:,}")
+    if resume and out is None:
+        fail("--resume needs --out naming the folder to continue")
+    where = backend(executor, workers, scheduler)
+    n: int | Literal["auto"] | None = "auto" if reps == "auto" else reps_number(reps)
+    with working("replications", resumable("replications")) as progress:
+        res = api.run(
+            scenario, n, years, seed, set_, where, out, precision=precision, max_reps=max_reps, resume=resume,
+            progress=progress,
+        )  # fmt: skip
+    print_run(res)
+    if res.stopping:
+        say(f"replications: {res.stopping['replications']} ({res.stopping['reason']})")
+    if event_log:
+        log = api.event_log(res, event_log_reps, "csv" if event_log_format == "csv" else "parquet", event_log_max)
+        say(f"event log: {log.path} ({log.rows:,} events{', cut at --event-log-max-events' if log.cut else ''})")
+    if report_:
+        print_report(api.report(res.folder))
+
+
+def print_run(res: api.RunResult) -> None:
+    """The screen metrics' means and CIs, the run's warnings, the folder and the notice."""
+    table = Table(title=f"{res.scenario.name}: {len(res.results)} replications (mean and 95% CI)", title_justify="left")
+    table.add_column("metric")
+    table.add_column("mean", justify="right")
+    table.add_column("95% CI", justify="right")
+    for key in SCREEN_METRICS:
+        s = summarise(r.headline[key] for r in res.results)
+        ci = "-" if s["ci_low"] is None else f"{number(s['ci_low'])} to {number(s['ci_high'])}"
+        table.add_row(key, number(s["mean"]), ci)
+    out_console.print(table)
+    for w in res.warnings:
+        say(f"warning: {w}")
+    say(f"results: {res.folder}")
+    say(NOTICE)
+
+
+def print_report(path: Path) -> None:
+    say(f"report: {path} (figures in {path.parent / 'figures'})")
+
+
+def compare(
+    base: Annotated[str, typer.Argument(help="The base scenario (file or shipped name).")],
+    others: Annotated[list[str], typer.Argument(help="Scenarios to compare with the base.")],
+    reps: Reps = None,
+    precision: Precision = DEFAULT_PRECISION,
+    max_reps: MaxReps = DEFAULT_MAX_REPS,
+    seed: Seed = None,
+    years: Years = None,
+    set_: Sets = [],
+    workers: Workers = None,
+    executor: Executor = "processes",
+    scheduler: Scheduler = None,
+    out: Out = None,
+    resume: Resume = False,
+    report_: Report = False,
+) -> None:
+    """Run scenarios on common random numbers and report paired differences against the base."""
+    if resume and out is None:
+        fail("--resume needs --out naming the folder to continue")
+    where = backend(executor, workers, scheduler)
+    n: int | Literal["auto"] | None = "auto" if reps == "auto" else reps_number(reps)
+    with working("replications", resumable("replications")) as progress:
+        res = api.compare(
+            base, *others, reps=n, years=years, seed=seed, overrides=set_, workers=where, out=out,
+            precision=precision, max_reps=max_reps, resume=resume, progress=progress,
+        )  # fmt: skip
+    print_comparison(res.data, res.folder)
+    for name, said in res.warnings.items():
+        for w in said:
+            say(f"warning: {name}: {w}")
+    if report_:
+        print_report(api.report(res.folder))
+
+
+def print_comparison(data: dict[str, Any], folder: Path) -> None:
+    names = data["scenarios"]
+    table = Table(
+        title=f"{' vs '.join(names)}: {data['replications']} paired replications (95% CIs)", title_justify="left"
+    )
+    for col, justify in (
+        ("metric", "left"),
+        ("scenario", "left"),
+        ("mean", "right"),
+        ("95% CI", "right"),
+        ("difference from base", "right"),
+        ("difference 95% CI", "right"),
+        ("lower in", "right"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for key in SCREEN_METRICS:
+        m = data["metrics"][key]
+        for i, name in enumerate(names):
+            s = m[name]
+            ci = "-" if s["ci_low"] is None else f"{number(s['ci_low'])} to {number(s['ci_high'])}"
+            if i == 0:
+                table.add_row(key, f"{name} (base)", number(s["mean"]), ci, "", "", "")
+                continue
+            d = s["diff"]
+            dci = "-" if d["ci_low"] is None else f"{number(d['ci_low'])} to {number(d['ci_high'])}"
+            share = "-" if d["share_lower"] is None else f"{d['share_lower']:.0%} of reps"
+            table.add_row("", name, number(s["mean"]), ci, number(d["mean"]), dci, share)
+    out_console.print(table)
+    _print_freed_and_widening(data)
+    say(data["paired_differences"])
+    if "stopping" in data:
+        say(f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})")
+    say(f"results: {folder}")
+    say(NOTICE)
+
+
+def _print_freed_and_widening(data: dict[str, Any]) -> None:
+    """Sitting days freed a year (and their share of national capacity); what those diverted met under the base."""
+    for name, days in data.get("sitting_days_freed", {}).items():
+        parts = []
+        for prefix, label in (("court.crown", "Crown Court"), ("court.magistrates", "magistrates' courts")):
+            d, sh = (
+                days[f"{prefix}.sitting_days_freed_per_year"],
+                days[f"{prefix}.sitting_days_freed_share_of_capacity"],
+            )
+            if d["mean"] is not None:
+                ci = "" if d["ci_low"] is None else f" ({number(d['ci_low'])} to {number(d['ci_high'])})"
+                parts.append(f"{label} {number(d['mean'])}{ci} a year, {sh['mean']:.2%} of its capacity")
+        say(f"sitting days freed by {name} against {data['base']}: " + "; ".join(parts))
+    for name, nw in data.get("net_widening", {}).items():
+        shares = ", ".join(f"{fate} {v['mean']:.0%}" for fate, v in nw["under_base"].items() if v["mean"])
+        say(f"of the {number(nw['diverted']['mean'])} detections {name} diverted, under {data['base']}: {shares}")
+
+
+def robustness(
+    base: Annotated[str, typer.Argument(help="The base scenario (file or shipped name).")],
+    other: Annotated[str, typer.Argument(help="The scenario compared with the base.")],
+    factor: Annotated[
+        list[str],
+        typer.Option("--factor", help="A structural factor to vary: NAME or NAME=LOW:HIGH (repeatable; default: all)."),
+    ] = [],
+    corners: Annotated[
+        bool, typer.Option("--corners", help="Also every capacity low together, and every capacity high together.")
+    ] = False,
+    reps: Reps = None,
+    seed: Seed = None,
+    years: Years = None,
+    set_: Sets = [],
+    workers: Workers = None,
+    executor: Executor = "processes",
+    scheduler: Scheduler = None,
+    out: Out = None,
+    report_: Report = False,
+) -> None:
+    """The paired policy difference at each structural factor's low and high setting: its range, and whether
+    its sign changes."""
+    where = backend(executor, workers, scheduler)
+    if reps == "auto":
+        fail("--reps: robustness runs a fixed number of replications at every point (got 'auto')")
+    n = reps_number(reps)
+    with working("replications", lambda folder: f"a robustness run does not resume; {folder} is incomplete") as bar:
+        res = api.robustness(base, other, factor, corners, n, years, seed, set_, where, out, progress=bar)
+    print_robustness(res.data, res.folder)
+    if report_:
+        print_report(api.report(res.folder))
+
+
+def print_robustness(data: dict[str, Any], folder: Path) -> None:
+    """One row per headline difference: the base point's difference, its range over the points, and the flag."""
+    table = Table(
+        title=f"{data['other']} vs {data['base']}: {len(data['points'])} points, {data['replications']} paired "
+        "replications each (differences: other - base; days freed: base - other)",
+        title_justify="left",
+    )
+    for col, justify in (
+        ("difference", "left"),
+        ("base point", "right"),
+        ("95% CI", "right"),
+        ("range of mean", "right"),
+        ("range of CIs", "right"),
+        ("FLAG", "left"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for key, m in data["metrics"].items():
+        b = m["base"]
+        ci = "-" if b["ci_low"] is None else f"{R.number(b['ci_low'])} to {R.number(b['ci_high'])}"
+        flag = {R.FLIP: "SIGN FLIP", R.WEAK: "weak"}.get(m["flag"], "")
+        table.add_row(
+            key,
+            R.number(b["mean"]),
+            ci,
+            f"{R.number(m['mean_min'])} to {R.number(m['mean_max'])}",
+            f"{R.number(m['ci_low_min'])} to {R.number(m['ci_high_max'])}",
+            flag,
+        )
+    out_console.print(table)
+    for key in data["flagged"]:
+        say(f"SIGN FLIP: {key}: {R.detail(data, key)}")
+    for key in data["weak"]:
+        say(f"note: {key}: {R.where(data['metrics'][key])}")
+    say(data["flip_definition"] + (" " + data["weak_definition"] if data["weak"] else ""))
+    say(f"results: {folder}")
+    say(R.conclusion(data))
+    say(NOTICE)
