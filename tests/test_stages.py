@@ -91,8 +91,11 @@ def test_stages_depend_on_what_they_are_handed_not_on_the_model():
     for path in sorted((ENGINE / "routes").glob("*.py")):
         assert "sim.engine.model" not in _imports(path), path.name
         tree = ast.parse(path.read_text())
-        held = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
-                and isinstance(node.value, ast.Name) and node.value.id == "self"}
+        held = {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+        }
         assert "m" not in held, path.name
 
 
@@ -100,8 +103,18 @@ def test_the_factory_names_no_stage_stream():
     """The case factory draws what the stages declared; the only streams it names are a case's own."""
     tree = ast.parse((ENGINE / "case.py").read_text())
     strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
-    stage_prefixes = ("police.", "forensics.", "triage.", "decision.", "court.", "scheme.", "caution.",
-                      "self_referral.", "sentence.", "reoffending.")
+    stage_prefixes = (
+        "police.",
+        "forensics.",
+        "triage.",
+        "decision.",
+        "court.",
+        "scheme.",
+        "caution.",
+        "self_referral.",
+        "sentence.",
+        "reoffending.",
+    )
     assert not {s for s in strings if s.startswith(stage_prefixes)}
 
 

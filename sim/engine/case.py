@@ -144,7 +144,7 @@ class Case(Job):
         self.t_sent = math.nan
         self.examined = False  # full forensic examination done
         self.diverted = False  # has left a diversion route unsuccessfully: no second diversion
-        self.relists_left = (bits >> RELISTINGS[0]) & RELISTINGS[1]
+        self.relists_left = 0  # ineffective listings still to come, set by the court on receipt
         self.hearing = 0
         self.tried = False  # an effective trial was held (the main hearing, if in the Crown Court)
         self.registered = False  # already on the register (a breached caution, then a conviction)

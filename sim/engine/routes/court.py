@@ -40,6 +40,7 @@ from sim.engine.case import (
     Case,
     Layout,
     Sampler,
+    field,
 )
 from sim.engine.context import Context
 from sim.engine.lists import FIRST as BG_FIRST
@@ -317,6 +318,7 @@ class CourtRoute(Stage):
     def receive_charged(self, case: Case, t: float, ready: float) -> None:
         """A court receipt: charged at ``t``, first hearing listable from ``ready``."""
         case.t_charged = t
+        case.relists_left = field(case.bits, RELISTINGS)
         case.hearing = FIRST
         self.ctx.move(case, S.MAGS_FOR_FIRST, t)
         self.mags.pool.push(ready, self.mags.first_work(case), case, SHORT)
@@ -430,4 +432,5 @@ class CourtRoute(Stage):
     def initial_crown_trial(self, case: Case, t: float) -> None:
         case.t_charged = t
         case.t_sent = t
+        case.relists_left = field(case.bits, RELISTINGS)
         self.list_trial(case, self.crown, t, t)

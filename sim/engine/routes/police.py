@@ -2,7 +2,7 @@
 
 A detected case waits for interview (the investigation start delay). At interview, a policy rule
 that decides "at interview" may divert an admitting case before its full examination, on what the
-interview can see (see :mod:`sim.engine.case`). Such a case first has a triage examination (unless the
+interview can see (see :meth:`PoliceRoute.decide`). Such a case first has a triage examination (unless the
 scenario diverts without examination): a short look at its devices, listed ahead of full
 examinations, that finds those the rule would exclude on what only an examination shows; they go
 back to the ordinary route. Every other case joins the queue for the finite pool of examiners,
