@@ -104,8 +104,8 @@ REENTRIES = ("reentry", "prior_reentry")
 class Case(Job):
     """One case moving through the pipeline: packed decisions ``bits`` and its float ``draws``.
 
-    The draws are one array of doubles, a column per draw the stages declared (see :class:`Layout`):
-    one allocation per case, and a number is boxed only when a stage reads it.
+    The draws are one array of doubles, a column per draw the stages declared (see :class:`Layout`),
+    sliced from the block's: no boxed number per draw, and a number is boxed only when a stage reads it.
     """
 
     __slots__ = (

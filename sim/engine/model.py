@@ -13,6 +13,11 @@ Two processes, each ticking once a day and running in this order on every day:
   no event of its own, while no time is rounded to days. (One process for all the stages rather
   than one each: the order is the same, and a SimPy event costs more than a stage's quiet day.)
 
+The model builds one object per stage (:mod:`sim.engine.routes`), hands each the replication's
+shared :class:`~sim.engine.context.Context` and the :class:`~sim.engine.case.Layout` on which it
+declares what its cases carry (its decisions and draws), then tells each where its cases go next
+(``Model._connect``, the flow diagram). The case factory of each origin draws what the layout holds.
+
 Everything the run produces is appended to a :class:`~sim.engine.record.Record` (``Model.out``) and
 sealed into NumPy arrays at the end (``Model.rec``); :mod:`sim.results.metrics` turns those into results.
 """
@@ -300,9 +305,9 @@ class Model:
     def dispose(self) -> None:
         """Drop every case still held, once results are computed.
 
-        The stages and the model refer to each other, so without this the cases of a finished
-        replication would wait for the cyclic garbage collector, whose full pass costs tens of
-        milliseconds per replication; emptying the containers lets reference counting free them.
+        The stages refer to each other (the police and the diversions), so without this the cases of
+        a finished replication would wait for the cyclic garbage collector, whose full pass costs
+        tens of milliseconds per replication; emptying the containers lets reference counting free them.
         """
         for pool in self.pool_objects().values():
             pool.clear()
