@@ -253,42 +253,55 @@ def test_the_record_seals_every_series_it_keeps():
     assert {name for name in vars(sealed) if name != "log"} | {"log.key", "log.time", "log.prev"} == kept
 
 
-def test_every_block_column_fills_the_case_attribute_of_its_name():
-    """The column constants, the unpacking in Case and its attributes agree (three lists of 24)."""
+def test_every_declared_column_is_its_streams_draw():
+    """Each column of a case's draws is the k-th number of the stream its stage declared (zero where
+    the origin never uses it), under the origin's prefix."""
     import sim.engine.case as C
+    from sim.engine.model import Model
+    from sim.engine.streams import Streams
 
-    from sim.engine.servers import Job
-
-    case = C.Case(0, 0, 0, tuple(float(i) for i in range(C.N_FLOATS)))
-    pool_fields = set(dir(Job()))  # ready, cls, work and deadline: set by the pool a case waits in
-    times = {"t_detected", "t_closed", "t_charged", "t_sent"}  # set as the case moves
-    draws = {name: getattr(case, name) for name in dir(case)
-             if not name.startswith("_") and name not in pool_fields | times
-             and isinstance(getattr(case, name), float) and not math.isnan(getattr(case, name))}
-    assert sorted(draws.values()) == [float(i) for i in range(C.N_FLOATS)]
-    for name, value in draws.items():
-        assert getattr(C, name.upper()) == value, name
+    m = Model(load_scenario("ccpas-self-referral"), 0)
+    for origin in ("external", "self_referral"):
+        factory = m.factories[origin]
+        layout = factory.layout
+        case = factory.new(0)
+        assert len(case.draws) == layout.width > 20
+        fresh = Streams(m.seed, 0)
+        for c, (name, kind, dist, scale, origins) in enumerate(layout.columns):
+            if origins is not None and origin not in origins:
+                assert case.draws[c] == 0.0, name
+                continue
+            gen = fresh[factory.prefix + name]
+            if kind == C.SAMPLE:
+                x = dist.sample(gen, C.BLOCK)[0]
+                expect = x * scale if scale != 1.0 else x
+            else:
+                u = gen.random(C.BLOCK)[0]
+                expect = -math.log1p(-u) if kind == C.EXPONENTIAL else u
+            assert case.draws[c] == expect, name
 
 
 def test_streams_left_undrawn_change_no_other_draw():
     """With the scheme unused its streams are not drawn; every other draw of every case is the same."""
     import sim.engine.case as C
-    from sim.engine.streams import Streams
+    from sim.engine.model import Model
 
-    used = load_scenario("justice-2019")
-    unused = load_scenario("justice-2019", ["decision.rules.deferred_prosecution.take_up=0"])
-    a = C.CaseFactory(used, Streams(3, 0), "external")
-    b = C.CaseFactory(unused, Streams(3, 0), "external")
-    assert "scheme" in b._unused and "scheme" not in a._unused
+    used = Model(load_scenario("justice-2019"), 0, seed=3)
+    unused = Model(load_scenario("justice-2019", ["decision.rules.deferred_prosecution.take_up=0"]), 0, seed=3)
+    a, b = used.factories["external"], unused.factories["external"]
     same_bits = (C.PRIOR | C.MAKING | C.ADMITS | C.CONTACT | C.ARRESTED | C.NFA | C.CHARGED | C.TO_CROWN | C.GUILTY
                  | C.CONVICTED | C.PSR | (C.SENTENCE[1] << C.SENTENCE[0]) | (C.RELISTINGS[1] << C.RELISTINGS[0]))
+    # every draw but the triage's (no rule diverts at interview without the scheme)
+    kept = [c for c, column in enumerate(a.layout.columns) if not column[0].startswith("triage.")]
+    assert len(kept) == a.layout.width - 1
     for cid in range(3000):  # three blocks
         x, y = a.new(cid), b.new(cid)
         assert x.bits & same_bits == y.bits & same_bits
-        for name in ("forensic_days", "charging_days", "crown_trial_work", "e_reoffend", "custody_months"):
-            assert getattr(x, name) == getattr(y, name), name
+        assert [x.draws[c] for c in kept] == [y.draws[c] for c in kept]
         assert y.bits & C.LATE_PROCEEDS  # not drawn: the unused uniform is 0
     assert not all(a.new(3000 + i).bits & C.LATE_PROCEEDS for i in range(50))  # drawn where used
+    assert "scheme.late_prosecution" in used.streams.names()
+    assert not {name for name in unused.streams.names() if name.startswith("scheme.")}
 
 
 def test_initial_is_the_index_of_the_initial_origin():

@@ -7,36 +7,40 @@ stream, whether or not it reaches that process. That is the strongest form of co
 numbers: under two policies the same case pleads, is convicted and is sentenced alike, so paired
 differences show the policy and not the noise.
 
-Draws are made in vectorised blocks (one NumPy call per stream per block). Everything that is a
-yes/no decision or a small code (flags, take-up, charge, plea, verdict, sentence, the session a
-participant stops attending, routes) is decided for the whole block in NumPy, from the case's
-uniform draw and the scenario's share, and packed into one integer per case, ``Case.bits``: a
-flag is tested with ``case.bits & GUILTY`` and a code read with ``field(case.bits, SENTENCE)``.
-Outcomes that depend on the admission (no further action, the charge, the plea) compare the same
-uniform with the share for those who admit or for those who deny. Durations and the uniforms that
-set a time are float attributes of the case (``case.forensic_days``), filled from the block's
-column of the same name. Packing costs one integer per case instead of two dozen objects, and
-testing a bit costs the same as reading an attribute.
+The stages say what their cases carry; this module knows none of them. When the model is built,
+each stage declares on a :class:`Layout` the yes/no decisions it needs (a stream, the share of yes
+among those who admit and those who deny, and the flag it sets), its float draws (a stream and a
+distribution: a column of the block, read by the stage as ``case.draws[column]``), and a
+vectorised ``decide(block)`` for what takes more than a uniform against a share (the route a
+policy rule chooses, the sentence band, the number of relistings). :class:`CaseFactory` draws its
+cases' numbers in blocks (one NumPy call per stream per block) from those declarations alone.
 
-The decision at interview sees only what an interview can know: whether the case admits, its
-priors, contact with children, and the part of making or distributing (and of image category)
-that the referral already shows (``decision.interview_sees_*``). What only an examination finds
-is checked at the triage examination (``TRIAGE_FAILS``).
+Everything that is a yes/no decision or a small code is decided for the whole block in NumPy and
+packed into one integer per case, ``Case.bits``: a flag is tested with ``case.bits & GUILTY`` and a
+code read with ``field(case.bits, SENTENCE)``. The bits are a layout shared by the stages (below);
+each stage sets the ones it decides. Outcomes that depend on the admission (no further action, the
+charge, the plea) compare the same uniform with the share for those who admit or for those who
+deny. Packing costs one integer per case instead of two dozen objects, and a case's draws are one
+array of doubles, boxed only when a stage reads one.
+
+A case's own flags, drawn here from the population's shares, are what every stage may read:
+whether it admits, its priors, contact with children, making or distributing, the image category,
+whether it was arrested, and whether it is a first-time case.
 """
 
 from __future__ import annotations
 
 import math
-import struct
-from collections.abc import Mapping
-from typing import Any, Final
+from array import array
+from collections.abc import Callable
+from typing import Final, Protocol
 
 import numpy as np
 
 from sim.engine.record import STATE_BITS
 from sim.engine.servers import INF, Job
 from sim.engine.streams import Streams
-from sim.inputs.scenario import EXAMINATION_FLAGS, ROUTES, Scenario
+from sim.inputs.scenario import ROUTES, Scenario
 
 BLOCK: Final = 1024
 
@@ -84,38 +88,6 @@ SUSPENDED: Final = 1
 COMMUNITY: Final = 2
 COMMUNITY_PROGRAMME: Final = 3
 
-# --- float columns of a block (the draws; one attribute each on Case, named in lower case) ------
-E_REOFFEND: Final = 0  # unit exponential: cumulative hazard at which the person reoffends
-E_ATTRITION: Final = 1  # unit exponential: cumulative hazard at which a waiting examination is dropped
-U_CAUTION_COURSE_TIME: Final = 2
-U_SR_DROPOUT_TIME: Final = 3
-U_DISPLACE_TIME: Final = 4
-CUSTODY_MONTHS: Final = 5
-MAGS_CUSTODY_MONTHS: Final = 6
-CAUTION_COURSE_HOURS: Final = 7
-SR_HANDOVER_DAYS: Final = 8
-SR_ASSESSMENT_DAYS: Final = 9
-INVESTIGATION_DAYS: Final = 10
-FORENSIC_DAYS: Final = 11
-TRIAGE_DAYS: Final = 12
-CAUTION_ASSESSMENT_DAYS: Final = 13
-CHARGING_DAYS: Final = 14
-FIRST_HEARING_DELAY: Final = 15
-MAGS_FIRST_WORK: Final = 16
-MAGS_TRIAL_WORK: Final = 17
-MAGS_CRACKED_WORK: Final = 18
-MAGS_SENTENCE_WORK: Final = 19
-SENDING_DELAY: Final = 20
-CROWN_PTPH_WORK: Final = 21
-CROWN_TRIAL_WORK: Final = 22
-CROWN_CRACKED_WORK: Final = 23
-CROWN_SENTENCE_WORK: Final = 24
-TRIAL_READY_DAYS: Final = 25
-PSR_DELAY: Final = 26
-RELIST_DELAY: Final = 27
-N_FLOATS: Final = 28
-_ROW: Final = struct.Struct(f"{N_FLOATS}d")
-
 NO_ROUTE = -1
 ROUTE_CODE = {name: i for i, name in enumerate(ROUTES)}
 R_DEFERRED, R_CONDITIONAL, R_SIMPLE, R_CHARGE, R_NFA = (ROUTE_CODE[r] for r in ROUTES)
@@ -130,10 +102,10 @@ REENTRIES = ("reentry", "prior_reentry")
 
 
 class Case(Job):
-    """One case moving through the pipeline: packed decisions ``bits`` and its float draws.
+    """One case moving through the pipeline: packed decisions ``bits`` and its float ``draws``.
 
-    The draws are attributes, one per column of the block, rather than a list: compiled, each is
-    a typed field read in one load.
+    The draws are one array of doubles, a column per draw the stages declared (see :class:`Layout`),
+    sliced from the block's: no boxed number per draw, and a number is boxed only when a stage reads it.
     """
 
     __slots__ = (
@@ -142,6 +114,7 @@ class Case(Job):
         "row",
         "origin",
         "bits",
+        "draws",
         "t_detected",
         "t_closed",
         "t_charged",
@@ -152,37 +125,9 @@ class Case(Job):
         "hearing",
         "tried",
         "registered",
-        "e_reoffend",
-        "e_attrition",
-        "u_caution_course_time",
-        "u_sr_dropout_time",
-        "u_displace_time",
-        "custody_months",
-        "mags_custody_months",
-        "caution_course_hours",
-        "sr_handover_days",
-        "sr_assessment_days",
-        "investigation_days",
-        "forensic_days",
-        "triage_days",
-        "caution_assessment_days",
-        "charging_days",
-        "first_hearing_delay",
-        "mags_first_work",
-        "mags_trial_work",
-        "mags_cracked_work",
-        "mags_sentence_work",
-        "sending_delay",
-        "crown_ptph_work",
-        "crown_trial_work",
-        "crown_cracked_work",
-        "crown_sentence_work",
-        "trial_ready_days",
-        "psr_delay",
-        "relist_delay",
     )
 
-    def __init__(self, cid: int, origin: int, bits: int, row: tuple[float, ...]) -> None:
+    def __init__(self, cid: int, origin: int, bits: int, draws: array[float]) -> None:
         self.ready = 0.0  # the Job's fields, set by the pool the case is offered to
         self.cls = 0
         self.work = 0.0
@@ -192,68 +137,150 @@ class Case(Job):
         self.row = -1  # the case's latest entry in the log (each entry links to the one before)
         self.origin = origin
         self.bits = bits
+        self.draws = draws
         self.t_detected = math.nan  # start of the time at risk of reoffending
         self.t_closed = INF  # when the case ends (known once decided)
         self.t_charged = math.nan
         self.t_sent = math.nan
         self.examined = False  # full forensic examination done
         self.diverted = False  # has left a diversion route unsuccessfully: no second diversion
-        self.relists_left = (bits >> RELISTINGS[0]) & RELISTINGS[1]
+        self.relists_left = 0  # ineffective listings still to come, set by the court on receipt
         self.hearing = 0
         self.tried = False  # an effective trial was held (the main hearing, if in the Crown Court)
         self.registered = False  # already on the register (a breached caution, then a conviction)
-        self.e_reoffend = row[E_REOFFEND]
-        self.e_attrition = row[E_ATTRITION]
-        self.u_caution_course_time = row[U_CAUTION_COURSE_TIME]
-        self.u_sr_dropout_time = row[U_SR_DROPOUT_TIME]
-        self.u_displace_time = row[U_DISPLACE_TIME]
-        self.custody_months = row[CUSTODY_MONTHS]
-        self.mags_custody_months = row[MAGS_CUSTODY_MONTHS]
-        self.caution_course_hours = row[CAUTION_COURSE_HOURS]
-        self.sr_handover_days = row[SR_HANDOVER_DAYS]
-        self.sr_assessment_days = row[SR_ASSESSMENT_DAYS]
-        self.investigation_days = row[INVESTIGATION_DAYS]
-        self.forensic_days = row[FORENSIC_DAYS]
-        self.triage_days = row[TRIAGE_DAYS]
-        self.caution_assessment_days = row[CAUTION_ASSESSMENT_DAYS]
-        self.charging_days = row[CHARGING_DAYS]
-        self.first_hearing_delay = row[FIRST_HEARING_DELAY]
-        self.mags_first_work = row[MAGS_FIRST_WORK]
-        self.mags_trial_work = row[MAGS_TRIAL_WORK]
-        self.mags_cracked_work = row[MAGS_CRACKED_WORK]
-        self.mags_sentence_work = row[MAGS_SENTENCE_WORK]
-        self.sending_delay = row[SENDING_DELAY]
-        self.crown_ptph_work = row[CROWN_PTPH_WORK]
-        self.crown_trial_work = row[CROWN_TRIAL_WORK]
-        self.crown_cracked_work = row[CROWN_CRACKED_WORK]
-        self.crown_sentence_work = row[CROWN_SENTENCE_WORK]
-        self.trial_ready_days = row[TRIAL_READY_DAYS]
-        self.psr_delay = row[PSR_DELAY]
-        self.relist_delay = row[RELIST_DELAY]
 
 
-def match(when: dict[str, Any], flags: Mapping[str, np.ndarray | None], n: int) -> np.ndarray:
-    """Which cases of a block satisfy ``when`` (a rule's or the forensic priority's conditions).
+class Sampler(Protocol):
+    """A distribution of the scenario (:mod:`sim.inputs.distributions`): ``n`` draws from a generator."""
 
-    ``flags`` maps each flag name to a boolean column (``category`` to its code column); a flag
-    given as ``None`` is unknown, so its condition holds provisionally."""
-    mask = np.ones(n, dtype=bool)
-    for name, want in when.items():
-        col = flags[name]
-        if col is None:
-            continue
-        if name == "category":
-            allowed = np.array([c in want for c in ("A", "B", "C")])
-            mask &= allowed[col]
-        else:
-            mask &= col == bool(want)
-    return mask
+    def sample(self, gen: np.random.Generator, n: int) -> np.ndarray: ...
+
+
+#: how a column of the block is drawn
+UNIFORM: Final = 0
+EXPONENTIAL: Final = 1  # a unit exponential, by inversion of a uniform
+SAMPLE: Final = 2  # the scenario's distribution, times a scale
+
+#: the streams of a case's own flags, drawn by the factory for every origin
+POPULATION_STREAMS = (
+    "case.prior_sexual_violent",
+    "case.making_distributing",
+    "case.admits",
+    "case.contact_with_children",
+    "case.arrested",
+    "case.category",
+)
+
+
+class Layout:
+    """What every case carries beyond its own flags, as the stages declare it when they are built.
+
+    Each declaration names its stream, which is what common random numbers rest on: a stream is
+    drawn once per block, ``n`` numbers (or its distribution's ``sample(gen, n)``), whatever else is
+    declared, so the order of declarations changes no number. ``origins`` lists the origins whose
+    cases can use a stream; the others' cases are given zeros and the stream is never drawn for them
+    (streams are independent, so this changes no other draw).
+    """
+
+    def __init__(self) -> None:
+        #: (flag, stream, share if the case admits, share if it denies, origins)
+        self.decisions: list[tuple[int, str, float, float, tuple[str, ...] | None]] = []
+        #: (stream, how it is drawn, distribution, scale, origins)
+        self.columns: list[tuple[str, int, Sampler | None, float, tuple[str, ...] | None]] = []
+        self.deciders: list[Callable[[Block], None]] = []
+        self._streams: set[str] = set(POPULATION_STREAMS)
+
+    def _claim(self, stream: str) -> None:
+        if stream in self._streams:
+            raise ValueError(f"stream {stream} is declared twice: a second use would change its numbers")
+        self._streams.add(stream)
+
+    def yes_no(
+        self, stream: str, flag: int, share: float, denies: float = -1.0, origins: tuple[str, ...] | None = None
+    ) -> None:
+        """A yes/no decision: yes when the case's uniform from ``stream`` is below ``share`` (below
+        ``denies`` instead for a case that denies, when given), setting ``flag`` in its bits. A flag
+        of 0 is a decision only a ``decide`` reads (``Block.yes``)."""
+        self._claim(stream)
+        self.decisions.append((flag, stream, share, share if denies < 0.0 else denies, origins))
+
+    def _column(
+        self, stream: str, kind: int, dist: Sampler | None, scale: float, origins: tuple[str, ...] | None
+    ) -> int:
+        self._claim(stream)
+        self.columns.append((stream, kind, dist, scale, origins))
+        return len(self.columns) - 1
+
+    def uniform(self, stream: str, origins: tuple[str, ...] | None = None) -> int:
+        """A uniform draw in [0, 1); returns its column in ``case.draws``."""
+        return self._column(stream, UNIFORM, None, 1.0, origins)
+
+    def exponential(self, stream: str, origins: tuple[str, ...] | None = None) -> int:
+        """A unit exponential draw; returns its column in ``case.draws``."""
+        return self._column(stream, EXPONENTIAL, None, 1.0, origins)
+
+    def sample(self, stream: str, dist: Sampler, scale: float = 1.0, origins: tuple[str, ...] | None = None) -> int:
+        """A draw from the scenario's distribution ``dist`` times ``scale``; returns its column in ``case.draws``."""
+        return self._column(stream, SAMPLE, dist, scale, origins)
+
+    def decide(self, decider: Callable[[Block], None], *streams: str) -> None:
+        """Run ``decider`` on every block, after the yes/no decisions are drawn; ``streams`` are the
+        streams it draws itself (``Block.uniform``)."""
+        for stream in streams:
+            self._claim(stream)
+        self.deciders.append(decider)
+
+    @property
+    def width(self) -> int:
+        return len(self.columns)
+
+
+class Block:
+    """The next ``n`` cases of one origin, as a stage's ``decide`` sees them.
+
+    ``flags`` holds the cases' own flags as boolean columns (``category`` as its code column), the
+    conditions a policy rule can name; ``bits`` the packed decisions so far, to which a stage adds
+    its flags (:meth:`flag`) and codes (:meth:`code`).
+    """
+
+    def __init__(
+        self, factory: CaseFactory, n: int, flags: dict[str, np.ndarray | None], yes: np.ndarray, bits: np.ndarray
+    ) -> None:
+        self.factory = factory
+        self.origin = factory.origin
+        self.n = n
+        self.flags = flags
+        self._yes = yes
+        self.bits = bits
+
+    def yes(self, stream: str) -> np.ndarray:
+        """The answers of the yes/no decision declared on ``stream``."""
+        return self._yes[self.factory.row[stream]]
+
+    def uniform(self, stream: str, origins: tuple[str, ...] | None = None) -> np.ndarray:
+        """The cases' next uniforms from ``stream`` (zeros for an origin not in ``origins``); call it
+        once per stream and block, as each call draws."""
+        out = np.empty(self.n)
+        self.factory.fill(stream, origins, out)
+        return out
+
+    def flag(self, flag: int, where: np.ndarray) -> None:
+        """Set ``flag`` in the bits of the cases ``where`` is true."""
+        self.bits |= np.where(where, flag, 0)
+
+    def code(self, code: tuple[int, int], values: np.ndarray) -> None:
+        """Pack ``values`` as the code ``code`` (shift, mask)."""
+        self.bits |= (values.astype(np.int64) & code[1]) << code[0]
 
 
 class CaseFactory:
-    """Hands out cases of one origin, drawing their rows block by block from named streams."""
+    """Hands out cases of one origin, drawing their numbers block by block from named streams.
 
-    def __init__(self, scenario: Scenario, streams: Streams, origin: str) -> None:
+    ``layout`` is what the stages declared (see :class:`Layout`); without one, cases carry their
+    own flags only.
+    """
+
+    def __init__(self, scenario: Scenario, streams: Streams, origin: str, layout: Layout | None = None) -> None:
         if origin not in ORIGINS:
             raise ValueError(f"unknown origin {origin}")
         self.sc = scenario
@@ -261,115 +288,58 @@ class CaseFactory:
         self.origin = origin
         self.origin_code = ORIGINS.index(origin)
         self.prefix = "" if origin == "external" else origin + "."
+        self.layout = layout if layout is not None else Layout()
         self._bits: list[int] = []
-        self._rows = b""  # the block's draws, one row of N_FLOATS doubles per case
+        self._rows: array[float] = array("d")  # the block's draws, a row of ``width`` doubles per case
+        self._width = self.layout.width
         self._next = 0
         self.made = 0
-        sc = scenario
-        rules = [r for r in sc.decision.ordered_rules() if r.take_up > 0]
-        # Streams this origin's cases can never use are not drawn: streams are spawned by name and
-        # independent, so this changes no other draw, and common random numbers hold for every
-        # stream a case can use (its k-th case still gets its k-th number).
-        self._takes = {r.route for r in rules}
-        interview = any((r.point or sc.decision.point) == "interview" and r.route != "nfa" for r in rules)
-        self._unused = {
-            group
-            for group, used in (
-                ("scheme", "deferred_prosecution" in self._takes),
-                ("caution", "conditional_caution" in self._takes),
-                ("self_referral", origin == "self_referral"),
-                ("triage", interview or origin == "self_referral"),
-            )
-            if not used
-        }
-        if sc.forensics.attrition_per_year <= 0:
-            self._unused.add("forensics.attrition")
         self._gens: dict[str, np.random.Generator | None] = {}  # see _stream
-        # per-session attendance hazard that, with reoffending during the deferral, gives the completion rate
-        s = sc.scheme
-        p_reoffend = 1.0 - math.exp(-sc.reoffending.hazard_per_day * (s.course_days + s.follow_up_days))
-        attend = s.completion_rate / (1.0 - p_reoffend)
-        attend = min(max(attend, 0.0), 1.0)
-        self._scheme_hazard = 1.0 - attend ** (1.0 / (s.sessions + 1))
-        p = sc.court.ineffective_trial_share
-        self._log_ineffective = math.log(p) if 0 < p < 1 else None
+        pop = scenario.arrivals.population
+        arrested = scenario.arrivals.arrested_share if origin in DETECTED else 0.0
+        own: list[tuple[int, str, float, float, tuple[str, ...] | None]] = [
+            (PRIOR, "case.prior_sexual_violent", pop.prior_sexual_violent, pop.prior_sexual_violent, None),
+            (MAKING, "case.making_distributing", pop.making_distributing, pop.making_distributing, None),
+            (ADMITS, "case.admits", pop.admits, pop.admits, None),
+            (CONTACT, "case.contact_with_children", pop.contact_with_children, pop.contact_with_children, None),
+            (ARRESTED, "case.arrested", arrested, arrested, None),
+        ]
         # the yes/no decisions, fixed for the run: a block compares a row of uniforms per stream
         # with the column of shares (for those who admit and those who deny) and packs the answers
-        self._decisions = self._yes_no()
-        self._share_admits = np.array([d[2] for d in self._decisions])[:, None]
-        self._share_denies = np.array([d[3] for d in self._decisions])[:, None]
-        self._weight = np.array([d[0] for d in self._decisions], dtype=np.int64)
-        self._row = {d[1]: i for i, d in enumerate(self._decisions)}
+        decisions = own + self.layout.decisions
+        self._share_admits = np.array([d[2] for d in decisions])[:, None]
+        self._share_denies = np.array([d[3] for d in decisions])[:, None]
+        self._weight = np.array([d[0] for d in decisions], dtype=np.int64)
+        self._decisions = [(d[1], d[4]) for d in decisions]
+        self.row = {d[1]: i for i, d in enumerate(decisions)}
 
-    def _drawn(self, name: str) -> bool:
-        """Whether stream ``name`` is drawn for this origin (see ``_unused``)."""
-        return name not in self._unused and name.split(".", 1)[0] not in self._unused
-
-    def _stream(self, name: str) -> np.random.Generator | None:
-        """The generator of stream ``name`` for this origin, or None if it is never drawn."""
+    def _stream(self, name: str, origins: tuple[str, ...] | None) -> np.random.Generator | None:
+        """The generator of stream ``name`` for this origin, or None if its cases never use it."""
         if name in self._gens:
             return self._gens[name]
-        gen = self.streams[self.prefix + name] if self._drawn(name) else None
+        gen = self.streams[self.prefix + name] if origins is None or self.origin in origins else None
         self._gens[name] = gen
         return gen
 
-    def _fill(self, name: str, out: np.ndarray) -> None:
+    def fill(self, name: str, origins: tuple[str, ...] | None, out: np.ndarray) -> None:
         """Fill ``out`` with the next uniforms of stream ``name`` (zeros if it is never read)."""
-        gen = self._stream(name)
+        gen = self._stream(name, origins)
         if gen is None:
             out.fill(0.0)  # never read by a case of this origin under this scenario
         else:
             gen.random(out=out)
 
-    def _yes_no(self) -> list[tuple[int, str, float, float]]:
-        """Every yes/no decision as (flag, stream, share if the case admits, share if it denies).
-
-        Yes when the case's uniform is below its share. A flag of 0 is a decision the factory uses
-        itself (what the interview sees, triage) rather than one it packs."""
-        sc = self.sc
-        pop = sc.arrivals.population
-        court = sc.court
-        ch = court.charging
-        dec = sc.decision
-        same = [
-            (PRIOR, "case.prior_sexual_violent", pop.prior_sexual_violent),
-            (MAKING, "case.making_distributing", pop.making_distributing),
-            (ADMITS, "case.admits", pop.admits),
-            (CONTACT, "case.contact_with_children", pop.contact_with_children),
-            (ARRESTED, "case.arrested", sc.arrivals.arrested_share if self.origin in DETECTED else 0.0),
-            (TO_CROWN, "court.allocation", court.crown_share),
-            (CONVICTED, "court.verdict", court.conviction_at_trial),
-            (PSR, "court.psr", court.psr_share),
-            (LATE_GUILTY, "court.late_plea", court.late_guilty_plea_share),
-            (LATE_PROCEEDS, "scheme.late_prosecution", sc.scheme.late_prosecution_proceeds),
-            (CAUTION_SUITABLE, "caution.suitable", sc.caution.suitable_share),
-            (CAUTION_BREACH, "caution.breach", sc.caution.breach_share),
-            (SR_SUITABLE, "self_referral.suitable", sc.self_referral.suitable_share),
-            (SR_COMPLETES, "self_referral.completes", sc.self_referral.completion_share),
-            (DISPLACES, "self_referral.displaces", sc.self_referral.displacement_share),
-            (0, "triage.sees_making", dec.interview_sees_making_share),
-            (0, "triage.sees_category", dec.interview_sees_category_share),
-            (0, "triage.other_ineligible", dec.triage_other_ineligible_share),
-        ]
-        by_admission = [
-            (NFA, "police.nfa", sc.by_admission(sc.police.nfa_share, sc.police.nfa_admission_odds_ratio)),
-            (CHARGED, "court.charge", sc.by_admission(ch.charge_share, ch.charge_admission_odds_ratio)),
-            (GUILTY, "court.plea", sc.by_admission(court.guilty_plea_share, court.guilty_plea_admission_odds_ratio)),
-        ]
-        return [(f, name, p, p) for f, name, p in same] + [(f, name, a, d) for f, name, (a, d) in by_admission]
-
-    def _block(self, n: int) -> tuple[list[int], bytes]:
+    def _block(self, n: int) -> tuple[list[int], array[float]]:
         """Packed decisions and float draws for the next ``n`` cases of this origin.
 
         The yes/no decisions are one matrix of uniforms, a row per stream, compared with a column
         of shares and packed in a few NumPy calls, rather than a dozen calls per flag.
         """
-        sc = self.sc
-        pop = sc.arrivals.population
-        row = self._row
+        pop = self.sc.arrivals.population
+        row = self.row
         u = np.empty((len(self._decisions), n))
-        for i, (_, name, _, _) in enumerate(self._decisions):
-            self._fill(name, u[i])
+        for i, (name, origins) in enumerate(self._decisions):
+            self.fill(name, origins, u[i])
         admits = u[row["case.admits"]] < pop.admits
         if self.origin == "self_referral":
             admits[:] = True  # coming forward is an admission
@@ -379,141 +349,41 @@ class CaseFactory:
         # BLAS thread pool that then spins on the other cores
         bits = (yes * self._weight[:, None]).sum(axis=0)
         prior = yes[row["case.prior_sexual_violent"]]
-        making = yes[row["case.making_distributing"]]
         first_time = ~prior if self.origin not in REENTRIES else np.zeros(n, dtype=bool)
-        bits |= np.where(first_time, FIRST_TIME, 0)
-
-        def put_code(code: tuple[int, int], values: np.ndarray) -> None:
-            nonlocal bits
-            bits |= (values.astype(np.int64) & code[1]) << code[0]
-
-        uc = self._uniform("case.category", n)
-        category = (uc >= pop.category_a).astype(np.int64) + (uc >= pop.category_a + pop.category_b)
-        put_code(CATEGORY, category)
-
-        # policy: the route at each decision point, from declarative rules and take-up draws
         flags: dict[str, np.ndarray | None] = {
             "prior_sexual_violent": prior,
-            "making_distributing": making,
+            "making_distributing": yes[row["case.making_distributing"]],
             "admits": admits,
             "contact_with_children": yes[row["case.contact_with_children"]],
-            "category": category,
             "first_time": first_time,
         }
-        # what the interview sees of the flags only an examination establishes
-        seen: dict[str, np.ndarray | None] = dict(flags)
-        seen["making_distributing"] = making & yes[row["triage.sees_making"]]
-        category_seen = yes[row["triage.sees_category"]]
-        take = {route: self._uniform(f"decision.take_up.{route}", n) for route in self._takes}
-        triage_fails = np.zeros(n, dtype=bool)
-        other_ineligible = yes[row["triage.other_ineligible"]]
-        for code, point in ((ROUTE_INTERVIEW, "interview"), (ROUTE_AFTER, "after_forensics")):
-            route = np.full(n, NO_ROUTE)
-            for rule in sc.decision.ordered_rules():
-                if (rule.point or sc.decision.point) != point or rule.take_up <= 0:
+        block = Block(self, n, flags, yes, bits)
+        block.flag(FIRST_TIME, first_time)
+        uc = block.uniform("case.category")
+        category = (uc >= pop.category_a).astype(np.int64) + (uc >= pop.category_a + pop.category_b)
+        flags["category"] = category
+        block.code(CATEGORY, category)
+        for decide in self.layout.deciders:
+            decide(block)
+
+        col = np.empty((self._width, n))  # a column per draw; transposed to a row per case at the end
+        for c, (name, kind, dist, scale, origins) in enumerate(self.layout.columns):
+            if kind == SAMPLE and dist is not None:
+                gen = self._stream(name, origins)
+                if gen is None:
+                    col[c] = 0.0  # never read
                     continue
-                if point == "interview":
-                    ok = match(rule.when, {**seen, "category": None}, n)
-                    if "category" in rule.when:  # a condition on categories holds where they are unseen
-                        ok &= ~category_seen | match({"category": rule.when["category"]}, flags, n)
-                else:
-                    ok = match(rule.when, flags, n)
-                hit = (route == NO_ROUTE) & ok & (take[rule.route] < rule.take_up)
-                route[hit] = ROUTE_CODE[rule.route]
-                if point == "interview" and rule.route != "nfa":
-                    exam_only = {k: v for k, v in rule.when.items() if k in EXAMINATION_FLAGS}
-                    triage_fails |= hit & (~match(exam_only, flags, n) | other_ineligible)
-            put_code(code, route + 1)
-        bits |= np.where(triage_fails, TRIAGE_FAILS, 0)
-        if sc.forensics.priority:
-            bits |= np.where(match(sc.forensics.priority, flags, n), PRIORITY, 0)
-        if sc.self_referral.excluded_if_making:
-            bits |= np.where(making, SR_EXCLUDED, 0)
-
-        court = sc.court
-        sen = sc.sentence
-        us = self._uniform("sentence.type", n)
-        suspended_to = sen.custody_share + sen.suspended_share
-        programme_to = suspended_to + (1 - suspended_to) * sen.community_programme_share
-        # the first band the uniform falls below: custody, suspended, programme, else community
-        # (edges made non-decreasing, as searchsorted needs, whatever rounding does to the shares)
-        edges = np.maximum.accumulate(np.array([sen.custody_share, suspended_to, programme_to]))
-        band = np.searchsorted(edges, us, side="right")
-        put_code(SENTENCE, np.array([CUSTODY, SUSPENDED, COMMUNITY_PROGRAMME, COMMUNITY])[band])
-
-        # number of ineffective listings before a trial is heard: geometric in the ineffective share
-        ur = self._uniform("court.ineffective_listings", n)
-        if self._log_ineffective is None:
-            relist = np.full(n, court.max_relistings if court.ineffective_trial_share >= 1 else 0)
-        else:
-            relist = np.minimum(np.floor(np.log1p(-ur) / self._log_ineffective), court.max_relistings)
-        put_code(RELISTINGS, relist)
-
-        # session at which a participant stops attending (0 = attends all, incl. the follow-up)
-        ua = self._uniform("scheme.attendance", n)
-        h = self._scheme_hazard
-        if h <= 0:
-            fail = np.zeros(n)
-        elif h >= 1:
-            fail = np.ones(n)
-        else:
-            k = np.floor(np.log1p(-ua) / math.log1p(-h)) + 1  # first failed session, geometric
-            fail = np.where(k <= sc.scheme.sessions + 1, k, 0)
-        put_code(SCHEME_FAIL_SESSION, fail)
-
-        col = np.empty((N_FLOATS, n))  # a column per draw; transposed to a row per case at the end
-        for c, name in ((E_REOFFEND, "reoffending.occurs"), (E_ATTRITION, "forensics.attrition")):
-            self._fill(name, col[c])
-            np.negative(np.log1p(-col[c]), out=col[c])  # unit exponential by inversion
-        for c, name in (
-            (U_CAUTION_COURSE_TIME, "caution.course_time"),
-            (U_SR_DROPOUT_TIME, "self_referral.dropout_time"),
-            (U_DISPLACE_TIME, "self_referral.displacement_time"),
-        ):
-            self._fill(name, col[c])
-        mags, crown = court.magistrates, court.crown
-        mh, ch = 1 / mags.hours_per_sitting_day, 1 / crown.hours_per_sitting_day
-        for c, name, dist, scale in (
-            (CUSTODY_MONTHS, "sentence.custody_months", sen.custody_months, 1.0),
-            (MAGS_CUSTODY_MONTHS, "sentence.magistrates_custody_months", sen.magistrates_custody_months, 1.0),
-            (CAUTION_COURSE_HOURS, "caution.course_hours", sc.caution.course_hours, 1.0),
-            (SR_HANDOVER_DAYS, "self_referral.handover_days", sc.self_referral.handover_days, 1.0),
-            (SR_ASSESSMENT_DAYS, "self_referral.assessment_days", sc.self_referral.assessment_days, 1.0),
-            (INVESTIGATION_DAYS, "police.investigation_delay_days", sc.police.investigation_delay_days, 1.0),
-            (FORENSIC_DAYS, "forensics.effort_days", sc.forensics.effort_days, 1.0),
-            (TRIAGE_DAYS, "triage.effort_days", sc.forensics.triage_effort_days, 1.0),
-            (CAUTION_ASSESSMENT_DAYS, "caution.assessment_days", sc.caution.assessment_days, 1.0),
-            (CHARGING_DAYS, "court.charging.effort_days", court.charging.effort_days, 1.0),
-            (FIRST_HEARING_DELAY, "court.first_hearing_delay_days", court.first_hearing_delay_days, 1.0),
-            (MAGS_FIRST_WORK, "court.magistrates.first_hearing_hours", mags.first_hearing_hours, mh),
-            (MAGS_TRIAL_WORK, "court.magistrates.trial_hours", mags.trial_hours, mh),
-            (MAGS_CRACKED_WORK, "court.magistrates.cracked_hours", mags.cracked_hours, mh),
-            (MAGS_SENTENCE_WORK, "court.magistrates.sentence_hours", mags.sentence_hours, mh),
-            (SENDING_DELAY, "court.sending_delay_days", court.sending_delay_days, 1.0),
-            (CROWN_PTPH_WORK, "court.crown.ptph_hours", crown.ptph_hours, ch),
-            (CROWN_TRIAL_WORK, "court.crown.trial_hours", crown.trial_hours, ch),
-            (CROWN_CRACKED_WORK, "court.crown.cracked_hours", crown.cracked_hours, ch),
-            (CROWN_SENTENCE_WORK, "court.crown.sentence_hours", crown.sentence_hours, ch),
-            (TRIAL_READY_DAYS, "court.trial_ready_days", court.trial_ready_days, 1.0),
-            (PSR_DELAY, "court.psr_delay_days", court.psr_delay_days, 1.0),
-            (RELIST_DELAY, "court.relist_delay_days", court.relist_delay_days, 1.0),
-        ):
-            gen = self._stream(name)
-            if gen is None:
-                col[c] = 0.0  # never read
-                continue
-            x = dist.sample(gen, n)
-            col[c] = x * scale if scale != 1.0 else x
-        return bits.tolist(), col.T.tobytes()  # rows: one case's draws together, as they are unpacked
-
-    def _uniform(self, name: str, n: int) -> np.ndarray:
-        out = np.empty(n)
-        self._fill(name, out)
-        return out
+                x = dist.sample(gen, n)
+                col[c] = x * scale if scale != 1.0 else x
+            else:
+                self.fill(name, origins, col[c])
+                if kind == EXPONENTIAL:
+                    np.negative(np.log1p(-col[c]), out=col[c])  # unit exponential by inversion
+        return block.bits.tolist(), array("d", col.T.tobytes())  # rows: one case's draws together
 
     def clear(self) -> None:
         """Drop the rest of the current block."""
-        self._bits, self._rows = [], b""
+        self._bits, self._rows = [], array("d")
         self._next = 0
 
     def skip(self) -> None:
@@ -532,6 +402,5 @@ class CaseFactory:
             i = 0
         self._next = i + 1
         self.made += 1
-        # unpacking one row boxes its doubles in one C loop, where NumPy's tolist boxes each through
-        # a generic item getter
-        return Case(cid, self.origin_code, self._bits[i], _ROW.unpack_from(self._rows, i * _ROW.size))
+        w = self._width
+        return Case(cid, self.origin_code, self._bits[i], self._rows[i * w : (i + 1) * w])

@@ -13,6 +13,11 @@ Two processes, each ticking once a day and running in this order on every day:
   no event of its own, while no time is rounded to days. (One process for all the stages rather
   than one each: the order is the same, and a SimPy event costs more than a stage's quiet day.)
 
+The model builds one object per stage (:mod:`sim.engine.routes`), hands each the replication's
+shared :class:`~sim.engine.context.Context` and the :class:`~sim.engine.case.Layout` on which it
+declares what its cases carry (its decisions and draws), then tells each where its cases go next
+(``Model._connect``, the flow diagram). The case factory of each origin draws what the layout holds.
+
 Everything the run produces is appended to a :class:`~sim.engine.record.Record` (``Model.out``) and
 sealed into NumPy arrays at the end (``Model.rec``); :mod:`sim.results.metrics` turns those into results.
 """
@@ -20,7 +25,6 @@ sealed into NumPy arrays at the end (``Model.rec``); :mod:`sim.results.metrics` 
 from __future__ import annotations
 
 import gc
-import heapq
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -30,7 +34,8 @@ import simpy
 
 from sim.engine.arrivals import arrival_times, daily_rates
 from sim.engine.calendar import DAYS_PER_MONTH, Calendar
-from sim.engine.case import ARRESTED, DISPLACES, INITIAL, ORIGINS, Case, CaseFactory
+from sim.engine.case import ARRESTED, INITIAL, ORIGINS, Case, CaseFactory, Layout
+from sim.engine.context import Context
 from sim.engine.record import Record
 from sim.engine.routes.caution import CautionRoute
 from sim.engine.routes.court import CourtRoute
@@ -38,6 +43,7 @@ from sim.engine.routes.outcomes import Outcomes
 from sim.engine.routes.police import PoliceRoute
 from sim.engine.routes.scheme import SchemeRoute
 from sim.engine.routes.self_referral import SelfReferralRoute
+from sim.engine.routes.stage import Stage
 from sim.engine.servers import INF
 from sim.engine.states import S
 from sim.engine.streams import Streams
@@ -89,28 +95,41 @@ class Model:
         self.env = simpy.Environment()
         self.out = Record()  # what the run records, as it goes
         self.rec: Any = None  # the sealed record (NumPy arrays), once the run is over
-        self.factories = {o: CaseFactory(scenario, self.streams, o) for o in ORIGINS}
         self._next_id = 0
-        self._log_key: list[int] = self.out.log.key
-        self._log_time: list[float] = self.out.log.time
-        self._log_prev: list[int] = self.out.log.prev
-        self._log_rows = 0
-
-        # stages, in the order they draw up each day's list
-        self.outcomes = Outcomes(self)
-        self.police = PoliceRoute(self)
-        self.caution = CautionRoute(self)
-        self.self_referral = SelfReferralRoute(self)
-        self.scheme = SchemeRoute(self)
-        self.court = CourtRoute(self)
-        self.stages: list[Any] = [self.police, self.caution, self.self_referral, self.scheme, self.court]
+        ctx = Context(scenario, self.cal, self.streams, self.out)
+        # the stages, in the order they draw up each day's list; each declares on the layout what its
+        # cases carry (its decisions and draws), and the factories draw just that
+        layout = Layout()
+        self.outcomes = Outcomes(ctx, layout)
+        self.police = PoliceRoute(ctx, layout)
+        self.caution = CautionRoute(ctx, layout)
+        self.self_referral = SelfReferralRoute(ctx, layout)
+        self.scheme = SchemeRoute(ctx, layout)
+        self.court = CourtRoute(ctx, layout)
+        self.stages: list[Stage] = [self.police, self.caution, self.self_referral, self.scheme, self.court]
+        self._connect()
+        self.factories = {o: CaseFactory(scenario, self.streams, o, layout) for o in ORIGINS}
         if trace:  # record every job's server for the event log (it changes no random number)
             for pool in self.pool_objects().values():
                 pool.trace = []
-        #: reoffences to come: (time, sequence, the reoffending case, whether it must still be open)
-        self._reentries: list[tuple[float, int, Case, bool]] = []
-        self._reentry_seq = 0
-        self._displaced: list[float] = []  # times from which a first-time detection is displaced (a heap)
+
+    def _connect(self) -> None:
+        """Where each stage's cases go next: the flow diagram.
+
+        New cases reach the police (detections, reoffenders' new cases) or the self-referral route
+        (see ``_intake``). The police send a case to charging, down a diversion a policy rule chose, or
+        to closure, and a self-referral back to its route once its devices are triaged. A diversion
+        that fails sends the case back to the police for prosecution (examination first if it never
+        had one). Charging leads to the courts, and every case ends in the outcomes stage.
+        """
+        police, court, outcomes = self.police, self.court, self.outcomes
+        police.connect(
+            court=court, scheme=self.scheme, caution=self.caution, self_referral=self.self_referral, outcomes=outcomes
+        )
+        self.caution.connect(police=police, outcomes=outcomes)
+        self.scheme.connect(police=police, outcomes=outcomes)
+        self.self_referral.connect(police=police, outcomes=outcomes)
+        court.connect(outcomes=outcomes)
 
     # ----------------------------------------------------------------------------- case helpers
     def new_case(self, origin: str, t: float) -> Case:
@@ -128,31 +147,21 @@ class Model:
         self.outcomes.detected(case, t)
         return case
 
-    def move(self, case: Case, state: int, t: float) -> None:
-        """Log that ``case`` is in ``state`` from time ``t`` (linked to the case's previous entry)."""
-        self._log_key.append(case.key | state)
-        self._log_time.append(t)
-        self._log_prev.append(case.row)
-        case.row = self._log_rows
-        self._log_rows += 1
-
-    def schedule_reentry(self, t: float, case: Case, while_open: bool) -> None:
-        """The person of ``case`` reoffends at ``t``, detected then as a new, no-longer-first-time case;
-        a reoffence ``while_open`` (before the case ends) happens only if the case is still open then."""
-        if 0.0 <= t < self.horizon:  # one before the start belongs to the world before the run
-            self._reentry_seq += 1
-            heapq.heappush(self._reentries, (t, self._reentry_seq, case, while_open))
-
-    def pop_reentries(self, until: float) -> list[tuple[float, int]]:
-        """The reoffences before ``until``, as (time, the reoffending case's id)."""
-        out = []
-        heap = self._reentries
-        while heap and heap[0][0] < until:
-            t, _, case, while_open = heapq.heappop(heap)
-            # a waiting examination dropped before t (decided only when it would have started) closed the case
-            if not while_open or (case.t_closed > t and case.deadline > t):
-                out.append((t, case.id))
-        return out
+    def _place_initial_stock(self) -> None:
+        """Place the scenario's initial stocks, each case aged uniformly up to ``max_age_days``."""
+        ini = self.sc.initial
+        ages = self.streams["initial.age"]
+        court = self.court
+        for stock, place in (
+            (ini.forensics, self.police.investigate),
+            (ini.charging, court.charge),
+            (ini.magistrates, court.initial_magistrates),
+            (ini.crown_trial, court.initial_crown_trial),
+        ):
+            if stock.cases:
+                entered = sorted((-ages.random(stock.cases) * stock.max_age_days).tolist())
+                for t in entered:
+                    place(self.new_case("initial", t), t)
 
     # -------------------------------------------------------------------------------- processes
     def _intake(self, sources: list[_Arrivals]) -> simpy.events.ProcessGenerator:
@@ -160,8 +169,7 @@ class Model:
         env = self.env
         police = self.police
         self_referral = self.self_referral
-        displaced = self._displaced
-        within = self.sc.self_referral.displacement_within_years * 365.25
+        outcomes = self.outcomes
         for day in range(1, self.cal.days + 1):
             yield env.timeout(1.0)
             until = float(day)
@@ -169,25 +177,22 @@ class Model:
                 while source.next < until:
                     t = source.next
                     kind = source.kind
-                    if kind == FIRST_TIME_DETECTIONS and displaced and displaced[0] <= t:
-                        heapq.heappop(displaced)  # this person had already come forward
-                        source.factory.skip()
+                    if kind == FIRST_TIME_DETECTIONS and self_referral.displaces(t):
+                        source.factory.skip()  # this person had already come forward
                         self.out.displaced_t.append(t)
                     else:
                         case = self._case(source.factory, t)
                         if kind == SELF_REFERRED:
-                            if case.bits & DISPLACES:
-                                heapq.heappush(displaced, t + case.u_displace_time * within)
-                            self_referral.receive(case, t)
+                            self_referral.refer(case, t)
                         else:
-                            police.receive_new(case, t)
+                            police.receive(case, t)
                     source.step()
             if day % FLUSH_DAYS == 0:
                 self.out.flush()
-            for t, reoffender in self.pop_reentries(until):
+            for t, reoffender in outcomes.pop_reentries(until):
                 self.out.reoffence_t.append(t)
                 self.out.reoffence_case.append(reoffender)
-                police.receive_new(self._case(self.factories["reentry"], t), t)
+                police.receive(self._case(self.factories["reentry"], t), t)
 
     def _lists(self) -> simpy.events.ProcessGenerator:
         """Once each day is over, every stage draws up its list for the day, in pipeline order."""
@@ -208,7 +213,7 @@ class Model:
         sc = self.sc
         env = self.env
         deterministic = sc.arrivals.process == "deterministic"
-        self.police.load_initial_stock()
+        self._place_initial_stock()
         a = sc.arrivals
         re = sc.reoffending
         first_time = 1.0 - re.probability if re.stationary_start else 1.0
@@ -300,14 +305,14 @@ class Model:
     def dispose(self) -> None:
         """Drop every case still held, once results are computed.
 
-        The stages and the model refer to each other, so without this the cases of a finished
-        replication would wait for the cyclic garbage collector, whose full pass costs tens of
-        milliseconds per replication; emptying the containers lets reference counting free them.
+        The stages refer to each other (the police and the diversions), so without this the cases of
+        a finished replication would wait for the cyclic garbage collector, whose full pass costs
+        tens of milliseconds per replication; emptying the containers lets reference counting free them.
         """
         for pool in self.pool_objects().values():
             pool.clear()
         self.scheme.clear()
-        self._reentries.clear()
+        self.outcomes.clear()
         for factory in self.factories.values():
             factory.clear()
 

@@ -10,59 +10,74 @@ in the ordinary way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from sim.engine.calendar import level_by_day, servers_by_day, working_mask
-from sim.engine.case import CAUTION_BREACH, CAUTION_SUITABLE, Case
-from sim.engine.servers import Job, Receiver, ServerPool
+from sim.engine.case import CAUTION_BREACH, CAUTION_SUITABLE, Case, Layout
+from sim.engine.context import Context
+from sim.engine.routes.outcomes import Outcomes
+from sim.engine.routes.police import PoliceRoute, routes_taken
+from sim.engine.routes.stage import Stage
+from sim.engine.servers import Job, ServerPool
 from sim.engine.states import S
 
-if TYPE_CHECKING:
-    from sim.engine.model import Model
 
+class CautionRoute(Stage):
+    police: PoliceRoute
+    outcomes: Outcomes
 
-class CautionRoute(Receiver):
-    def __init__(self, m: Model) -> None:
-        self.m = m
-        c = m.sc.caution
-        level = level_by_day(m.cal, c.assessors)
+    def __init__(self, ctx: Context, layout: Layout) -> None:
+        self.ctx = ctx
+        c = ctx.sc.caution
+        level = level_by_day(ctx.cal, c.assessors)
         self.assessors = ServerPool(
-            "caution_assessors", servers_by_day(level, working_mask(m.cal, c.assessor_working_days_per_week)), self
+            "caution_assessors", servers_by_day(level, working_mask(ctx.cal, c.assessor_working_days_per_week)), self
         )
         self.assessors.patience = c.wait_limit_days
         self._window = c.completion_window_days
+        # what each case carries for this stage, drawn only if some rule offers the caution
+        used = None if "conditional_caution" in routes_taken(ctx.sc) else ()
+        layout.yes_no("caution.suitable", CAUTION_SUITABLE, c.suitable_share, origins=used)
+        layout.yes_no("caution.breach", CAUTION_BREACH, c.breach_share, origins=used)
+        self._c_course_time = layout.uniform("caution.course_time", used)  # when in the window the course ends
+        self._c_course_hours = layout.sample("caution.course_hours", c.course_hours, origins=used)
+        self._c_assessment = layout.sample("caution.assessment_days", c.assessment_days, origins=used)
+
+    def connect(self, police: PoliceRoute, outcomes: Outcomes) -> None:
+        """Where this stage's cases go next: prosecution by the police, or closure."""
+        self.police = police
+        self.outcomes = outcomes
 
     def receive(self, case: Case, t: float) -> None:
-        self.m.move(case, S.CAUTION_ASSESSMENT, t)
-        self.assessors.push(t, case.caution_assessment_days, case)
+        self.ctx.move(case, S.CAUTION_ASSESSMENT, t)
+        self.assessors.push(t, case.draws[self._c_assessment], case)
 
     def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         """A risk assessment starts (the assessors' pool is this stage's only pool)."""
         case = cast(Case, job)
-        m = self.m
         if not case.bits & CAUTION_SUITABLE:
             # not low risk: prosecution (examination first if not yet done), with no second diversion
-            m.police.prosecute(case, end)
+            self.police.prosecute(case, end)
             return
-        rec = m.out
+        rec = self.ctx.out
         rec.caution_conditional_t.append(end)
         rec.register_t.append(end)
         case.registered = True
-        m.move(case, S.CAUTION_COURSE, end)
+        self.ctx.move(case, S.CAUTION_COURSE, end)
         if case.bits & CAUTION_BREACH:
             t_breach = end + self._window
             rec.caution_breach_t.append(t_breach)
-            m.police.prosecute(case, t_breach)
+            self.police.prosecute(case, t_breach)
         else:
-            t_done = end + case.u_caution_course_time * self._window
+            t_done = end + case.draws[self._c_course_time] * self._window
             rec.course_hours_t.append(t_done)
-            rec.course_hours.append(case.caution_course_hours)
-            m.outcomes.close(case, S.CLOSED_CONDITIONAL_CAUTION, t_done)
+            rec.course_hours.append(case.draws[self._c_course_hours])
+            self.outcomes.close(case, S.CLOSED_CONDITIONAL_CAUTION, t_done)
 
     def reneged(self, tag: int, job: Job, why: int, t: float) -> bool:
         """A referral not assessed within the limit goes back to the ordinary route."""
-        self.m.out.caution_lapsed_t.append(t)
-        self.m.police.prosecute(cast(Case, job), t)
+        self.ctx.out.caution_lapsed_t.append(t)
+        self.police.prosecute(cast(Case, job), t)
         return True
 
     def advance(self, until: float) -> None:

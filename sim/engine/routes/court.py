@@ -21,13 +21,28 @@ cracks).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, cast
+import math
+from typing import Final, cast
 
 import numpy as np
 
 from sim.engine.arrivals import daily_rates
 from sim.engine.calendar import level_by_day, servers_by_day, sitting_days_to_rooms, working_mask
-from sim.engine.case import CHARGED, CONVICTED, GUILTY, LATE_GUILTY, PSR, TO_CROWN, Case
+from sim.engine.case import (
+    CHARGED,
+    CONVICTED,
+    GUILTY,
+    LATE_GUILTY,
+    PSR,
+    RELISTINGS,
+    TO_CROWN,
+    Block,
+    Case,
+    Layout,
+    Sampler,
+    field,
+)
+from sim.engine.context import Context
 from sim.engine.lists import FIRST as BG_FIRST
 from sim.engine.lists import (
     MAIN_CRACKED,
@@ -42,12 +57,11 @@ from sim.engine.lists import (
 from sim.engine.lists import (
     TRIAL as BG_TRIAL,
 )
+from sim.engine.routes.outcomes import Outcomes
+from sim.engine.routes.stage import Stage
 from sim.engine.servers import INF, Job, Receiver, ServerPool
 from sim.engine.states import S
 from sim.inputs.scenario import CourtLevel
-
-if TYPE_CHECKING:
-    from sim.engine.model import Model
 
 # kind of hearing a case is listed for (Final: compiled, each is a constant, not a global's lookup)
 FIRST: Final = 0
@@ -66,47 +80,65 @@ class Level:
     """One court level: its list and the states and draws its hearings use."""
 
     def __init__(
-        self, m: Model, name: str, cfg: CourtLevel, receiver: Receiver, crown: bool, states: tuple[int, int]
+        self,
+        ctx: Context,
+        layout: Layout,
+        name: str,
+        cfg: CourtLevel,
+        first: Sampler,
+        receiver: Receiver,
+        crown: bool,
+        states: tuple[int, int],
     ) -> None:
-        # hearing lengths arrive in the case's row as work in this level's sitting days
-        level = level_by_day(m.cal, cfg.sitting_days_per_month, m.sc.steps(f"court.{name}.sitting_days_per_month"))
+        cal = ctx.cal
+        level = level_by_day(cal, cfg.sitting_days_per_month, ctx.sc.steps(f"court.{name}.sitting_days_per_month"))
         rooms = sitting_days_to_rooms(level, cfg.sitting_days_per_week)
-        counts = servers_by_day(rooms, working_mask(m.cal, cfg.sitting_days_per_week))
+        counts = servers_by_day(rooms, working_mask(cal, cfg.sitting_days_per_week))
         classes = 1 if cfg.listing == "fifo" else 2
         tag = CROWN if crown else MAGS
         self.shared = cfg.shared
         self.pool: ServerPool | SharedList
         if cfg.shared:
             weight = INF if cfg.listing == "short_first" else cfg.short_hearing_weight
-            flow = background_flow(m, cfg, crown)
+            flow = background_flow(ctx, cfg, crown)
             shared = SharedList(name, counts, receiver, classes, tag, weight, flow)
-            place_initial_background(shared, flow, cfg, m.streams[f"court.{name}.background.initial"])
+            place_initial_background(shared, flow, cfg, ctx.streams[f"court.{name}.background.initial"])
             self.pool = shared
         else:
             self.pool = ServerPool(name, counts, receiver, n_classes=classes, tag=tag)
         self.long = LONG if classes == 2 else SHORT
-        self.ineffective_work = m.sc.court.ineffective_hours / cfg.hours_per_sitting_day
+        self.ineffective_work = ctx.sc.court.ineffective_hours / cfg.hours_per_sitting_day
         self.crown = crown
         self.for_trial, self.for_sentence = states
+        # each hearing's length, drawn as work in this level's sitting days
+        scale = 1 / cfg.hours_per_sitting_day
+        self._c_first = layout.sample(f"court.{name}.{'ptph' if crown else 'first_hearing'}_hours", first, scale)
+        self._c_trial = layout.sample(f"court.{name}.trial_hours", cfg.trial_hours, scale)
+        self._c_cracked = layout.sample(f"court.{name}.cracked_hours", cfg.cracked_hours, scale)
+        self._c_sentence = layout.sample(f"court.{name}.sentence_hours", cfg.sentence_hours, scale)
+
+    def first_work(self, case: Case) -> float:
+        """Sitting time of the level's first hearing (in the Crown Court, the plea and trial preparation hearing)."""
+        return case.draws[self._c_first]
 
     def trial_work(self, case: Case) -> float:
         """Sitting time of the listing that goes ahead: a cracked trial's short hearing, or the trial."""
-        if case.bits & LATE_GUILTY:
-            return case.crown_cracked_work if self.crown else case.mags_cracked_work
-        return case.crown_trial_work if self.crown else case.mags_trial_work
+        return case.draws[self._c_cracked if case.bits & LATE_GUILTY else self._c_trial]
 
     def sentence_work(self, case: Case) -> float:
-        return case.crown_sentence_work if self.crown else case.mags_sentence_work
+        return case.draws[self._c_sentence]
 
 
-def background_flow(m: Model, cfg: CourtLevel, crown: bool) -> Flow:
+def background_flow(ctx: Context, cfg: CourtLevel, crown: bool) -> Flow:
     """The rest of the level's caseload as :class:`~sim.engine.lists.Flow`: Poisson receipts by day."""
     bg = cfg.background
-    court = m.sc.court
+    court = ctx.sc.court
     hours = cfg.hours_per_sitting_day
     level = "crown" if crown else "magistrates"
-    rates = daily_rates(m.cal, bg.receipts_per_month, 0.0, m.sc.steps(f"court.{level}.background.receipts_per_month"))
-    gen = m.streams[f"court.{'crown' if crown else 'magistrates'}.background.receipts"]
+    rates = daily_rates(
+        ctx.cal, bg.receipts_per_month, 0.0, ctx.sc.steps(f"court.{level}.background.receipts_per_month")
+    )
+    gen = ctx.streams[f"court.{'crown' if crown else 'magistrates'}.background.receipts"]
     receipts = gen.poisson(rates).astype(float)
     first_rate = float(rates[0]) if len(rates) else 0.0
     sent = 0.0 if crown else float(getattr(bg, "sent_to_crown_share", 0.0))
@@ -191,24 +223,80 @@ def _short_share(lst: SharedList, flow: Flow, to_trial: float, convicted: float)
     return n_ratio / (1.0 + n_ratio)
 
 
-class CourtRoute(Receiver):
-    def __init__(self, m: Model) -> None:
-        self.m = m
-        sc = m.sc
+class CourtRoute(Stage):
+    """The charging decision and both court levels; its cases end with the outcomes stage."""
+
+    outcomes: Outcomes
+
+    def __init__(self, ctx: Context, layout: Layout) -> None:
+        self.ctx = ctx
+        sc = ctx.sc
         court = sc.court
+        self.cfg = court
         ch = court.charging
-        level = level_by_day(m.cal, ch.lawyers)
+        level = level_by_day(ctx.cal, ch.lawyers)
         self.lawyers = ServerPool(
-            "charging", servers_by_day(level, working_mask(m.cal, ch.working_days_per_week)), self, tag=CHARGING
+            "charging", servers_by_day(level, working_mask(ctx.cal, ch.working_days_per_week)), self, tag=CHARGING
         )
-        self.mags = Level(m, "magistrates", court.magistrates, self, False, (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE))
-        self.crown = Level(m, "crown", court.crown, self, True, (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE))
+        self.mags = Level(
+            ctx,
+            layout,
+            "magistrates",
+            court.magistrates,
+            court.magistrates.first_hearing_hours,
+            self,
+            False,
+            (S.MAGS_FOR_TRIAL, S.MAGS_FOR_SENTENCE),
+        )
+        self.crown = Level(
+            ctx,
+            layout,
+            "crown",
+            court.crown,
+            court.crown.ptph_hours,
+            self,
+            True,
+            (S.CROWN_FOR_TRIAL, S.CROWN_FOR_SENTENCE),
+        )
+        # what each case carries for this stage
+        layout.yes_no("court.allocation", TO_CROWN, court.crown_share)
+        layout.yes_no("court.verdict", CONVICTED, court.conviction_at_trial)
+        layout.yes_no("court.psr", PSR, court.psr_share)
+        layout.yes_no("court.late_plea", LATE_GUILTY, court.late_guilty_plea_share)
+        layout.yes_no("court.charge", CHARGED, *sc.by_admission(ch.charge_share, ch.charge_admission_odds_ratio))
+        layout.yes_no(
+            "court.plea", GUILTY, *sc.by_admission(court.guilty_plea_share, court.guilty_plea_admission_odds_ratio)
+        )
+        self._c_charging = layout.sample("court.charging.effort_days", ch.effort_days)
+        self._c_first_hearing_delay = layout.sample("court.first_hearing_delay_days", court.first_hearing_delay_days)
+        self._c_sending_delay = layout.sample("court.sending_delay_days", court.sending_delay_days)
+        self._c_trial_ready = layout.sample("court.trial_ready_days", court.trial_ready_days)
+        self._c_psr_delay = layout.sample("court.psr_delay_days", court.psr_delay_days)
+        self._c_relist_delay = layout.sample("court.relist_delay_days", court.relist_delay_days)
+        p = court.ineffective_trial_share
+        self._log_ineffective = math.log(p) if 0 < p < 1 else None
+        layout.decide(self.decide, "court.ineffective_listings")
+
+    def connect(self, outcomes: Outcomes) -> None:
+        """Where this stage's cases go next: every case ends here, with the outcomes stage."""
+        self.outcomes = outcomes
+
+    def decide(self, block: Block) -> None:
+        """The number of ineffective listings before each case's trial is heard: geometric in the
+        ineffective share, capped."""
+        court = self.cfg
+        ur = block.uniform("court.ineffective_listings")
+        if self._log_ineffective is None:
+            relist = np.full(block.n, court.max_relistings if court.ineffective_trial_share >= 1 else 0)
+        else:
+            relist = np.minimum(np.floor(np.log1p(-ur) / self._log_ineffective), court.max_relistings)
+        block.code(RELISTINGS, relist)
 
     # --------------------------------------------------------------------------------- charging
     def charge(self, case: Case, t: float) -> None:
         """Queue ``case`` for a charging decision from ``t``."""
-        self.m.move(case, S.CHARGING, t)
-        self.lawyers.push(t, case.charging_days, case)
+        self.ctx.move(case, S.CHARGING, t)
+        self.lawyers.push(t, case.draws[self._c_charging], case)
 
     def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         if tag == MAGS:
@@ -219,35 +307,36 @@ class CourtRoute(Receiver):
             self._charging_starts(cast(Case, job), ready, start, end)
 
     def _charging_starts(self, case: Case, ready: float, start: float, end: float) -> None:
-        m = self.m
-        m.out.charging_start_t.append(start)
-        m.out.charging_wait.append(start - ready)
+        rec = self.ctx.out
+        rec.charging_start_t.append(start)
+        rec.charging_wait.append(start - ready)
         if case.bits & CHARGED:
-            self.receive_charged(case, end, end + case.first_hearing_delay)
+            self.receive_charged(case, end, end + case.draws[self._c_first_hearing_delay])
         else:
-            m.outcomes.close(case, S.CLOSED_NFA_CPS, end)
+            self.outcomes.close(case, S.CLOSED_NFA_CPS, end)
 
     def receive_charged(self, case: Case, t: float, ready: float) -> None:
         """A court receipt: charged at ``t``, first hearing listable from ``ready``."""
         case.t_charged = t
+        case.relists_left = field(case.bits, RELISTINGS)
         case.hearing = FIRST
-        self.m.move(case, S.MAGS_FOR_FIRST, t)
-        self.mags.pool.push(ready, case.mags_first_work, case, SHORT)
+        self.ctx.move(case, S.MAGS_FOR_FIRST, t)
+        self.mags.pool.push(ready, self.mags.first_work(case), case, SHORT)
 
     def send_to_crown(self, case: Case, t: float, ready: float) -> None:
         case.t_sent = t
         case.hearing = PTPH
-        m = self.m
-        m.move(case, S.CROWN_FOR_PTPH, t)
-        m.out.crown_receipt_t.append(t)
-        self.crown.pool.push(ready, case.crown_ptph_work, case, SHORT)
+        ctx = self.ctx
+        ctx.move(case, S.CROWN_FOR_PTPH, t)
+        ctx.out.crown_receipt_t.append(t)
+        self.crown.pool.push(ready, self.crown.first_work(case), case, SHORT)
 
     # ---------------------------------------------------------------------------------- hearings
     def _mags_starts(self, case: Case, start: float, end: float) -> None:
         kind = case.hearing
         if kind == FIRST:
             if case.bits & TO_CROWN:
-                self.send_to_crown(case, end, end + case.sending_delay)
+                self.send_to_crown(case, end, end + case.draws[self._c_sending_delay])
             else:
                 self._plea(case, self.mags, start, end)
         elif kind == TRIAL:
@@ -270,21 +359,21 @@ class CourtRoute(Receiver):
                 self._crown_main_hearing(case, start, MAIN_PLEA)
             self._convicted(case, level, end)
         else:
-            self.list_trial(case, level, end, end + case.trial_ready_days)
+            self.list_trial(case, level, end, end + case.draws[self._c_trial_ready])
 
     def list_trial(self, case: Case, level: Level, t: float, ready: float) -> None:
         """Wait from ``t`` for a trial listing from ``ready``; an ineffective listing uses little time."""
         case.hearing = TRIAL
-        self.m.move(case, level.for_trial, t)
+        self.ctx.move(case, level.for_trial, t)
         work = level.ineffective_work if case.relists_left > 0 else level.trial_work(case)
         level.pool.push(ready, work, case, level.long)
 
     def _trial(self, case: Case, level: Level, start: float, end: float) -> None:
         if case.relists_left > 0:  # ineffective: relisted
             case.relists_left -= 1
-            self.list_trial(case, level, end, end + case.relist_delay)
+            self.list_trial(case, level, end, end + case.draws[self._c_relist_delay])
             return
-        rec = self.m.out
+        rec = self.ctx.out
         if case.bits & LATE_GUILTY:  # the trial cracks: a guilty plea on the day
             if level.crown:
                 self._crown_main_hearing(case, start, MAIN_CRACKED)
@@ -301,31 +390,31 @@ class CourtRoute(Receiver):
             self._convicted(case, level, end)
         else:
             self._disposed(case, level, end)
-            self.m.outcomes.close(case, S.CLOSED_ACQUITTED, end)
+            self.outcomes.close(case, S.CLOSED_ACQUITTED, end)
 
     def _convicted(self, case: Case, level: Level, end: float) -> None:
         if case.bits & PSR:
             case.hearing = SENTENCE
-            self.m.move(case, level.for_sentence, end)
-            level.pool.push(end + case.psr_delay, level.sentence_work(case), case, SHORT)
+            self.ctx.move(case, level.for_sentence, end)
+            level.pool.push(end + case.draws[self._c_psr_delay], level.sentence_work(case), case, SHORT)
         else:  # sentenced at the same hearing
             self._sentenced(case, level, end)
 
     def _crown_main_hearing(self, case: Case, start: float, kind: int) -> None:
-        rec = self.m.out
+        rec = self.ctx.out
         rec.crown_main_t.append(start)
         rec.crown_wait.append(start - case.t_sent)
         rec.crown_main_kind.append(kind)
 
     def _disposed(self, case: Case, level: Level, t: float) -> None:
-        rec = self.m.out
+        rec = self.ctx.out
         rec.court_disposal_t.append(t)
         rec.court_wait.append(t - case.t_charged)
         rec.court_disposal_crown.append(1 if level.crown else 0)
 
     def _sentenced(self, case: Case, level: Level, t: float) -> None:
         self._disposed(case, level, t)
-        self.m.outcomes.sentence(case, t, level.crown)
+        self.outcomes.sentence(case, t, level.crown)
 
     # ------------------------------------------------------------------------------- the lists
     def advance(self, until: float) -> None:
@@ -343,4 +432,5 @@ class CourtRoute(Receiver):
     def initial_crown_trial(self, case: Case, t: float) -> None:
         case.t_charged = t
         case.t_sent = t
+        case.relists_left = field(case.bits, RELISTINGS)
         self.list_trial(case, self.crown, t, t)

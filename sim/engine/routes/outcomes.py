@@ -18,15 +18,16 @@ time: awaiting prosecution, in a diversion, or after the case ended on a route.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+import heapq
+from typing import Final
+
+import numpy as np
 
 from sim.engine.calendar import DAYS_PER_MONTH
-from sim.engine.case import COMMUNITY_PROGRAMME, CUSTODY, SENTENCE, SUSPENDED, Case, field
+from sim.engine.case import COMMUNITY, COMMUNITY_PROGRAMME, CUSTODY, SENTENCE, SUSPENDED, Block, Case, Layout, field
+from sim.engine.context import Context
 from sim.engine.servers import INF
 from sim.engine.states import S
-
-if TYPE_CHECKING:
-    from sim.engine.model import Model
 
 #: reoffending route of each closing state
 REOFFEND_ROUTE = {
@@ -67,9 +68,12 @@ OPEN_ROUTE = {
 
 
 class Outcomes:
-    def __init__(self, m: Model) -> None:
-        self.m = m
-        sc = m.sc
+    """Closes cases, sentences the convicted, and keeps the reoffences to come (their new cases are
+    made by the model's intake)."""
+
+    def __init__(self, ctx: Context, layout: Layout) -> None:
+        self.ctx = ctx
+        sc = ctx.sc
         re = sc.reoffending
         # by state code, as lists: compiled, indexing a list costs a load where a dict or set
         # lookup hashes a boxed integer
@@ -81,10 +85,33 @@ class Outcomes:
         self._hazard = re.hazard_per_day
         self._window_days = re.window_years * _DAYS_PER_YEAR
         self._release = sc.sentence.release_fraction
-        self._horizon = m.horizon
+        self._horizon = ctx.horizon
+        self._sentence = sc.sentence
         #: closures decided so far, and those of them that take effect at or after the horizon
         self.closed = 0
         self.closing_later = 0
+        #: reoffences to come: (time, sequence, the reoffending case, whether it must still be open)
+        self._reentries: list[tuple[float, int, Case, bool]] = []
+        self._reentry_seq = 0
+        # what each case carries for this stage
+        self._c_reoffend = layout.exponential("reoffending.occurs")  # cumulative hazard at which it reoffends
+        self._c_custody_months = layout.sample("sentence.custody_months", sc.sentence.custody_months)
+        self._c_mags_custody_months = layout.sample(
+            "sentence.magistrates_custody_months", sc.sentence.magistrates_custody_months
+        )
+        layout.decide(self.decide, "sentence.type")
+
+    def decide(self, block: Block) -> None:
+        """The sentence each case would receive if convicted: the first band its uniform falls below,
+        custody, suspended, community with the programme, else community."""
+        sen = self._sentence
+        us = block.uniform("sentence.type")
+        suspended_to = sen.custody_share + sen.suspended_share
+        programme_to = suspended_to + (1 - suspended_to) * sen.community_programme_share
+        # (edges made non-decreasing, as searchsorted needs, whatever rounding does to the shares)
+        edges = np.maximum.accumulate(np.array([sen.custody_share, suspended_to, programme_to]))
+        band = np.searchsorted(edges, us, side="right")
+        block.code(SENTENCE, np.array([CUSTODY, SUSPENDED, COMMUNITY_PROGRAMME, COMMUNITY])[band])
 
     # -------------------------------------------------------------------------------- reoffending
     def detected(self, case: Case, t: float) -> None:
@@ -92,16 +119,16 @@ class Outcomes:
         case.t_detected = t
         hazard = self._hazard
         if hazard > 0.0:
-            days = case.e_reoffend / hazard  # days at risk to the reoffence at the base rate
+            days = case.draws[self._c_reoffend] / hazard  # days at risk to the reoffence at the base rate
             if days < self._window_days:
-                self.m.schedule_reentry(t + days, case, True)
+                self._schedule_reentry(t + days, case, True)
 
     def reoffends_by(self, case: Case) -> float:
         """When the case reoffends if it is still open then (infinity if not within its window)."""
         hazard = self._hazard
         if hazard <= 0.0:
             return INF
-        days = case.e_reoffend / hazard
+        days = case.draws[self._c_reoffend] / hazard
         return case.t_detected + days if days < self._window_days else INF
 
     def _after_closure(self, case: Case, state: int, t: float, free_from: float) -> None:
@@ -113,30 +140,48 @@ class Outcomes:
         left = self._window_days - (t - t0)
         mult = self._multiplier[state]
         if left > 0.0 and mult > 0.0:
-            days = (case.e_reoffend - hazard * (t - t0)) / (hazard * mult)
+            days = (case.draws[self._c_reoffend] - hazard * (t - t0)) / (hazard * mult)
             if days < left:
-                self.m.schedule_reentry(free_from + days, case, False)
+                self._schedule_reentry(free_from + days, case, False)
+
+    def _schedule_reentry(self, t: float, case: Case, while_open: bool) -> None:
+        """The person of ``case`` reoffends at ``t``, detected then as a new, no-longer-first-time case;
+        a reoffence ``while_open`` (before the case ends) happens only if the case is still open then."""
+        if 0.0 <= t < self._horizon:  # one before the start belongs to the world before the run
+            self._reentry_seq += 1
+            heapq.heappush(self._reentries, (t, self._reentry_seq, case, while_open))
+
+    def pop_reentries(self, until: float) -> list[tuple[float, int]]:
+        """The reoffences before ``until``, as (time, the reoffending case's id)."""
+        out = []
+        heap = self._reentries
+        while heap and heap[0][0] < until:
+            t, _, case, while_open = heapq.heappop(heap)
+            # a waiting examination dropped before t (decided only when it would have started) closed the case
+            if not while_open or (case.t_closed > t and case.deadline > t):
+                out.append((t, case.id))
+        return out
 
     # ----------------------------------------------------------------------------------- closures
     def close(self, case: Case, state: int, t: float, free_from: float = -1.0) -> None:
         """End ``case`` in ``state`` at ``t``; at liberty again from ``free_from`` (default ``t``)."""
-        m = self.m
-        m.move(case, state, t)
+        ctx = self.ctx
+        ctx.move(case, state, t)
         case.t_closed = t
         self.closed += 1
         if t >= self._horizon:
             self.closing_later += 1
         if self._registers[state] and not case.registered:
-            m.out.register_t.append(t)
+            ctx.out.register_t.append(t)
             case.registered = True
         self._after_closure(case, state, t, t if free_from < 0.0 else free_from)
 
     def sentence(self, case: Case, t: float, crown: bool) -> None:
         """Sentence a convicted case at ``t`` in the Crown Court or the magistrates' court."""
         kind = field(case.bits, SENTENCE)
-        rec = self.m.out
+        rec = self.ctx.out
         if kind == CUSTODY:
-            months = case.custody_months if crown else case.mags_custody_months
+            months = case.draws[self._c_custody_months if crown else self._c_mags_custody_months]
             release = t + months * DAYS_PER_MONTH * self._release
             rec.prison_in.append(t)
             rec.prison_out.append(release)
@@ -152,3 +197,7 @@ class Outcomes:
     def closed_by_horizon(self) -> int:
         """Closures that take effect before the horizon."""
         return self.closed - self.closing_later
+
+    def clear(self) -> None:
+        """Drop the reoffences still to come (and the cases they hold)."""
+        self._reentries.clear()

@@ -21,15 +21,18 @@ the follow-up session closes the case with no prosecution.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
-from typing import TYPE_CHECKING
 
-from sim.engine.case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, Case, field
+import numpy as np
+
+from sim.engine.case import LATE_PROCEEDS, SCHEME_FAIL_SESSION, Block, Case, Layout, field
+from sim.engine.context import Context
+from sim.engine.routes.outcomes import Outcomes
+from sim.engine.routes.police import PoliceRoute, routes_taken
+from sim.engine.routes.stage import Stage
 from sim.engine.states import S
-from sim.inputs.scenario import Scheme
-
-if TYPE_CHECKING:
-    from sim.engine.model import Model
+from sim.inputs.scenario import Scenario, Scheme
 
 INF = float("inf")
 
@@ -40,10 +43,22 @@ def timetable(scheme: Scheme, start: float) -> list[float]:
     return sessions + [start + scheme.course_days + scheme.follow_up_days]
 
 
-class SchemeRoute:
-    def __init__(self, m: Model) -> None:
-        self.m = m
-        s = m.sc.scheme
+def session_hazard(sc: Scenario) -> float:
+    """The per-session attendance hazard that, with reoffending during the deferral, gives the completion rate."""
+    s = sc.scheme
+    p_reoffend = 1.0 - math.exp(-sc.reoffending.hazard_per_day * (s.course_days + s.follow_up_days))
+    attend = s.completion_rate / (1.0 - p_reoffend)
+    attend = min(max(attend, 0.0), 1.0)
+    return 1.0 - attend ** (1.0 / (s.sessions + 1))
+
+
+class SchemeRoute(Stage):
+    police: PoliceRoute
+    outcomes: Outcomes
+
+    def __init__(self, ctx: Context, layout: Layout) -> None:
+        self.ctx = ctx
+        s = ctx.sc.scheme
         self.cfg = s
         self._pending: list[tuple[float, int, Case]] = []
         self._waiting: deque[tuple[float, Case]] = deque()
@@ -54,9 +69,33 @@ class SchemeRoute:
         self._course = s.course_days
         self._follow_up = s.follow_up_days
         self._limit = s.wait_limit_days
+        # what each case carries for this stage, drawn only if some rule offers the deferral
+        self._used = None if "deferred_prosecution" in routes_taken(ctx.sc) else ()
+        self._hazard = session_hazard(ctx.sc)
+        layout.yes_no("scheme.late_prosecution", LATE_PROCEEDS, s.late_prosecution_proceeds, origins=self._used)
+        layout.decide(self.decide, "scheme.attendance")
+
+    def connect(self, police: PoliceRoute, outcomes: Outcomes) -> None:
+        """Where this stage's cases go next: prosecution by the police, or closure."""
+        self.police = police
+        self.outcomes = outcomes
+
+    def decide(self, block: Block) -> None:
+        """The session at which each participant would stop attending (0: attends all, follow-up included)."""
+        ua = block.uniform("scheme.attendance", self._used)
+        h = self._hazard
+        n = block.n
+        if h <= 0:
+            fail = np.zeros(n)
+        elif h >= 1:
+            fail = np.ones(n)
+        else:
+            k = np.floor(np.log1p(-ua) / math.log1p(-h)) + 1  # first failed session, geometric
+            fail = np.where(k <= self.cfg.sessions + 1, k, 0)
+        block.code(SCHEME_FAIL_SESSION, fail)
 
     def receive(self, case: Case, t: float) -> None:
-        self.m.move(case, S.SCHEME_WAITING, t)
+        self.ctx.move(case, S.SCHEME_WAITING, t)
         self._seq += 1
         heapq.heappush(self._pending, (t, self._seq, case))
 
@@ -75,17 +114,17 @@ class SchemeRoute:
             ready, _, case = heapq.heappop(pending)
             waiting.append((ready, case))
         limit = self._limit
-        m = self.m
+        rec = self.ctx.out
         while waiting and waiting[0][0] + limit < t:
             ready, case = waiting.popleft()
             t_out = ready + limit
-            m.out.scheme_lapsed_t.append(t_out)
-            m.police.prosecute(case, t_out)
+            rec.scheme_lapsed_t.append(t_out)
+            self.police.prosecute(case, t_out)
 
     def _form_groups(self, t: float) -> None:
         waiting, slots = self._waiting, self._slots
         cfg = self.cfg
-        rec = self.m.out
+        rec = self.ctx.out
         while waiting and slots and slots[0] <= t:
             n = len(waiting)
             if n < cfg.min_group_size and t - waiting[0][0] < cfg.small_group_after_days:
@@ -101,30 +140,30 @@ class SchemeRoute:
                 self._start(case, ready, t, times)
 
     def _start(self, case: Case, ready: float, t: float, times: list[float]) -> None:
-        m = self.m
-        rec = m.out
-        m.move(case, S.SCHEME_COURSE, t)
+        ctx = self.ctx
+        rec = ctx.out
+        ctx.move(case, S.SCHEME_COURSE, t)
         rec.scheme_wait.append(t - ready)
         k = field(case.bits, SCHEME_FAIL_SESSION)
         t_fail = times[k - 1] if k else INF
-        t_reoffence = m.outcomes.reoffends_by(case)  # its new case is already on its way
+        t_reoffence = self.outcomes.reoffends_by(case)  # its new case is already on its way
         if t <= t_reoffence < t_fail:
             t_fail = t_reoffence
         t_follow_up_wait = t + self._course
         if t_fail == INF:
-            m.move(case, S.SCHEME_FOLLOW_UP, t_follow_up_wait)
+            ctx.move(case, S.SCHEME_FOLLOW_UP, t_follow_up_wait)
             rec.scheme_followup_t.append(times[-1])
-            m.outcomes.close(case, S.CLOSED_SCHEME_COMPLETED, times[-1])
+            self.outcomes.close(case, S.CLOSED_SCHEME_COMPLETED, times[-1])
             return
         if t_fail > t_follow_up_wait:
-            m.move(case, S.SCHEME_FOLLOW_UP, t_follow_up_wait)
+            ctx.move(case, S.SCHEME_FOLLOW_UP, t_follow_up_wait)
         proceeds = bool(case.bits & LATE_PROCEEDS)
         rec.scheme_fail_t.append(t_fail)
         rec.scheme_fail_proceeds.append(proceeds)
         if proceeds:
-            m.police.prosecute(case, t_fail)
+            self.police.prosecute(case, t_fail)
         else:
-            m.outcomes.close(case, S.CLOSED_LATE_PROSECUTION_DROPPED, t_fail)
+            self.outcomes.close(case, S.CLOSED_LATE_PROSECUTION_DROPPED, t_fail)
 
     def live(self) -> int:
         return len(self._pending) + len(self._waiting)

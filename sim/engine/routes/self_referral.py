@@ -13,25 +13,32 @@ devices already seized, and are not offered another diversion. Self-referrers ar
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import heapq
+from typing import cast
 
 from sim.engine.calendar import level_by_day, servers_by_day, working_mask
-from sim.engine.case import SR_COMPLETES, SR_EXCLUDED, SR_SUITABLE, Case
-from sim.engine.servers import Job, Receiver, ServerPool
+from sim.engine.case import DISPLACES, SR_COMPLETES, SR_EXCLUDED, SR_SUITABLE, Block, Case, Layout
+from sim.engine.context import Context
+from sim.engine.routes.outcomes import Outcomes
+from sim.engine.routes.police import PoliceRoute
+from sim.engine.routes.stage import Stage
+from sim.engine.servers import Job, ServerPool
 from sim.engine.states import S
 
-if TYPE_CHECKING:
-    from sim.engine.model import Model
-
-
 ASSESSMENT, TREATMENT = 0, 1  # the stage's pools
+#: the only origin whose cases take this route
+ORIGIN = ("self_referral",)
 
 
-class SelfReferralRoute(Receiver):
-    def __init__(self, m: Model) -> None:
-        self.m = m
-        cfg = m.sc.self_referral
-        cal = m.cal
+class SelfReferralRoute(Stage):
+    police: PoliceRoute
+    outcomes: Outcomes
+
+    def __init__(self, ctx: Context, layout: Layout) -> None:
+        self.ctx = ctx
+        cfg = ctx.sc.self_referral
+        self.cfg = cfg
+        cal = ctx.cal
         self.assessors = ServerPool(
             "self_referral_assessors",
             servers_by_day(level_by_day(cal, cfg.assessors), working_mask(cal, cfg.assessor_working_days_per_week)),
@@ -47,21 +54,53 @@ class SelfReferralRoute(Receiver):
         self.assessors.patience = cfg.wait_limit_days
         self.places.patience = cfg.wait_limit_days
         self._treatment_days = cfg.treatment_days
+        self._within = cfg.displacement_within_years * 365.25
+        self._displaced: list[float] = []  # times from which a first-time detection is displaced (a heap)
+        # what each case carries for this stage
+        layout.yes_no("self_referral.suitable", SR_SUITABLE, cfg.suitable_share, origins=ORIGIN)
+        layout.yes_no("self_referral.completes", SR_COMPLETES, cfg.completion_share, origins=ORIGIN)
+        layout.yes_no("self_referral.displaces", DISPLACES, cfg.displacement_share, origins=ORIGIN)
+        self._c_dropout_time = layout.uniform("self_referral.dropout_time", ORIGIN)  # share of treatment before it
+        self._c_displace_time = layout.uniform("self_referral.displacement_time", ORIGIN)
+        self._c_handover = layout.sample("self_referral.handover_days", cfg.handover_days, origins=ORIGIN)
+        self._c_assessment = layout.sample("self_referral.assessment_days", cfg.assessment_days, origins=ORIGIN)
+        if cfg.excluded_if_making:
+            layout.decide(self.decide)
+
+    def connect(self, police: PoliceRoute, outcomes: Outcomes) -> None:
+        """Where this stage's cases go next: the triage examination and prosecution by the police, or closure."""
+        self.police = police
+        self.outcomes = outcomes
+
+    def decide(self, block: Block) -> None:
+        """Handed-in devices that show making or distributing exclude the case (``excluded_if_making``)."""
+        block.flag(SR_EXCLUDED, block.yes("case.making_distributing"))
+
+    def refer(self, case: Case, t: float) -> None:
+        """A self-referral comes forward at ``t`` and hands over its devices for a triage examination;
+        one that would otherwise have been detected later displaces a first-time detection."""
+        if case.bits & DISPLACES:
+            heapq.heappush(self._displaced, t + case.draws[self._c_displace_time] * self._within)
+        self.ctx.move(case, S.SELF_REFERRAL_HANDOVER, t)
+        self.police.triage(case, t + case.draws[self._c_handover])
+
+    def displaces(self, t: float) -> bool:
+        """Whether a first-time detection at ``t`` is of a person who had already come forward (then
+        it does not happen)."""
+        displaced = self._displaced
+        if displaced and displaced[0] <= t:
+            heapq.heappop(displaced)
+            return True
+        return False
 
     def receive(self, case: Case, t: float) -> None:
-        m = self.m
-        m.move(case, S.SELF_REFERRAL_HANDOVER, t)
-        m.police.triage(case, t + case.sr_handover_days)
-
-    def triaged(self, case: Case, t: float) -> None:
         """The handed-in devices have been examined at ``t``."""
-        m = self.m
         if case.bits & SR_EXCLUDED:
-            m.out.self_referral_excluded_t.append(t)
-            m.police.prosecute(case, t)
+            self.ctx.out.self_referral_excluded_t.append(t)
+            self.police.prosecute(case, t)
             return
-        m.move(case, S.SELF_REFERRAL_ASSESSMENT, t)
-        self.assessors.push(t, case.sr_assessment_days, case)
+        self.ctx.move(case, S.SELF_REFERRAL_ASSESSMENT, t)
+        self.assessors.push(t, case.draws[self._c_assessment], case)
 
     def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         if tag == ASSESSMENT:
@@ -70,28 +109,26 @@ class SelfReferralRoute(Receiver):
             self._treatment_starts(cast(Case, job), start, end)
 
     def _assessment_starts(self, case: Case, start: float, end: float) -> None:
-        m = self.m
         if not case.bits & SR_SUITABLE:
-            m.police.prosecute(case, end)
+            self.police.prosecute(case, end)
             return
-        m.move(case, S.TREATMENT, end)
+        self.ctx.move(case, S.TREATMENT, end)
         days = self._treatment_days
         if not case.bits & SR_COMPLETES:
-            days *= case.u_sr_dropout_time
+            days *= case.draws[self._c_dropout_time]
         self.places.push(end, days, case)
 
     def _treatment_starts(self, case: Case, start: float, end: float) -> None:
-        m = self.m
         if case.bits & SR_COMPLETES:
-            m.out.self_referral_caution_t.append(end)
-            m.outcomes.close(case, S.CLOSED_SELF_REFERRAL_CAUTION, end)
+            self.ctx.out.self_referral_caution_t.append(end)
+            self.outcomes.close(case, S.CLOSED_SELF_REFERRAL_CAUTION, end)
         else:
-            m.police.prosecute(case, end)
+            self.police.prosecute(case, end)
 
     def reneged(self, tag: int, job: Job, why: int, t: float) -> bool:
         """Not assessed, or not given a treatment place, within the limit: the ordinary route."""
-        self.m.out.self_referral_lapsed_t.append(t)
-        self.m.police.prosecute(cast(Case, job), t)
+        self.ctx.out.self_referral_lapsed_t.append(t)
+        self.police.prosecute(cast(Case, job), t)
         return True
 
     def advance(self, until: float) -> None:
