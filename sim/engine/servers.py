@@ -189,10 +189,18 @@ class _Fifo:
         """Add ``job`` after every job ready no later than it (a late job joins in ready order)."""
         items = self.items
         ready = job.ready
-        i = len(items)
-        while i > self.head and items[i - 1].ready > ready:
-            i -= 1
-        items.insert(i, job)
+        lo = self.head
+        hi = len(items)
+        if hi > lo and items[hi - 1].ready > ready:  # a binary search: the queue is in ready order
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if items[mid].ready > ready:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            items.insert(lo, job)
+        else:
+            items.append(job)
 
     def clear(self) -> None:
         self.items.clear()
@@ -302,11 +310,18 @@ class ServerPool:
             else:
                 self._beyond.append(job)
         elif day == self._open_day:  # ready later in the day being drawn up: after any tie
+            # the list is latest first: a binary search for the first job ready no later than
+            # this one (a scan from the end would cost the whole day's list at a large volume)
             today = self._today
-            i = len(today)
-            while i and today[i - 1].ready <= ready:
-                i -= 1
-            today.insert(i, job)
+            lo = 0
+            hi = len(today)
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if today[mid].ready > ready:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            today.insert(lo, job)
         else:  # late: its day's list is drawn up; it waits in ready order for the next list
             self._queues[cls].insert(job)
 

@@ -1,0 +1,130 @@
+"""Benchmark: the cost of a case as the volume grows (arrivals, capacities and stocks scaled together).
+
+    python bench/bench_volume.py [--scenario justice-2019] [--factors 1 2 4 8] [--reps 3] [--years 10]
+
+At factor k every arrival rate, every server count and sitting-day figure, every background
+caseload and every initial stock of the scenario is multiplied by k (``VOLUME_KEYS``), so that
+utilisations, waits and shares stay where they are and only the number of cases grows. A model
+whose per-case cost is flat in volume shows the same microseconds per case at every factor;
+``ratio`` is each factor's cost per case over factor 1's.
+
+Each factor runs in its own subprocess, so that its peak resident memory (``peak MB``, the
+process's high-water mark) belongs to that factor alone; within it ``--reps`` replications are
+timed one after another as a worker runs them (the model and the computation of its results), and
+the median is reported. Memory flat in the number of replications shows as the same peak whatever
+``--reps``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+#: Every key that sets a volume: arrivals, servers, sitting days, background caseloads, stocks.
+VOLUME_KEYS = (
+    "arrivals.per_month",
+    "forensics.examiners",
+    "court.charging.lawyers",
+    "court.magistrates.sitting_days_per_month",
+    "court.magistrates.background.receipts_per_month",
+    "court.magistrates.background.initial_cases",
+    "court.crown.sitting_days_per_month",
+    "court.crown.background.receipts_per_month",
+    "court.crown.background.initial_cases",
+    "scheme.facilitators",
+    "initial.forensics.cases",
+    "initial.crown_trial.cases",
+)
+
+
+def scaled_scenario(name: str, factor: float, years: float | None) -> Any:
+    """``name`` with every volume key it sets multiplied by ``factor`` (whole numbers stay whole)."""
+    from sim.inputs.loading import load_raw, resolve, validate
+
+    path = resolve(name)
+    data = load_raw(path)
+    data.setdefault("name", path.stem)
+    for key in VOLUME_KEYS:
+        *parents, leaf = key.split(".")
+        node = data
+        for part in parents:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict) and leaf in node:
+            value = node[leaf]
+            node[leaf] = int(round(value * factor)) if isinstance(value, int) else value * factor
+    if years is not None:
+        data.setdefault("run", {})["years"] = years
+    return validate(data, f"{path} (volume x{factor:g})")
+
+
+def one_factor(name: str, factor: float, reps: int, years: float | None) -> dict[str, Any]:
+    """Time ``reps`` replications of ``name`` at ``factor`` in this process (run as a subprocess)."""
+    from sim import compiled
+    from sim.engine.model import Model
+    from sim.results.metrics import compute
+
+    sc = scaled_scenario(name, factor, years)
+    times, cases = [], []
+    for rep in range(reps):
+        t0 = time.perf_counter()
+        m = Model(sc, rep)
+        m.run()
+        compute(m)
+        times.append(time.perf_counter() - t0)
+        cases.append(m.cases_created)
+        m.dispose()
+    med = statistics.median(times)
+    n = statistics.median(cases)
+    return {
+        "factor": factor,
+        "compiled": compiled.in_use(),
+        "s_per_rep_median": round(med, 3),
+        "s_per_rep_min": round(min(times), 3),
+        "cases_per_rep": int(n),
+        "us_per_case": round(med / n * 1e6, 3),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="justice-2019")
+    ap.add_argument("--factors", type=float, nargs="*", default=[1, 2, 4, 8])
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--years", type=float, help="reported years (default: the scenario's)")
+    ap.add_argument("--json", type=Path, help="write the figures to this file as well")
+    ap.add_argument("--one", type=float, help=argparse.SUPPRESS)  # a single factor, in a subprocess
+    args = ap.parse_args()
+    if args.one is not None:
+        print(json.dumps(one_factor(args.scenario, args.one, args.reps, args.years)))
+        return
+    rows = []
+    print(f"{args.scenario}: arrivals, capacities and stocks scaled together; median of {args.reps} replications")
+    print(f"{'factor':>6s} {'s/rep':>7s} {'min':>7s} {'cases':>9s} {'us/case':>8s} {'ratio':>6s} {'peak MB':>8s}")
+    for factor in args.factors:
+        cmd = [sys.executable, __file__, "--scenario", args.scenario, "--reps", str(args.reps), "--one", str(factor)]
+        if args.years is not None:
+            cmd += ["--years", str(args.years)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        r["ratio_to_1x"] = round(r["us_per_case"] / rows[0]["us_per_case"], 3) if rows else 1.0
+        rows.append(r)
+        print(f"{factor:6g} {r['s_per_rep_median']:7.3f} {r['s_per_rep_min']:7.3f} {r['cases_per_rep']:9d} "
+              f"{r['us_per_case']:8.2f} {r['ratio_to_1x']:6.3f} {r['peak_mb']:8.1f}")
+    print(f"hot modules: {'compiled (mypyc)' if rows and rows[0]['compiled'] else 'pure Python'}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
