@@ -32,7 +32,7 @@ from typing import Final
 
 import numpy as np
 
-from sim.engine.servers import INF, Job, Receiver, _Fifo, file_by_ready
+from sim.engine.servers import INF, Job, Receiver, _Fifo, draw_up, file_by_ready
 
 #: kinds of background batch
 FIRST: Final = 0
@@ -164,7 +164,7 @@ class SharedList:
             self._queues[item.cls].insert(item)
             self._queued_work[item.cls] += work
         elif day < self.ndays:
-            file_by_ready(self._buckets[day], item)
+            self._buckets[day].append(item)  # put in ready order when the day is drawn up
         else:
             self._beyond.append(item)
 
@@ -194,7 +194,7 @@ class SharedList:
             d = self._next_day
             self._next_day = d + 1
             self._open_day = d
-            today = self._buckets[d]
+            today = draw_up(self._buckets[d])
             self._buckets[d] = []
             flow = self.flow
             if flow is not None:
