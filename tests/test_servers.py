@@ -158,6 +158,16 @@ def test_pool_properties(jobs, counts, priority):
     assert len(out) + pool.waiting() == len(jobs)
 
 
+@given(st.lists(st.tuples(st.integers(0, 20), st.floats(0.01, 2)), min_size=2, max_size=80))
+def test_one_server_starts_jobs_by_ready_time_and_ties_in_the_order_offered(jobs):
+    """Jobs offered in any order start by ready time, and jobs ready at the same time in the order
+    they were offered: the rule a day's list keeps whether it is filed in place or sorted later."""
+    jobs = [(r / 4, w, 0) for r, w in jobs]  # quarter days: many ties, several jobs in one day's list
+    out, _ = collect([1] * 80, jobs)
+    by_start = sorted(out, key=lambda i: out[i][1])
+    assert by_start == sorted(range(len(jobs)), key=lambda i: (jobs[i][0], i))
+
+
 def test_late_hand_off_joins_the_next_list_in_ready_order():
     out = {}
     pool = ServerPool("t", [1] * 10, lambda i, cls, r, s, e: out.__setitem__(i, (r, s, e)))
