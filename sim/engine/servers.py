@@ -149,6 +149,24 @@ def _later(heap: list[_Server], free: float) -> None:
     heap[pos] = first
 
 
+def file_by_ready(items: list[Job], job: Job, lo: int = 0) -> None:
+    """Insert ``job`` into ``items[lo:]``, a list in ready order, after any job ready at the same time.
+
+    A binary search, so that the cost grows with the log of the list, not with the list."""
+    ready = job.ready
+    hi = len(items)
+    if hi > lo and items[hi - 1].ready > ready:
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if items[mid].ready > ready:
+                hi = mid
+            else:
+                lo = mid + 1
+        items.insert(lo, job)
+    else:
+        items.append(job)
+
+
 class _Fifo:
     """A first-in, first-out queue of jobs: a list and the index of its head.
 
@@ -187,20 +205,7 @@ class _Fifo:
 
     def insert(self, job: Job) -> None:
         """Add ``job`` after every job ready no later than it (a late job joins in ready order)."""
-        items = self.items
-        ready = job.ready
-        lo = self.head
-        hi = len(items)
-        if hi > lo and items[hi - 1].ready > ready:  # a binary search: the queue is in ready order
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if items[mid].ready > ready:
-                    hi = mid
-                else:
-                    lo = mid + 1
-            items.insert(lo, job)
-        else:
-            items.append(job)
+        file_by_ready(self.items, job, self.head)
 
     def clear(self) -> None:
         self.items.clear()
@@ -222,23 +227,6 @@ def draw_up(bucket: list[Job]) -> list[Job]:
     if len(bucket) > 1:
         bucket.sort(key=ready_of)
     return bucket
-
-
-def file_by_ready(bucket: list[Job], job: Job) -> None:
-    """Insert ``job`` into a list in ready order, after any job ready at the same time."""
-    ready = job.ready
-    hi = len(bucket)
-    if hi and bucket[hi - 1].ready > ready:
-        lo = 0
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if bucket[mid].ready > ready:
-                hi = mid
-            else:
-                lo = mid + 1
-        bucket.insert(lo, job)
-    else:
-        bucket.append(job)
 
 
 class ServerPool:
