@@ -48,23 +48,16 @@ VOLUME_KEYS = (
 
 
 def scaled_scenario(name: str, factor: float, years: float | None) -> Any:
-    """``name`` with every volume key it sets multiplied by ``factor`` (whole numbers stay whole)."""
-    from sim.inputs.loading import load_raw, resolve, validate
+    """``name`` with every volume key multiplied by ``factor``, the way ``divertsim robustness``
+    scales a capacity (whole numbers stay whole; schedules and year-by-year inputs scale too)."""
+    from sim.experiments.robustness import Factor, Point, apply
+    from sim.inputs.loading import effective_dict, load_scenario, validate
 
-    path = resolve(name)
-    data = load_raw(path)
-    data.setdefault("name", path.stem)
-    for key in VOLUME_KEYS:
-        *parents, leaf = key.split(".")
-        node = data
-        for part in parents:
-            node = node.get(part, {}) if isinstance(node, dict) else {}
-        if isinstance(node, dict) and leaf in node:
-            value = node[leaf]
-            node[leaf] = int(round(value * factor)) if isinstance(value, int) else value * factor
+    volume = Factor("volume", VOLUME_KEYS, factor, factor, scale=True, capacity=False, meaning="", why="")
+    data = apply(effective_dict(load_scenario(name)), Point("volume", "high", ((volume, "high"),)))
     if years is not None:
-        data.setdefault("run", {})["years"] = years
-    return validate(data, f"{path} (volume x{factor:g})")
+        data["run"]["years"] = years
+    return validate(data, f"{name} (volume x{factor:g})")
 
 
 def one_factor(name: str, factor: float, reps: int, years: float | None) -> dict[str, Any]:
