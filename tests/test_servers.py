@@ -163,7 +163,7 @@ def test_one_server_starts_jobs_by_ready_time_and_ties_in_the_order_offered(jobs
     """Jobs offered in any order start by ready time, and jobs ready at the same time in the order
     they were offered: the rule a day's list keeps whether it is filed in place or sorted later."""
     jobs = [(r / 4, w, 0) for r, w in jobs]  # quarter days: many ties, several jobs in one day's list
-    out, _ = collect([1] * 80, jobs)
+    out, _ = collect([1] * 200, jobs)  # room for every job: at most 80 x 2 days of work from day 5
     by_start = sorted(out, key=lambda i: out[i][1])
     assert by_start == sorted(range(len(jobs)), key=lambda i: (jobs[i][0], i))
 
