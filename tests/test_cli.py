@@ -1,6 +1,7 @@
 """The command line end to end: run, validate, explain, list, and one-line errors with exit 2."""
 
 import csv
+import io
 import json
 import re
 import subprocess
@@ -105,7 +106,9 @@ def test_compare_writes_paired_differences(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", "status-quo", "justice-2019", "--reps", "3", "--workers", "1", "--out", str(out), *SMALL]) == 0
     printed = capsys.readouterr().out
-    assert "paired" in printed and "difference from base" in printed
+    assert "paired" in printed and "difference ± CI" in printed and "scenario - base" in printed
+    table = printed.split("sitting days freed")[0].splitlines()
+    assert len(table) > 20 and max(len(line) for line in table) <= 80  # the table fits 80 columns
     data = json.loads((out / "comparison.json").read_text())
     assert data["base"] == "status-quo" and data["scenarios"] == ["status-quo", "justice-2019"]
     m = data["metrics"]["court.receipts"]
@@ -121,6 +124,30 @@ def test_compare_writes_paired_differences(tmp_path, capsys):
     assert m["justice-2019"]["diff"]["mean"] == pytest.approx(sum(diffs) / len(diffs))
 
 
+def test_format_json_and_csv_put_only_the_data_on_standard_output(tmp_path, capsys):
+    args = ["run", "status-quo", "--reps", "2", "--workers", "1", *SMALL, "--metrics", "court.crown.*,cases.arrived"]
+    assert main([*args, "--out", str(tmp_path / "j"), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["notice"] == NOTICE and doc["rows"][0]["metric"] == "cases.arrived"
+    assert all(r["metric"] == "cases.arrived" or r["metric"].startswith("court.crown.") for r in doc["rows"])
+    assert "results:" in captured.err and NOTICE in captured.err
+    assert main([*args, "--out", str(tmp_path / "c"), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["metric"] for r in rows] == [r["metric"] for r in doc["rows"]] and rows[0]["notice"] == NOTICE
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [(["--format", "xml"], "--format: must be one of table, csv, json"), (["--metrics", "court.wiat*"], "did you mean")],
+)
+def test_a_bad_format_or_metric_pattern_is_one_line_and_creates_nothing(tmp_path, capsys, flags, says):
+    out = tmp_path / "never"
+    assert main(["compare", "status-quo", "justice-2019", "--reps", "2", "--out", str(out), *SMALL, *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err and not out.exists()
+
+
 def test_reps_auto_records_why_it_stopped(tmp_path, capsys):
     out = tmp_path / "auto"
     assert main(["run", "status-quo", "--reps", "auto", "--precision", "0.2", "--max-reps", "12", "--workers", "1",
@@ -134,7 +161,7 @@ def test_reps_auto_records_why_it_stopped(tmp_path, capsys):
 
 # ------------------------------------------------------------------ the command line's own shape
 SHARED = ("--reps", "--seed", "--years", "--set", "--workers", "--executor", "--scheduler", "--out", "--resume",
-          "--report", "--precision", "--max-reps")
+          "--report", "--precision", "--max-reps", "--metrics", "--format")
 
 
 def test_every_shared_option_is_declared_once_and_used_by_every_command_that_takes_it():

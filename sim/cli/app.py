@@ -24,6 +24,11 @@ def say(text: str) -> None:
     out_console.print(text, markup=False)
 
 
+def warn(text: str) -> None:
+    """One line beside the results, on standard error (when standard output carries only data)."""
+    err_console.print(text, markup=False)
+
+
 def number(x: float | None) -> str:
     """A figure at the precision a reader needs: thousands whole, tens to one place, small ones to three."""
     if x is None:

@@ -42,3 +42,15 @@ Out = Annotated[
 ]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue the interrupted run, comparison or sweep in --out.")]
 Report = Annotated[bool, typer.Option("--report", help="Also write report.html with its figures.")]
+Metrics = Annotated[
+    list[str],
+    typer.Option(
+        "--metrics",
+        help="Rows to print: metric names or shell patterns such as 'court.crown.*' (comma-separated or "
+        "repeated; default: the main court, forensic and scheme figures; '*' for all).",
+    ),
+]
+OutputFormat = Annotated[
+    str,
+    typer.Option("--format", help="table (for reading), csv or json (for piping: only the data on standard output)."),
+]

@@ -9,13 +9,16 @@ import typer
 from rich.table import Table
 
 from sim import NOTICE, api
-from sim.cli.app import number, out_console, say
+from sim.cli import tables
+from sim.cli.app import number, out_console, say, warn
 from sim.cli.arguments import MAX_EVENTS, backend, reps_number
 from sim.cli.errors import fail
 from sim.cli.options import (
     Executor,
     MaxReps,
+    Metrics,
     Out,
+    OutputFormat,
     Precision,
     Report,
     Reps,
@@ -29,6 +32,7 @@ from sim.cli.options import (
 from sim.cli.progress import resumable, working
 from sim.experiments import robustness as R
 from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
+from sim.results.metrics import HEADLINE
 from sim.results.stats import summarise
 
 #: the metrics shown on screen after a run (summary.json has them all)
@@ -72,6 +76,8 @@ def run(
     out: Out = None,
     resume: Resume = False,
     report_: Report = False,
+    metrics: Metrics = [],
+    format_: OutputFormat = "table",
     event_log: Annotated[
         bool, typer.Option("--event-log", help="Also write an event log (HSMA schema) of the first replications.")
     ] = False,
@@ -82,6 +88,7 @@ def run(
     ] = 2_000_000,
 ) -> None:
     """Run a scenario's replications and write its run folder."""
+    fmt, rows = screen(format_, metrics)
     if event_log and event_log_format not in ("parquet", "csv"):
         fail(f"--event-log-format: must be parquet or csv (got {event_log_format!r})")
     if event_log and not 1 <= event_log_reps <= 100:
@@ -97,35 +104,54 @@ def run(
             scenario, n, years, seed, set_, where, out, precision=precision, max_reps=max_reps, resume=resume,
             progress=progress,
         )  # fmt: skip
-    print_run(res)
+    tell = say if fmt == "table" else warn
+    print_run(res, rows, fmt)
     if res.stopping:
-        say(f"replications: {res.stopping['replications']} ({res.stopping['reason']})")
+        tell(f"replications: {res.stopping['replications']} ({res.stopping['reason']})")
     if event_log:
         log = api.event_log(res, event_log_reps, "csv" if event_log_format == "csv" else "parquet", event_log_max)
-        say(f"event log: {log.path} ({log.rows:,} events{', cut at --event-log-max-events' if log.cut else ''})")
+        tell(f"event log: {log.path} ({log.rows:,} events{', cut at --event-log-max-events' if log.cut else ''})")
     if report_:
-        print_report(api.report(res.folder))
+        print_report(api.report(res.folder), tell)
 
 
-def print_run(res: api.RunResult) -> None:
-    """The screen metrics' means and CIs, the run's warnings, the folder and the notice."""
-    table = Table(title=f"{res.scenario.name}: {len(res.results)} replications (mean and 95% CI)", title_justify="left")
-    table.add_column("metric")
-    table.add_column("mean", justify="right")
-    table.add_column("95% CI", justify="right")
-    for key in SCREEN_METRICS:
-        s = summarise(r.headline[key] for r in res.results)
-        ci = "-" if s["ci_low"] is None else f"{number(s['ci_low'])} to {number(s['ci_high'])}"
-        table.add_row(key, number(s["mean"]), ci)
-    out_console.print(table)
+def screen(format_: str, metrics: list[str]) -> tuple[tables.Format, list[str]]:
+    """Check ``--format`` and ``--metrics`` before anything runs; the format and the rows to print."""
+    if format_ not in tables.FORMATS:
+        fail(f"--format: must be one of {', '.join(tables.FORMATS)} (got {format_!r})")
+    try:
+        rows = tables.choose(metrics, HEADLINE, SCREEN_METRICS)
+    except ValueError as exc:
+        fail(str(exc))
+    return format_, rows  # type: ignore[return-value]
+
+
+def print_run(res: api.RunResult, metrics: list[str], fmt: tables.Format = "table") -> None:
+    """The chosen metrics' means and CIs with their units, the run's warnings, the folder and the notice."""
+    years = res.scenario.run.years
+    summaries = {k: summarise(r.headline[k] for r in res.results) for k in metrics}
+    title = (
+        f"{res.scenario.name}: {len(res.results)} replications, mean ± 95% CI half-width; totals are over "
+        f"the {_years(years)} reported after the warm-up"
+    )
+    say(tables.render(tables.run_rows(res.scenario.name, summaries, years), fmt, title, _meta(res.folder, years)))
+    tell = say if fmt == "table" else warn
     for w in res.warnings:
-        say(f"warning: {w}")
-    say(f"results: {res.folder}")
-    say(NOTICE)
+        tell(f"warning: {w}")
+    tell(f"results: {res.folder}")
+    tell(NOTICE)
 
 
-def print_report(path: Path) -> None:
-    say(f"report: {path} (figures in {path.parent / 'figures'})")
+def _years(years: float) -> str:
+    return f"{years:g} year" + ("" if years == 1 else "s")
+
+
+def _meta(folder: Path, years: float) -> dict[str, Any]:
+    return {"folder": str(folder), "reported_years": years}
+
+
+def print_report(path: Path, tell: Any = say) -> None:
+    tell(f"report: {path} (figures in {path.parent / 'figures'})")
 
 
 def compare(
@@ -143,8 +169,11 @@ def compare(
     out: Out = None,
     resume: Resume = False,
     report_: Report = False,
+    metrics: Metrics = [],
+    format_: OutputFormat = "table",
 ) -> None:
     """Run scenarios on common random numbers and report paired differences against the base."""
+    fmt, rows = screen(format_, metrics)
     if resume and out is None:
         fail("--resume needs --out naming the folder to continue")
     where = backend(executor, workers, scheduler)
@@ -154,51 +183,40 @@ def compare(
             base, *others, reps=n, years=years, seed=seed, overrides=set_, workers=where, out=out,
             precision=precision, max_reps=max_reps, resume=resume, progress=progress,
         )  # fmt: skip
-    print_comparison(res.data, res.folder)
+    print_comparison(res.data, res.folder, rows, res.runs[res.base].scenario.run.years, fmt)
+    tell = say if fmt == "table" else warn
     for name, said in res.warnings.items():
         for w in said:
-            say(f"warning: {name}: {w}")
+            tell(f"warning: {name}: {w}")
     if report_:
-        print_report(api.report(res.folder))
+        print_report(api.report(res.folder), tell)
 
 
-def print_comparison(data: dict[str, Any], folder: Path) -> None:
+def print_comparison(
+    data: dict[str, Any], folder: Path, metrics: list[str], years: float, fmt: tables.Format = "table"
+) -> None:
+    """The chosen metrics of every scenario, with the paired differences from the base, then the days
+    freed, the net-widening shares, how the replications were chosen, the folder and the notice."""
     names = data["scenarios"]
-    table = Table(
-        title=f"{' vs '.join(names)}: {data['replications']} paired replications (95% CIs)", title_justify="left"
+    title = (
+        f"{' vs '.join(names)}: {data['replications']} paired replications, mean ± 95% CI half-width; totals "
+        f"are over the {_years(years)} reported after the warm-up"
     )
-    for col, justify in (
-        ("metric", "left"),
-        ("scenario", "left"),
-        ("mean", "right"),
-        ("95% CI", "right"),
-        ("difference from base", "right"),
-        ("difference 95% CI", "right"),
-        ("lower in", "right"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for key in SCREEN_METRICS:
-        m = data["metrics"][key]
-        for i, name in enumerate(names):
-            s = m[name]
-            ci = "-" if s["ci_low"] is None else f"{number(s['ci_low'])} to {number(s['ci_high'])}"
-            if i == 0:
-                table.add_row(key, f"{name} (base)", number(s["mean"]), ci, "", "", "")
-                continue
-            d = s["diff"]
-            dci = "-" if d["ci_low"] is None else f"{number(d['ci_low'])} to {number(d['ci_high'])}"
-            share = "-" if d["share_lower"] is None else f"{d['share_lower']:.0%} of reps"
-            table.add_row("", name, number(s["mean"]), ci, number(d["mean"]), dci, share)
-    out_console.print(table)
-    _print_freed_and_widening(data)
-    say(data["paired_differences"])
+    say(
+        tables.render(
+            tables.comparison_rows(data, metrics, years), fmt, title, {**_meta(folder, years), "base": names[0]}
+        )
+    )
+    tell = say if fmt == "table" else warn
+    _print_freed_and_widening(data, tell)
+    tell(data["paired_differences"])
     if "stopping" in data:
-        say(f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})")
-    say(f"results: {folder}")
-    say(NOTICE)
+        tell(f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})")
+    tell(f"results: {folder}")
+    tell(NOTICE)
 
 
-def _print_freed_and_widening(data: dict[str, Any]) -> None:
+def _print_freed_and_widening(data: dict[str, Any], tell: Any = say) -> None:
     """Sitting days freed a year (and their share of national capacity); what those diverted met under the base."""
     for name, days in data.get("sitting_days_freed", {}).items():
         parts = []
@@ -210,10 +228,10 @@ def _print_freed_and_widening(data: dict[str, Any]) -> None:
             if d["mean"] is not None:
                 ci = "" if d["ci_low"] is None else f" ({number(d['ci_low'])} to {number(d['ci_high'])})"
                 parts.append(f"{label} {number(d['mean'])}{ci} a year, {sh['mean']:.2%} of its capacity")
-        say(f"sitting days freed by {name} against {data['base']}: " + "; ".join(parts))
+        tell(f"sitting days freed by {name} against {data['base']}: " + "; ".join(parts))
     for name, nw in data.get("net_widening", {}).items():
         shares = ", ".join(f"{fate} {v['mean']:.0%}" for fate, v in nw["under_base"].items() if v["mean"])
-        say(f"of the {number(nw['diverted']['mean'])} detections {name} diverted, under {data['base']}: {shares}")
+        tell(f"of the {number(nw['diverted']['mean'])} detections {name} diverted, under {data['base']}: {shares}")
 
 
 def robustness(
