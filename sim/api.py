@@ -545,7 +545,7 @@ class SweepResult:
         """One row per point: its factor values, replications, and each metric's mean and 95% CI."""
         import pandas as pd
 
-        return pd.read_csv(self.folder / "points.csv", comment="#").set_index("point")
+        return pd.read_csv(self.folder / "points.csv").drop(columns="notice").set_index("point")
 
     @property
     def replications(self) -> pd.DataFrame:

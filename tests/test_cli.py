@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import pyarrow.parquet as pq
 import pytest
 from small import small_args
 
@@ -42,7 +43,13 @@ def test_run_writes_a_complete_folder(tmp_path, capsys):
     monthly = list(csv.DictReader(line for line in (out / "monthly.csv").open() if not line.startswith("#")))
     assert len(monthly) == 3 * 18  # 6 warm-up months + 12
     assert set(MONTHLY) <= set(monthly[0])
-    assert (out / "replications.csv").read_text().startswith("# Illustrative")
+    assert monthly[0]["notice"] == NOTICE and monthly[1]["notice"] == ""
+    import pandas as pd
+
+    for name in ("replications", "monthly"):  # the same tables as Parquet, with the notice in their metadata
+        frame, table = pd.read_parquet(out / f"{name}.parquet"), pd.read_csv(out / f"{name}.csv")
+        pd.testing.assert_frame_equal(frame, table.drop(columns="notice"), check_dtype=False)
+        assert pq.read_schema(out / f"{name}.parquet").metadata[b"divertsim.notice"] == NOTICE.encode()
 
 
 def test_same_seed_same_files_any_workers(tmp_path):

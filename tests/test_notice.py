@@ -1,6 +1,7 @@
 """Every output carries the notice that the model is illustrative and not a tool for assessing
-individuals: CSV and TOML files in a first comment line, JSON files in a ``notice`` field,
-Parquet files in their metadata."""
+individuals: CSV files in a last ``notice`` column (the text on the first row, so that a plain
+``pandas.read_csv`` reads them), TOML files in a first comment line, JSON files in a ``notice``
+field, Parquet files in their metadata."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ def test_the_event_log_carries_the_notice_in_csv_and_parquet(tmp_path):
         out = tmp_path / fmt
         assert main(["run", "status-quo", *small_args(), "--reps", "1", "--workers", "1", "--out", str(out),
                      "--event-log", "--event-log-format", fmt, "--event-log-max-events", "500"]) == 0
-    assert (tmp_path / "csv" / "event_log.csv").read_text().splitlines()[0] == f"# {NOTICE}"
-    assert len(pd.read_csv(tmp_path / "csv" / "event_log.csv", comment="#")) == 500
+    log = pd.read_csv(tmp_path / "csv" / "event_log.csv")
+    assert len(log) == 500 and log["notice"][0] == NOTICE and log["notice"][1:].isna().all()
     assert parquet_notice(tmp_path / "parquet" / "event_log.parquet") == NOTICE
     assert len(pd.read_parquet(tmp_path / "parquet" / "event_log.parquet")) == 500
 
@@ -45,7 +46,20 @@ def test_sweep_results_and_sensitivity_tables_carry_the_notice(tmp_path):
     assert main(["sweep", str(spec), "--workers", "1", "--out", str(out)]) == 0
     assert parquet_notice(out / "results.parquet") == NOTICE
     assert parquet_notice(out / "sensitivity_morris.parquet") == NOTICE
-    assert (out / "sensitivity_morris.csv").read_text().startswith(f"# {NOTICE}")
+    assert pd.read_csv(out / "sensitivity_morris.csv")["notice"][0] == NOTICE
+    for name in ("results.csv", "points.csv"):
+        table = pd.read_csv(out / name)
+        assert table["notice"][0] == NOTICE and "point" in table.columns, name
+
+
+def test_a_run_folder_s_tables_read_with_a_plain_read_csv(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", "status-quo", *small_args(), "--reps", "3", "--workers", "1", "--out", str(out)]) == 0
+    reps = pd.read_csv(out / "replications.csv")
+    assert list(reps["replication"]) == [0, 1, 2] and reps["notice"][0] == NOTICE
+    assert reps["court.receipts"].dtype.kind in "if"  # numbers, not text: no stray header line
+    monthly = pd.read_csv(out / "monthly.csv")
+    assert len(monthly) == 3 * monthly["month"].nunique() and monthly["notice"][0] == NOTICE
 
 
 def test_calibrated_scenario_and_fit_record_carry_the_notice(tmp_path):

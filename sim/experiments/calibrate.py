@@ -29,7 +29,7 @@ from sim.inputs.scenario import Scenario
 from sim.inputs.tomltext import dumps
 from sim.results import manifests
 from sim.results.manifests import CheckManifest, FitManifest
-from sim.results.output import atomic_write, write_json
+from sim.results.output import atomic_write, csv_text, write_json
 
 
 @dataclass(frozen=True)
@@ -257,10 +257,7 @@ def write_checks(
         },
     )
     cols = ("target", "role", "metric", "mean", "ci_low", "ci_high", "low", "high", "unit", "within")
-    lines = [f"# {NOTICE}", ",".join(cols)]
-    for r in rows:
-        lines.append(",".join(_csv_cell(r[c]) for c in cols))
-    atomic_write(out / "checks.csv", "\n".join(lines) + "\n")
+    atomic_write(out / "checks.csv", csv_text(cols, ([r[c] for c in cols] for r in rows)))
     manifests.write(
         out,
         CheckManifest(
@@ -274,13 +271,6 @@ def write_checks(
         ),
     )
     return out / "checks.json"
-
-
-def _csv_cell(x: Any) -> str:
-    if x is None:
-        return ""
-    text = str(x)
-    return f'"{text.replace(chr(34), chr(34) * 2)}"' if any(ch in text for ch in ',"\n') else text
 
 
 def raw_scenario(path: Path, overrides: list[str]) -> dict:

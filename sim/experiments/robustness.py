@@ -44,11 +44,10 @@ from sim.experiments.executors import Executor, Task
 from sim.experiments.runfolder import RunFolderError, open_folder
 from sim.inputs.loading import effective_dict, scenario_hash, validate
 from sim.inputs.scenario import HISTORY_KEYS, Scenario
-from sim.results import manifests
+from sim.results import manifests, output
 from sim.results.identity import Identity
 from sim.results.manifests import Manifest, PointHashes, RobustnessManifest, Status
 from sim.results.metrics import RepResult
-from sim.results.output import _csv_text, atomic_write, write_json
 from sim.results.stats import summarise
 
 #: what a robustness run ends with: a sign flip, a difference that loses significance, or neither
@@ -588,7 +587,7 @@ def csv_text(data: dict[str, Any]) -> str:
                     o.get("ci_high"),
                 ]
             )
-    return _csv_text(CSV_COLUMNS, ([("" if v is None else v) for v in row] for row in rows))
+    return output.csv_text(CSV_COLUMNS, ([("" if v is None else v) for v in row] for row in rows))
 
 
 def _identity(p: Plan, reps: int, corners: bool) -> Identity:
@@ -633,8 +632,8 @@ def run(
         t0 = time.perf_counter()
         results = simulate_plan(p, reps, executor, progress)
         data = analyse(p, results, p.scenarios[0][0].run.years)
-        write_json(folder / "robustness.json", data)
-        atomic_write(folder / "robustness.csv", csv_text(data))
+        output.write_json(folder / "robustness.json", data)
+        output.atomic_write(folder / "robustness.csv", csv_text(data))
         cpu = sum(r.runtime_s for point in results for res in point for r in res)
         manifests.write(folder, _manifest(p, identity, "complete", round(time.perf_counter() - t0, 3), round(cpu, 3)))
     finally:

@@ -9,7 +9,6 @@ for Sobol', mu* for Morris). Tables are written as CSV and Parquet.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from pathlib import Path
@@ -17,9 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from sim import NOTICE
 from sim.experiments.sweep import load_design, spec_of
-from sim.results.output import atomic_write
+from sim.results.output import CsvTable, atomic_write
 from sim.results.store import STORE_NAME, Store, StoreError
 
 NUM_RESAMPLES = 200
@@ -143,11 +141,9 @@ def write_tables(folder: Path, method: str, rows: list[dict[str, Any]]) -> list[
         return []
     columns = list(rows[0])
     buf = io.StringIO()
-    buf.write(f"# {NOTICE}\n")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
+    table = CsvTable(buf, columns)
     for r in rows:
-        w.writerow([f"{v:.6g}" if isinstance(v, float) else v for v in (r[c] for c in columns)])
+        table.row([f"{v:.6g}" if isinstance(v, float) else v for v in (r[c] for c in columns)])
     csv_path, pq_path = folder / f"sensitivity_{method}.csv", folder / f"sensitivity_{method}.parquet"
     atomic_write(csv_path, buf.getvalue())
     tmp = folder / f".sensitivity_{method}.parquet.tmp"

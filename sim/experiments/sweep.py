@@ -11,7 +11,6 @@ batches so that memory does not grow with the number of tasks.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -22,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from sim import NOTICE
 from sim.errors import ScenarioError
 from sim.experiments.designs import Design, build
 from sim.experiments.executors import Executor, Task
@@ -34,7 +32,7 @@ from sim.results import manifests
 from sim.results.identity import Identity
 from sim.results.manifests import Failure, Manifest, Status, StoreMeta, SweepManifest, SweepSummary
 from sim.results.metrics import HEADLINE
-from sim.results.output import atomic_write, notice_metadata
+from sim.results.output import CsvTable, atomic_write, notice_metadata
 from sim.results.stats import summarise
 from sim.results.store import STORE_NAME, Store, StoreDamaged
 
@@ -337,9 +335,7 @@ def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> 
     tmp_parquet = folder / ".results.parquet.tmp"
     tmp_csv = folder / ".results.csv.tmp"
     with pq.ParquetWriter(tmp_parquet, schema) as pw, tmp_csv.open("w", newline="") as fh:
-        fh.write(f"# {NOTICE}\n")
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["point", "replication", "metric", "value"])
+        w = CsvTable(fh, ["point", "replication", "metric", "value"])
         for batch in _batches(store):
             points, reps, metrics, values = [], [], [], []
             for p, r, h in batch:
@@ -349,7 +345,7 @@ def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> 
                     reps.append(r)
                     metrics.append(k)
                     values.append(v)
-                    w.writerow([p, r, k, "" if not math.isfinite(v) else f"{v:.10g}"])
+                    w.row([p, r, k, "" if not math.isfinite(v) else f"{v:.10g}"])
             pw.write_table(
                 pa.table(
                     {
@@ -370,15 +366,14 @@ def _points_csv(store: Store, design: Design) -> str:
     import io
 
     buf = io.StringIO()
-    buf.write(f"# {NOTICE}\n")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
+    w = CsvTable(
+        buf,
         [
             "point",
             *design.factors,
             "replications",
             *(f"{m}.{s}" for m in HEADLINE for s in ("mean", "ci_low", "ci_high")),
-        ]
+        ],
     )
     current: int | None = None
     rows: list[dict[str, float]] = []
@@ -390,7 +385,7 @@ def _points_csv(store: Store, design: Design) -> str:
         for m in HEADLINE:
             s = summarise(r[m] for r in rows)
             cells += ["" if s[k] is None else f"{s[k]:.10g}" for k in ("mean", "ci_low", "ci_high")]
-        w.writerow(cells)
+        w.row(cells)
 
     for p, _, h in store.headlines(BATCH):
         if p != current:

@@ -547,7 +547,7 @@ def _sweep_report(folder: Path, manifest: SweepManifest) -> Report:
         raise ReportError(f"{folder}: the sweep is not complete; finish it with --resume")
     spec = manifest.sweep
     try:
-        points = pd.read_csv(folder / "points.csv", comment="#")
+        points = pd.read_csv(folder / "points.csv")
     except (OSError, ValueError) as exc:
         raise ReportError(f"{folder / 'points.csv'}: missing or damaged ({type(exc).__name__})") from None
     factors = list(spec["factors"])
@@ -568,7 +568,7 @@ def _sweep_report(folder: Path, manifest: SweepManifest) -> Report:
     for method in ("sobol", "morris"):
         path = folder / f"sensitivity_{method}.csv"
         if path.exists():
-            rows = pd.read_csv(path, comment="#").to_dict("records")
+            rows = pd.read_csv(path).drop(columns="notice").to_dict("records")
             rep.figures.append(
                 (
                     f"sensitivity_{method}",

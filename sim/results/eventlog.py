@@ -16,7 +16,7 @@ replication again with job tracing on, which changes no random number, so it des
 the stored replication. A national 10-year replication has about 1.2 million events (roughly 14
 per case, some 20 MB as Parquet); the log is cut at ``max_events`` rows, the latest events
 dropped first, and says so. Like every output, the log carries the notice that the model is
-illustrative: a first comment line in CSV (read it with ``comment="#"``), file metadata in Parquet.
+illustrative: a last column ``notice`` in CSV (the text on the first row), file metadata in Parquet.
 """
 
 from __future__ import annotations
@@ -148,5 +148,8 @@ def write(
         pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **notice_metadata()}), tmp)
         tmp.replace(path)
     else:
-        atomic_write(path, f"# {NOTICE}\n" + df.to_csv(index=False))
+        noticed = df.assign(notice="")  # as every CSV table: the notice on the first row (see CsvTable)
+        if len(noticed):
+            noticed.iloc[0, -1] = NOTICE
+        atomic_write(path, noticed.to_csv(index=False))
     return path, len(df), cut

@@ -94,18 +94,35 @@ def write_json(path: Path, data: Any) -> None:
     atomic_write(path, json.dumps(_finite(data), indent=2, sort_keys=False) + "\n")
 
 
-def _csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+class CsvTable:
+    """A CSV writer that carries the notice in a last column, ``notice``: the text on the first row,
+    empty on the rest. Every table keeps the notice in its own file, and a plain ``pandas.read_csv``
+    or ``csv.DictReader`` reads it as it is (a comment line would break both); filling only the
+    first row keeps a long table from carrying the text a million times."""
+
+    def __init__(self, fh: Any, header: Sequence[str]) -> None:
+        self._w = csv.writer(fh, lineterminator="\n")
+        self._w.writerow([*header, "notice"])
+        self._first = True
+
+    def row(self, cells: Sequence[Any]) -> None:
+        self._w.writerow([*cells, NOTICE if self._first else ""])
+        self._first = False
+
+
+def csv_cell(v: Any) -> Any:
+    """A value as a CSV cell: floats to 10 significant figures, non-finite and None empty."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    return f"{v:.10g}" if isinstance(v, float) else v
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A whole CSV table (see :class:`CsvTable`)."""
     buf = io.StringIO()
-    buf.write(f"# {NOTICE}\n")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
+    table = CsvTable(buf, header)
     for row in rows:
-        w.writerow(
-            [
-                "" if isinstance(v, float) and not math.isfinite(v) else (f"{v:.10g}" if isinstance(v, float) else v)
-                for v in row
-            ]
-        )
+        table.row([csv_cell(v) for v in row])
     return buf.getvalue()
 
 
@@ -126,27 +143,46 @@ def summary(results: list[RepResult]) -> dict[str, Any]:
     return {"notice": NOTICE, "replications": len(results), "metrics": metrics, "open_at_end_by_stage": by_stage}
 
 
-def replications_csv(results: list[RepResult]) -> str:
+def replications_table(results: list[RepResult]) -> tuple[list[str], list[list[Any]]]:
+    """One row per replication: its headline metrics and the cases open at the end by stage."""
     header = ["replication", *HEADLINE, *(f"open_at_end.{s}" for s in STAGES)]
-    rows = (
+    rows = [
         [r.replication, *(r.headline[k] for k in HEADLINE), *(r.open_by_stage.get(s, 0) for s in STAGES)]
         for r in results
-    )
-    return _csv_text(header, rows)
+    ]
+    return header, rows
 
 
-def monthly_csv(results: list[RepResult], cal: Calendar, warmup_months: int) -> str:
+def monthly_table(results: list[RepResult], cal: Calendar, warmup_months: int) -> tuple[list[str], list[list[Any]]]:
+    """One row per replication and month (warm-up months flagged) with every monthly series."""
     labels = cal.month_labels()
     header = ["replication", "month", "label", "in_warmup", *MONTHLY]
-    rows = (
+    rows = [
         [r.replication, m, labels[m], int(m < warmup_months), *(float(r.monthly[k][m]) for k in MONTHLY)]
         for r in results
         for m in range(cal.months)
-    )
-    return _csv_text(header, rows)
+    ]
+    return header, rows
+
+
+def write_parquet(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """``rows`` as a Parquet table with the notice in its metadata, written whole or not at all."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
+    table = pa.table(columns).replace_schema_metadata(notice_metadata())
+    tmp = path.parent / f".{path.name}.tmp"
+    pq.write_table(table, tmp)
+    tmp.replace(path)
 
 
 def write_tables(folder: Path, results: list[RepResult], cal: Calendar, warmup_months: int) -> None:
+    """summary.json, and the replications and monthly tables as CSV and as Parquet."""
     write_json(folder / "summary.json", summary(results))
-    atomic_write(folder / "replications.csv", replications_csv(results))
-    atomic_write(folder / "monthly.csv", monthly_csv(results, cal, warmup_months))
+    for name, (header, rows) in (
+        ("replications", replications_table(results)),
+        ("monthly", monthly_table(results, cal, warmup_months)),
+    ):
+        atomic_write(folder / f"{name}.csv", csv_text(header, rows))
+        write_parquet(folder / f"{name}.parquet", header, rows)
