@@ -77,12 +77,15 @@ class Interrupted(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def _saving_to(folder: Path) -> Iterator[None]:
-    """A Ctrl-C from here on says where the finished work is."""
+    """A Ctrl-C from here on marks the folder ``interrupted`` and says where the finished work is."""
+    from sim.results.manifests import mark_interrupted
+
     try:
         yield
-    except Interrupted:
-        raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        mark_interrupted(folder)
+        if isinstance(exc, Interrupted):
+            raise
         raise Interrupted(folder) from None
 
 
@@ -144,6 +147,41 @@ def shipped() -> dict[str, Scenario | ScenarioError]:
         except ScenarioError as exc:
             found[path.stem] = exc
     return found
+
+
+def _resumed(
+    out: str | Path | None,
+    resume: bool,
+    reps: int | Literal["auto"] | None,
+    years: float | None,
+    seed: int | None,
+    precision: float | None,
+    max_reps: int | None,
+) -> tuple[int | Literal["auto"] | None, float | None, int | None, float | None, int | None]:
+    """On a resume, what the folder was asked for fills in every setting not given again.
+
+    A resume continues the same work, so ``--resume --out DIR`` alone (the line a Ctrl-C prints)
+    finishes the replications first asked for, over the same years, with the same seed and the same
+    ``--reps auto`` rule. A setting given again must match, as before: the folder's own check
+    refuses other work. A folder with no readable manifest is left to that check to explain."""
+    from sim.results import manifests
+
+    if not resume or out is None:
+        return reps, years, seed, precision, max_reps
+    try:
+        held = manifests.read(Path(out))
+    except (manifests.ManifestError, OSError):
+        return reps, years, seed, precision, max_reps
+    work = held.work
+    asked = work.get("replications")
+    if reps is None and (asked == "auto" or (isinstance(asked, int) and not isinstance(asked, bool))):
+        reps = asked
+    if reps == "auto" and work.get("replications") == "auto":
+        precision = work.get("precision") if precision is None else precision
+        max_reps = work.get("max_reps") if max_reps is None else max_reps
+    if years is None and isinstance(work.get("years"), int | float):
+        years = float(work["years"])
+    return reps, years, held.seed if seed is None else seed, precision, max_reps
 
 
 def _texts(
@@ -269,6 +307,7 @@ def run(
     from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
     from sim.experiments.runfolder import RunFolder, auto_work, default_folder, run_auto, run_fixed
 
+    reps, years, seed, precision, max_reps = _resumed(out, resume, reps, years, seed, precision, max_reps)
     rule = None
     if reps == "auto":
         rule = _rule(
@@ -396,6 +435,7 @@ def compare(
 
     if not others:
         raise ValueError("compare needs the base and at least one other scenario")
+    reps, years, seed, precision, max_reps = _resumed(out, resume, reps, years, seed, precision, max_reps)
     rule = None
     if reps == "auto":
         rule = _rule(

@@ -46,6 +46,34 @@ def test_run_returns_the_folders_figures_as_tables(tmp_path):
     assert list(res.replications.index) == [0, 1] and res.notice == NOTICE
 
 
+@pytest.mark.parametrize("auto", [False, True])
+def test_an_interrupted_run_says_so_and_a_bare_resume_finishes_what_was_asked(tmp_path, auto):
+    out = tmp_path / "r"
+
+    def ctrl_c_after_two(done, total):
+        if done >= 2:
+            raise KeyboardInterrupt
+
+    asked = dict(reps="auto", precision=0.2, max_reps=9) if auto else dict(reps=5)
+    with pytest.raises(KeyboardInterrupt):
+        divertsim.run("status-quo", **asked, years=1, seed=11, overrides=SMALL, workers=1, out=out,
+                      progress=ctrl_c_after_two)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["seed"] == 11
+    res = divertsim.run("status-quo", overrides=SMALL, workers=1, out=out, resume=True)  # no reps, years, seed
+    assert res.scenario.run.years == 1 and res.scenario.run.seed == 11
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["work"] == (
+        {"replications": "auto", "precision": 0.2, "max_reps": 9, "years": 1.0} if auto else
+        {"replications": 5, "years": 1.0})
+    if not auto:
+        assert len(res.results) == 5
+    from sim.experiments.runfolder import RunFolderError
+
+    with pytest.raises(RunFolderError, match="other work"):  # a setting given again must match
+        divertsim.run("status-quo", reps=3, overrides=SMALL, workers=1, out=out, resume=True)
+
+
 def test_compare_gives_paired_differences(tmp_path):
     cmp = divertsim.compare("status-quo", "justice-2019", reps=2, years=1, overrides=SMALL, workers=1,
                             out=tmp_path / "c")

@@ -200,12 +200,14 @@ def test_every_shared_option_is_declared_once_and_used_by_every_command_that_tak
 
 
 LONG = [
-    ("run", ["run", "status-quo"], "finished replications are saved in {out}; continue with --resume --out {out}"),
-    ("compare", ["compare", "status-quo", "justice-2019"],
-     "finished replications are saved in {out}; continue with --resume --out {out}"),
+    ("run", ["run", "status-quo"], "finished replications are saved in {out}; continue with "
+     "divertsim run status-quo --workers 1 --resume --out {out}"),
+    ("compare", ["compare", "status-quo", "justice-2019"], "finished replications are saved in {out}; continue with "
+     "divertsim compare status-quo justice-2019 --workers 1 --resume --out {out}"),
     ("robustness", ["robustness", "status-quo", "justice-2019"],
      "a robustness run does not resume; {out} is incomplete"),
-    ("sweep", ["sweep", "s.toml"], "finished tasks are saved in {out}; continue with --resume --out {out}"),
+    ("sweep", ["sweep", "s.toml"], "finished tasks are saved in {out}; continue with "
+     "divertsim sweep s.toml --workers 1 --resume --out {out}"),
     ("calibrate", ["calibrate", "status-quo", "t.toml", "--free", "police.nfa_share"], ""),
     ("calibrate_check", ["calibrate-check", "status-quo", "t.toml"], ""),
 ]

@@ -6,7 +6,9 @@ ends); and Ctrl-C while the command starts prints one line."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -181,3 +183,28 @@ def test_ctrl_c_stops_long_replications_at_once_and_the_run_resumes(tmp_path):
     assert time.monotonic() - sent < 1.5, "Ctrl-C waited for the workers' replications (seconds each) to end"
     resumed = finish(*args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
+
+
+@pytest.mark.slow
+def test_the_line_ctrl_c_prints_finishes_the_work_first_asked_for(tmp_path):
+    """Run as printed, the interrupt line's command finishes all 40 replications over the same years
+    with the same overrides, and until then the manifest says the run was interrupted."""
+    out = tmp_path / "r"
+    proc = start("run", "status-quo", "--reps", "40", *SMALL, "--workers", "1", "--out", str(out),
+                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while stored(out / "store.sqlite") < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it was interrupted: the test proved nothing"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "--resume --out" in err, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["work"]["replications"] == 40
+    hint = shlex.split(err.split("continue with ")[1])
+    assert hint[:3] == ["divertsim", "run", "status-quo"] and "--resume" in hint
+    resumed = finish(*hint[1:])
+    assert resumed.returncode == 0, resumed.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["replications"] == 40
+    assert manifest["scenario"]["run"]["years"] == 1

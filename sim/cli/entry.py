@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from sim.cli import calibration, inspection, running, sweeps
+from sim.cli import calibration, inspection, progress, running, sweeps
 from sim.cli.app import app
 from sim.cli.errors import exit_status
 
@@ -43,6 +43,7 @@ def _command() -> Any:  # Typer's command, of the Click that Typer carries
 def main(argv: list[str] | None = None) -> int:
     """Run one command line; every error a user can cause becomes one line on standard error."""
     args = sys.argv[1:] if argv is None else argv
+    progress.given(args)
     try:
         result = _command().main(args=args or ["--help"], standalone_mode=False, prog_name="divertsim")
     except (Exception, KeyboardInterrupt) as exc:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,5 +73,25 @@ def working(label: str, saved: Callable[[Path], str] | None = None) -> Iterator[
 
 
 def resumable(what: str) -> Callable[[Path], str]:
-    """The interrupt line of work that ``--resume`` continues: ``finished WHAT are saved in ...``."""
-    return lambda folder: f"finished {what} are saved in {folder}; continue with --resume --out {folder}"
+    """The interrupt line of work that ``--resume`` continues: ``finished WHAT are saved in ...;
+    continue with COMMAND``, the command as given (its overrides included) with ``--resume --out``."""
+    return lambda folder: f"finished {what} are saved in {folder}; continue with {resume_command(folder)}"
+
+
+#: the arguments of the command line being run (set by :func:`sim.cli.entry.main`)
+_given: list[str] = []
+
+
+def given(args: list[str]) -> None:
+    """Remember the command line, for the line that says how to continue it."""
+    _given[:] = args
+
+
+def resume_command(folder: Path) -> str:
+    """The command line that continues the interrupted one: the same arguments, resuming into ``folder``."""
+    args = list(_given)
+    if "--out" in args[:-1]:  # the folder named again below, in the form the run used
+        i = args.index("--out")
+        del args[i : i + 2]
+    args = [a for a in args if not a.startswith("--out=") and a != "--resume"]
+    return shlex.join(["divertsim", *args, "--resume", "--out", str(folder)])

@@ -41,7 +41,10 @@ from sim.results.output import package_versions, write_json
 MANIFEST_NAME = "manifest.json"
 COMPARISON_NAME = "comparison.json"
 
-Status = Literal["running", "complete"]
+#: ``running`` while work is under way (and after a kill, which leaves no chance to say more),
+#: ``interrupted`` after a Ctrl-C (finished replications are kept; ``--resume`` continues),
+#: ``complete`` once every table is written
+Status = Literal["running", "interrupted", "complete"]
 
 
 class ManifestError(IdentityError):
@@ -404,6 +407,19 @@ def read(folder: Path) -> AnyManifest:
 def write(folder: Path, manifest: Manifest) -> None:
     """Write the manifest whole or not at all."""
     write_json(folder / MANIFEST_NAME, manifest.as_json())
+
+
+def mark_interrupted(folder: Path) -> None:
+    """After a Ctrl-C: the folder's manifest, and those of a comparison's scenario folders inside
+    it, say ``interrupted`` where they said ``running``. Best effort: a folder that cannot be read
+    or written keeps what it says, and ``--resume`` treats both states alike."""
+    for where in (folder, *(sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else ())):
+        try:
+            held = read(where)
+            if held.status == "running":
+                write(where, held.model_copy(update={"status": "interrupted"}))
+        except (ManifestError, OSError):
+            continue
 
 
 def read_comparison(folder: Path) -> ComparisonRecord:
