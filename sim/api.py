@@ -209,10 +209,10 @@ def _texts(
 
 
 def _rule(precision: float, max_reps: int) -> StoppingRule:
-    from sim.experiments.replications import StoppingRule
+    from sim.experiments.replications import StoppingRule, metric_floor
 
     try:
-        return StoppingRule(precision=precision, max_reps=max_reps)
+        return StoppingRule(precision=precision, max_reps=max_reps, floor=metric_floor)
     except ValueError as exc:
         raise ScenarioError("--precision/--max-reps", None, str(exc)) from None
 
@@ -301,9 +301,12 @@ def run(
     max_reps: int | None = None,
     resume: bool = False,
     progress: Progress | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run a scenario's replications into a run folder (as ``divertsim run``). ``reps="auto"`` adds
-    replications until every headline metric's 95% CI is within ``precision`` of its mean."""
+    replications until every headline metric's 95% CI is within ``precision`` of its mean (or of
+    its floor, for a mean near zero; see :mod:`sim.experiments.replications`); before each round
+    ``waiting`` hears which metric it is waiting for."""
     from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
     from sim.experiments.runfolder import RunFolder, auto_work, default_folder, run_auto, run_fixed
 
@@ -321,7 +324,7 @@ def run(
             results = run_fixed(sc, folder, ex, resume=resume, progress=progress)
         else:
             with RunFolder(sc, folder, resume, auto_work(rule, sc.run.years)) as rf:
-                decision = run_auto([rf], rule, ex, progress=progress)
+                decision = run_auto([rf], rule, ex, progress=progress, waiting=waiting)
                 stopping = _stopping(rule, decision)
                 results = rf.finish(decision.replications, {"stopping": stopping})
     return RunResult(sc, results, folder, stopping)
@@ -426,8 +429,10 @@ def compare(
     max_reps: int | None = None,
     resume: bool = False,
     progress: Progress | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> CompareResult:
-    """Run the base and the other scenarios on common random numbers (as ``divertsim compare``)."""
+    """Run the base and the other scenarios on common random numbers (as ``divertsim compare``);
+    ``reps="auto"`` as for :func:`run`."""
     from sim.experiments.compare import comparison, write_comparison
     from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
     from sim.experiments.runfolder import Comparison, auto_work, default_folder, fixed_work, run_auto
@@ -453,7 +458,7 @@ def compare(
                 rf.run(list(range(n)), ex, progress, total=n)
             n_used = n
         else:
-            decision = run_auto(cmp.runs, rule, ex, progress=progress)
+            decision = run_auto(cmp.runs, rule, ex, progress=progress, waiting=waiting)
             n_used, stopping = decision.replications, _stopping(rule, decision)
         results = cmp.finish(n_used, {"stopping": stopping} if stopping else None)
     data = comparison(names, results, years_all)

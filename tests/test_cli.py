@@ -163,7 +163,11 @@ def test_reps_auto_records_why_it_stopped(tmp_path, capsys):
     stop = manifest["stopping"]
     assert 3 <= stop["replications"] <= 12 and stop["reason"]
     assert manifest["replications"] == stop["replications"]
-    assert "replications:" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "replications:" in captured.out
+    if stop["replications"] > 8:  # more than one round: it said what it was waiting for, on standard error
+        said = re.search(r"after (\d+) replications, waiting for (\S+?)(?: and \d+ more)?: its 95% CI is", captured.err)
+        assert said and said.group(2) in HEADLINE, captured.err
 
 
 # ------------------------------------------------------------------ the command line's own shape

@@ -99,3 +99,28 @@ def test_comparison_structure():
 
 def test_unique_names():
     assert unique_names(["a", "b", "a", "a"]) == ["a", "b", "a-2", "a-3"]
+
+
+def test_a_mean_near_zero_is_judged_against_its_floor_not_itself():
+    """A rare count (mean 0.1 a replication) never gets a CI within 5% of its own mean: a purely
+    relative rule runs to the maximum; with the floor of a count (10 cases) it stops at once."""
+    from sim.experiments.replications import metric_floor
+
+    rare = [1.0 if i % 10 == 3 else 0.0 for i in range(200)]
+    relative = StoppingRule(precision=0.05, max_reps=200).decide({"forensics.outsourced": rare})
+    assert relative.replications == 200 and relative.imprecise == ["forensics.outsourced"]
+    floored = StoppingRule(precision=0.05, max_reps=200, floor=metric_floor).decide({"forensics.outsourced": rare})
+    assert floored.stop and floored.replications < 40 and not floored.imprecise
+    # a large mean is judged against itself, as before: the floor changes nothing there
+    values = [1000.0 + (300.0 if i % 2 else -300.0) for i in range(400)]
+    assert (StoppingRule(precision=0.05, max_reps=400, floor=metric_floor).decide({"court.receipts": values})
+            == StoppingRule(precision=0.05, max_reps=400).decide({"court.receipts": values}))
+
+
+def test_floors_by_kind_of_metric_and_for_compared_names():
+    from sim.experiments.replications import metric_floor
+
+    assert metric_floor("court.receipts") == 10.0 and metric_floor("court.receipts_per_year") == 10.0
+    assert metric_floor("court.crown.wait_weeks_median") == 1.0 and metric_floor("sentence.custody_share") == 0.1
+    assert metric_floor("justice-2019: sentence.custody_share") == 0.1
+    assert relative_half_width([0.0, 0.2], floor=10.0) == pytest.approx(relative_half_width([10.0, 10.2]) * 10.1 / 10.0)

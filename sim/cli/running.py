@@ -102,7 +102,7 @@ def run(
     with working("replications", resumable("replications")) as progress:
         res = api.run(
             scenario, n, years, seed, set_, where, out, precision=precision, max_reps=max_reps, resume=resume,
-            progress=progress,
+            progress=progress, waiting=warn,
         )  # fmt: skip
     tell = say if fmt == "table" else warn
     print_run(res, rows, fmt)
@@ -181,7 +181,7 @@ def compare(
     with working("replications", resumable("replications")) as progress:
         res = api.compare(
             base, *others, reps=n, years=years, seed=seed, overrides=set_, workers=where, out=out,
-            precision=precision, max_reps=max_reps, resume=resume, progress=progress,
+            precision=precision, max_reps=max_reps, resume=resume, progress=progress, waiting=warn,
         )  # fmt: skip
     print_comparison(res.data, res.folder, rows, res.runs[res.base].scenario.run.years, fmt)
     tell = say if fmt == "table" else warn

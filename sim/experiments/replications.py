@@ -9,16 +9,25 @@ guards against stopping on a lucky streak; the results then use the replications
 the look-ahead. A metric with no finite values is not a target; a
 metric whose values are all equal is precise at once. The decision depends only on the values in
 replication order, never on how replications were batched across workers.
+
+A mean near zero makes any relative precision unreachable (a count of a rare event, a difference
+that is truly nil), and the rule would run to ``max_reps`` waiting for it. So a rule may give each
+metric a *floor*: the half-width is compared with ``precision`` times the larger of ``|mean|`` and
+the floor, an absolute tolerance where the mean is small. :func:`metric_floor` gives the floors
+of divertsim's metrics by their kind: 10 cases for counts and rates, one day or week for times,
+ten percentage points for shares (at 5%: half a case, 0.05 days, half a point).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import stdtrit
+
+from sim.results.units import kind
 
 DEFAULT_PRECISION = 0.05
 DEFAULT_MIN_REPS = 3
@@ -28,8 +37,18 @@ DEFAULT_MAX_REPS = 200
 MAX_REPS = 100_000
 
 
-def relative_half_width(values: Sequence[float], level: float = 0.95) -> float:
-    """CI half-width over |mean| of the finite values (0 when all equal, inf when undefined)."""
+#: the floor of each kind of metric (see the module's docstring)
+FLOORS: dict[str, float] = {"total": 10.0, "level": 10.0, "rate": 10.0, "time": 1.0, "share": 0.1}
+
+
+def metric_floor(name: str) -> float:
+    """The floor of a target named ``metric`` or ``scenario: metric``."""
+    return FLOORS[kind(name.rsplit(": ", 1)[-1])]
+
+
+def relative_half_width(values: Sequence[float], level: float = 0.95, floor: float = 0.0) -> float:
+    """CI half-width over the larger of |mean| and ``floor``, of the finite values (0 when all equal,
+    inf when undefined)."""
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     n = len(x)
@@ -38,7 +57,7 @@ def relative_half_width(values: Sequence[float], level: float = 0.95) -> float:
     sd = float(np.std(x, ddof=1))
     if sd == 0.0:
         return 0.0
-    mean = abs(float(np.mean(x)))
+    mean = max(abs(float(np.mean(x))), floor)
     if mean == 0.0:
         return math.inf
     return float(stdtrit(n - 1, 0.5 + level / 2)) * sd / math.sqrt(n) / mean
@@ -60,6 +79,8 @@ class StoppingRule:
     min_reps: int = DEFAULT_MIN_REPS
     look_ahead: int = DEFAULT_LOOK_AHEAD
     max_reps: int = DEFAULT_MAX_REPS
+    #: each target's floor (none when not given: a purely relative rule)
+    floor: Callable[[str], float] | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.precision < 1:
@@ -69,15 +90,17 @@ class StoppingRule:
                 f"max_reps must be between {max(2, self.min_reps)} and {MAX_REPS:,} (got {self.max_reps:,})"
             )
 
-    def _imprecise(self, series: Mapping[str, Sequence[float]], n: int) -> list[str]:
-        out = []
+    def widths(self, series: Mapping[str, Sequence[float]], n: int) -> dict[str, float]:
+        """Each target's relative half-width over its first ``n`` values (targets with none finite left out)."""
+        out = {}
         for name, values in series.items():
             head = values[:n]
-            if not any(math.isfinite(v) for v in head):
-                continue
-            if relative_half_width(head) > self.precision:
-                out.append(name)
+            if any(math.isfinite(v) for v in head):
+                out[name] = relative_half_width(head, floor=self.floor(name) if self.floor else 0.0)
         return out
+
+    def _imprecise(self, series: Mapping[str, Sequence[float]], n: int) -> list[str]:
+        return [name for name, w in self.widths(series, n).items() if w > self.precision]
 
     def decide(self, series: Mapping[str, Sequence[float]]) -> Decision:
         """Apply the rule to per-metric values in replication order (all of equal length)."""
@@ -107,7 +130,9 @@ class StoppingRule:
             return Decision(
                 True,
                 n,
-                f"stopped at the maximum of {n} replications; {len(still)} target(s) not within {self.precision:.0%}",
+                f"stopped at the maximum of {n} replications; {len(still)} target(s) not within {self.precision:.0%}: "
+                + ", ".join(still[:3])
+                + (f" and {len(still) - 3} more" if len(still) > 3 else ""),
                 still,
             )
         return Decision(

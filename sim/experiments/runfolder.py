@@ -12,6 +12,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -397,22 +398,40 @@ def run_fixed(
 
 
 def run_auto(
-    folders: list[RunFolder], rule: StoppingRule, executor: Executor, progress: Progress | None = None
+    folders: list[RunFolder],
+    rule: StoppingRule,
+    executor: Executor,
+    progress: Progress | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> Decision:
     """Add replications to every folder in rounds until the stopping rule holds for all of them.
 
     Every folder gets the same replications, so compared scenarios stay paired. The decision uses
-    the values in replication order, so it does not depend on the number of workers.
+    the values in replication order, so it does not depend on the number of workers. Before each
+    round after the first, ``waiting`` hears which metric the rule is waiting for.
     """
     n_have = min((_prefix(f.done()) for f in folders), default=0)
     while True:
         decision = _decide(folders, rule, n_have)
         if decision.stop:
             return decision
+        if waiting is not None and decision.imprecise:
+            waiting(waiting_for(folders, rule, n_have, decision.imprecise))
         n_next = n_have + rule.next_batch(n_have, executor.workers)
         for f in folders:
             f.run(list(range(n_next)), executor, progress, total=n_next)
         n_have = n_next
+
+
+def waiting_for(folders: list[RunFolder], rule: StoppingRule, n: int, imprecise: list[str]) -> str:
+    """``after N replications, waiting for METRIC: its 95% CI is ±X of its mean (wants ±P)``, the
+    widest of the targets not yet precise, and how many more there are."""
+    widths = rule.widths(_series(folders, n), n)
+    worst = max(imprecise, key=lambda name: widths.get(name, 0.0))
+    more = f" and {len(imprecise) - 1} more" if len(imprecise) > 1 else ""
+    width = widths.get(worst, math.inf)
+    said = "undefined" if not math.isfinite(width) else f"±{width:.1%} of its mean"
+    return f"after {n} replications, waiting for {worst}{more}: its 95% CI is {said} (wants ±{rule.precision:.1%})"
 
 
 def _prefix(done: set[int]) -> int:
@@ -423,11 +442,16 @@ def _prefix(done: set[int]) -> int:
     return n
 
 
-def _decide(folders: list[RunFolder], rule: StoppingRule, n: int) -> Decision:
+def _series(folders: list[RunFolder], n: int) -> dict[str, list[float]]:
+    """Every target's values over the first ``n`` replications (``scenario: metric`` when compared)."""
     series: dict[str, list[float]] = {}
     for f in folders:
         for key, values in f.series(n).items():
             series[f"{f.scenario.name}: {key}" if len(folders) > 1 else key] = values
+    return series
+
+
+def _decide(folders: list[RunFolder], rule: StoppingRule, n: int) -> Decision:
     if n == 0:
         return Decision(False, 0, "no replications yet")
-    return rule.decide(series)
+    return rule.decide(_series(folders, n))
