@@ -29,12 +29,13 @@ import multiprocessing as mp
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sim import NOTICE
 from sim.errors import ScenarioError
+from sim.inputs.names import overrides_tag
 from sim.inputs.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -240,6 +241,8 @@ class RunResult:
     folder: Path
     stopping: dict[str, Any] | None = None
     notice: str = NOTICE
+    #: the overrides given, as ``KEY=VALUE`` texts (not the run settings: replications, years, seed)
+    overrides: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -317,7 +320,7 @@ def run(
             DEFAULT_PRECISION if precision is None else precision, DEFAULT_MAX_REPS if max_reps is None else max_reps
         )
     sc = load(scenario, _texts(overrides, seed, years, None if reps == "auto" else reps))
-    folder = Path(out) if out is not None else default_folder(sc.name)
+    folder = Path(out) if out is not None else default_folder(sc.name + overrides_tag(_texts(overrides)))
     stopping = None
     with _saving_to(folder), _executor(workers) as ex:
         if rule is None:
@@ -327,7 +330,7 @@ def run(
                 decision = run_auto([rf], rule, ex, progress=progress, waiting=waiting)
                 stopping = _stopping(rule, decision)
                 results = rf.finish(decision.replications, {"stopping": stopping})
-    return RunResult(sc, results, folder, stopping)
+    return RunResult(sc, results, folder, stopping, overrides=_texts(overrides))
 
 
 @dataclass(frozen=True)
@@ -358,6 +361,8 @@ class CompareResult:
     data: dict[str, Any]
     folder: Path
     notice: str = NOTICE
+    #: the overrides given, in every scenario, as ``KEY=VALUE`` texts
+    overrides: list[str] = field(default_factory=list)
 
     @property
     def base(self) -> str:
@@ -448,7 +453,7 @@ def compare(
         )
     scenarios, names = _common(base, others, None if reps == "auto" else reps, years, seed, overrides)
     n = scenarios[0].run.replications
-    folder = Path(out) if out is not None else default_folder(f"compare-{names[0]}")
+    folder = Path(out) if out is not None else default_folder(f"compare-{names[0]}" + overrides_tag(_texts(overrides)))
     years_all = scenarios[0].run.years
     work = fixed_work(n, years_all) if rule is None else auto_work(rule, years_all)
     stopping = None
@@ -467,7 +472,7 @@ def compare(
     data["warnings"] = {name: run_warnings(res, sc) for (name, res), sc in zip(results.items(), scenarios)}
     write_comparison(folder, data)
     runs = {name: RunResult(sc, results[name], folder / name) for name, sc in zip(names, scenarios)}
-    return CompareResult(runs, data, folder)
+    return CompareResult(runs, data, folder, overrides=_texts(overrides))
 
 
 # ----------------------------------------------------------------------------------- robustness

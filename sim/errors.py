@@ -30,12 +30,25 @@ class ScenarioError(Exception):
     nothing is written.
     """
 
-    def __init__(self, source: str, key: str | None, problem: str) -> None:
+    #: most problems one error line lists (the rest are counted)
+    MAX_LISTED = 12
+
+    def __init__(
+        self, source: str, key: str | None, problem: str, more: list[tuple[str | None, str]] | None = None
+    ) -> None:
         self.source = shorten(printable(source), 500)
         self.key = shorten(printable(key), 120) if key else key
         self.problem = shorten(printable(" ".join(str(problem).split())))  # one line, whatever the cause said
+        #: the file's other problems, each ``(key, problem)``: a file is reported whole, on the same line
+        self.more = [
+            (shorten(printable(k), 120) if k else k, shorten(printable(" ".join(str(p).split())), 200))
+            for k, p in (more or [])
+        ]
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f"{self.source}: {self.key}" if self.key else self.source
-        return f"{where}: {self.problem}"
+        parts = [(self.key, self.problem), *self.more]
+        shown = [f"{k}: {p}" if k else p for k, p in parts[: self.MAX_LISTED]]
+        rest = len(parts) - len(shown)
+        text = "; ".join(shown) + (f"; and {rest} more problem{'s' if rest > 1 else ''}" if rest else "")
+        return f"{self.source}: {text}"

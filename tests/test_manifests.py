@@ -185,12 +185,12 @@ def test_report_takes_the_kind_from_the_manifest_not_from_the_files_beside_it(ot
     shutil.copytree(ws / "run", folder)
     shutil.copy(ws / "compare" / "comparison.json", folder / other)
     rep = build(folder)
-    assert rep.kind == "run" and rep.title.startswith("status-quo: 2 replications")
+    assert rep.kind == "run" and rep.title.startswith("status-quo with arrivals.per_month=") and rep.title.endswith(": 2 replications")
 
 
 def test_a_scenario_of_a_comparison_is_reported_as_its_run(ws):
     rep = build(ws / "compare" / "justice-2019")
-    assert rep.kind == "run" and rep.title.startswith("justice-2019: 2 replications")
+    assert rep.kind == "run" and rep.title.startswith("justice-2019 with ") and rep.title.endswith(": 2 replications")
     assert build(ws / "compare").kind == "comparison" and build(ws / "check").kind == "calibration"
 
 

@@ -37,7 +37,7 @@ Out = Annotated[
     typer.Option(
         "--out",
         help="Where to write: the folder (default results/<name>-<timestamp>), or for report the file "
-        "(default FOLDER/report.html).",
+        "(default FOLDER/report.html), for new the scenario file (default scenarios/NAME.toml).",
     ),
 ]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue the interrupted run, comparison or sweep in --out.")]

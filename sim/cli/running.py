@@ -32,6 +32,7 @@ from sim.cli.options import (
 from sim.cli.progress import resumable, working
 from sim.experiments import robustness as R
 from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
+from sim.inputs.names import overrides_label
 from sim.results.metrics import HEADLINE
 from sim.results.stats import summarise
 
@@ -131,10 +132,15 @@ def print_run(res: api.RunResult, metrics: list[str], fmt: tables.Format = "tabl
     years = res.scenario.run.years
     summaries = {k: summarise(r.headline[k] for r in res.results) for k in metrics}
     title = (
-        f"{res.scenario.name}: {len(res.results)} replications, mean ± 95% CI half-width; totals are over "
+        f"{res.scenario.name}{_with(res.overrides)}: {len(res.results)} replications, mean ± 95% CI half-width; "
+        "totals are over "
         f"the {_years(years)} reported after the warm-up"
     )
-    say(tables.render(tables.run_rows(res.scenario.name, summaries, years), fmt, title, _meta(res.folder, years)))
+    say(
+        tables.render(
+            tables.run_rows(res.scenario.name, summaries, years), fmt, title, _meta(res.folder, years, res.overrides)
+        )
+    )
     tell = say if fmt == "table" else warn
     for w in res.warnings:
         tell(f"warning: {w}")
@@ -142,12 +148,16 @@ def print_run(res: api.RunResult, metrics: list[str], fmt: tables.Format = "tabl
     tell(NOTICE)
 
 
+def _with(overrides: list[str]) -> str:
+    return f" with {overrides_label(overrides)}" if overrides else ""
+
+
 def _years(years: float) -> str:
     return f"{years:g} year" + ("" if years == 1 else "s")
 
 
-def _meta(folder: Path, years: float) -> dict[str, Any]:
-    return {"folder": str(folder), "reported_years": years}
+def _meta(folder: Path, years: float, overrides: list[str]) -> dict[str, Any]:
+    return {"folder": str(folder), "reported_years": years, "overrides": overrides}
 
 
 def print_report(path: Path, tell: Any = say) -> None:
@@ -183,7 +193,7 @@ def compare(
             base, *others, reps=n, years=years, seed=seed, overrides=set_, workers=where, out=out,
             precision=precision, max_reps=max_reps, resume=resume, progress=progress, waiting=warn,
         )  # fmt: skip
-    print_comparison(res.data, res.folder, rows, res.runs[res.base].scenario.run.years, fmt)
+    print_comparison(res.data, res.folder, rows, res.runs[res.base].scenario.run.years, fmt, res.overrides)
     tell = say if fmt == "table" else warn
     for name, said in res.warnings.items():
         for w in said:
@@ -193,18 +203,27 @@ def compare(
 
 
 def print_comparison(
-    data: dict[str, Any], folder: Path, metrics: list[str], years: float, fmt: tables.Format = "table"
+    data: dict[str, Any],
+    folder: Path,
+    metrics: list[str],
+    years: float,
+    fmt: tables.Format = "table",
+    overrides: list[str] | None = None,
 ) -> None:
     """The chosen metrics of every scenario, with the paired differences from the base, then the days
     freed, the net-widening shares, how the replications were chosen, the folder and the notice."""
     names = data["scenarios"]
     title = (
-        f"{' vs '.join(names)}: {data['replications']} paired replications, mean ± 95% CI half-width; totals "
+        f"{' vs '.join(names)}{_with(overrides or [])}: {data['replications']} paired replications, mean ± 95% CI "
+        "half-width; totals "
         f"are over the {_years(years)} reported after the warm-up"
     )
     say(
         tables.render(
-            tables.comparison_rows(data, metrics, years), fmt, title, {**_meta(folder, years), "base": names[0]}
+            tables.comparison_rows(data, metrics, years),
+            fmt,
+            title,
+            {**_meta(folder, years, overrides or []), "base": names[0]},
         )
     )
     tell = say if fmt == "table" else warn

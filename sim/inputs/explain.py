@@ -50,9 +50,7 @@ def _walk(
         if key == "decision.rules":
             for rname, rule in value.items():
                 out.append(
-                    Parameter(
-                        f"{key}.{rname}", _show(rule), "-", sources.get(f"{key}.{rname}", "scenario policy"), "scenario"
-                    )
+                    Parameter(f"{key}.{rname}", _show(rule), "-", _rule_source(sources, f"{key}.{rname}"), "scenario")
                 )
             continue
         set_by = "default" if value == dvalue else "scenario"
@@ -63,6 +61,12 @@ def _walk(
             str(extra.get("source", "")) if set_by == "default" else "set by scenario (no source given)"
         )
         out.append(Parameter(key, _show(value), str(extra.get("unit", "")), source, set_by))
+
+
+def _rule_source(sources: dict[str, str], key: str) -> str:
+    """A rule's source: those of its own fields first (``take_up: ...``), then the rule's."""
+    parts = [f"{k[len(key) + 1 :]}: {v}" for k, v in sources.items() if k.startswith(key + ".")]
+    return "; ".join([*parts, sources.get(key, "scenario policy")])
 
 
 def parameters(scenario: Scenario) -> list[Parameter]:

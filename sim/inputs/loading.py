@@ -1,20 +1,23 @@
 """Scenario files: find, read, follow ``extends``, apply ``--set`` overrides, validate.
 
 Scenario files are data only: TOML parsed by :mod:`tomllib`, nothing evaluated, nothing unpickled.
-``extends`` names another file beside the file that names it, by its file name alone (a path,
-absolute or with ``..``, is refused), whose keys this file overrides; only regular files resolve,
-and a missing target or a cycle is an error that names the chain.
-Every problem ends in one :class:`~sim.errors.ScenarioError` naming the file, the dotted key and
-what is wrong.
+``extends`` names another scenario by its file name alone (a path, absolute or with ``..``, is
+refused), whose keys this file overrides: a file beside the file that names it, or else a shipped
+scenario (``extends = "justice-2019"`` or ``"justice-2019.toml"``); only regular files resolve, and
+a missing target or a cycle is an error that names the chain.
+Every problem ends in one :class:`~sim.errors.ScenarioError` naming the file, and every dotted key
+that is wrong with what is wrong with it.
 """
 
 from __future__ import annotations
 
 import copy
+import difflib
+import functools
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +51,11 @@ def resolve(name_or_path: str) -> Path:
         path = folder / stem
         if is_file(path):
             return path
-    known = ", ".join(p.stem for p in list_shipped()) or "none"
-    raise ScenarioError(name_or_path, None, f"no such scenario file or shipped scenario (shipped: {known})")
+    names = [p.stem for p in list_shipped()]
+    hint = did_you_mean(candidate.stem, names)
+    raise ScenarioError(
+        name_or_path, None, f"no such scenario file or shipped scenario{hint} (shipped: {', '.join(names) or 'none'})"
+    )
 
 
 def is_file(path: Path) -> bool:
@@ -106,9 +112,17 @@ def load_raw(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         )
     target = path.parent / parent
     if not is_file(target):
-        raise ScenarioError(
-            str(path), "extends", f"target '{parent}' is not a file (looked for {target.name} beside {path.name})"
-        )
+        stem = parent if parent.endswith(".toml") else parent + ".toml"
+        shipped = shipped_dir() / stem
+        if not is_file(path.parent / stem) and not is_file(shipped):
+            names = [p.stem for p in list_shipped()]
+            raise ScenarioError(
+                str(path),
+                "extends",
+                f"target '{parent}' is not a file beside {path.name} nor a shipped scenario"
+                + did_you_mean(Path(stem).stem, names),
+            )
+        target = path.parent / stem if is_file(path.parent / stem) else shipped
     return deep_merge(load_raw(target, (*_chain, path)), data)
 
 
@@ -127,7 +141,8 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, source: str = "--set"
     """Set ``a.b.c`` inside nested tables, refusing keys the scenario does not have."""
     parts = key.split(".")
     if not is_known_key(Scenario, parts):
-        raise ScenarioError(source, key, "unknown parameter (see `divertsim explain SCENARIO` for every key)")
+        hint = did_you_mean(key, all_keys()) or " (see `divertsim explain SCENARIO` for every key)"
+        raise ScenarioError(source, key, "unknown parameter" + hint)
     node = data
     for part in parts[:-1]:
         child = node.get(part)
@@ -136,6 +151,23 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, source: str = "--set"
             node[part] = child
         node = child
     node[parts[-1]] = value
+
+
+#: the source a value given on the command line is credited to
+SET_SOURCE = "set on the command line (--set)"
+
+
+def credit(data: dict[str, Any], key: str, source: str) -> None:
+    """Credit ``key``'s value to ``source``, dropping the justification of the value it replaced
+    (and of any key inside it): a source describes a value, and that value is gone."""
+    sources = data.get("sources")
+    if sources is None:
+        sources = data["sources"] = {}
+    if not isinstance(sources, dict):
+        return  # validation says what is wrong with it
+    for held in [k for k in sources if isinstance(k, str) and k.startswith(key + ".")]:
+        del sources[held]
+    sources[key] = source
 
 
 def is_known_key(model: type[BaseModel], parts: list[str]) -> bool:
@@ -193,19 +225,59 @@ def problem_text(err: Mapping[str, Any]) -> str:
 
 
 def validate(data: dict[str, Any], label: str) -> Scenario:
-    """Validate merged raw data, or raise one error line for the first problem found."""
+    """Validate merged raw data, or raise one error line naming every problem found in it."""
     _reject_non_finite(data, label, [])
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        raise ScenarioError(label, format_loc(first["loc"]) or None, problem_text(first) + more) from None
-    for key in scenario.sources:
-        if not is_known_key(Scenario, key.split(".")):
-            raise ScenarioError(label, f"sources.{key}", "names no parameter")
+        found = [(format_loc(e["loc"]) or None, _with_hint(e)) for e in exc.errors()]
+        found += _unknown_sources(data.get("sources"))
+        raise ScenarioError(label, *found[0], more=found[1:]) from None
+    unknown = _unknown_sources(scenario.sources)
+    if unknown:
+        raise ScenarioError(label, *unknown[0], more=unknown[1:])
     return scenario
+
+
+def _unknown_sources(sources: Any) -> list[tuple[str | None, str]]:
+    if not isinstance(sources, dict):
+        return []
+    return [
+        (f"sources.{key}", "names no parameter" + did_you_mean(key, all_keys()))
+        for key in sources
+        if isinstance(key, str) and not is_known_key(Scenario, key.split("."))
+    ]
+
+
+def _with_hint(err: Mapping[str, Any]) -> str:
+    """The problem, and for an unknown key the nearest key the scenario has."""
+    text = problem_text(err)
+    if err.get("type") == "extra_forbidden":
+        text += did_you_mean(format_loc(err["loc"]), all_keys())
+    return text
+
+
+def did_you_mean(given: str, known: Iterable[str]) -> str:
+    """`` (did you mean X?)`` for the nearest of ``known``, or nothing if none is near."""
+    near = difflib.get_close_matches(given, list(known), n=1, cutoff=0.75)
+    return f" (did you mean {near[0]}?)" if near else ""
+
+
+@functools.cache
+def all_keys() -> tuple[str, ...]:
+    """Every dotted parameter key of a scenario (tables' own fields; not the keys inside a
+    distribution or a named rule), for suggestions."""
+    return tuple(_keys(Scenario, ""))
+
+
+def _keys(model: type[BaseModel], prefix: str) -> Iterator[str]:
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{field.alias or name}"
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from _keys(ann, key + ".")
+        else:
+            yield key
 
 
 def _reject_non_finite(node: Any, label: str, path: list[str]) -> None:
@@ -228,6 +300,7 @@ def load_scenario(name_or_path: str, overrides: Iterable[str] = ()) -> Scenario:
     for text in overrides:
         key, value = parse_override(text)
         set_dotted(data, key, value)
+        credit(data, key, SET_SOURCE)
     label = str(path) if not overrides else f"{path} (with --set)"
     return validate(data, label)
 

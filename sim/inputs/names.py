@@ -38,3 +38,27 @@ def inside(folder: Path, name: str) -> Path:
     if path.resolve().parent != folder.resolve():
         raise ValueError(f"'{name}' would be written outside {folder}")
     return path
+
+
+#: longest part of a folder name that spells out the overrides (longer ones end in a digest)
+MAX_TAG = 80
+
+
+def overrides_label(texts: list[str]) -> str:
+    """``KEY=VALUE, ...`` of the overrides, for titles ("" without any)."""
+    return ", ".join(" ".join(t.split()) for t in texts)
+
+
+def overrides_tag(texts: list[str]) -> str:
+    """``+KEY=VALUE+...`` for a default folder name, in characters safe in any file system, cut to
+    :data:`MAX_TAG` with a digest of the whole so that different overrides never share a name."""
+    if not texts:
+        return ""
+    import hashlib
+    import re
+
+    tag = "+" + "+".join(re.sub(r"[^A-Za-z0-9._=-]", "_", t) for t in texts)
+    if len(tag) > MAX_TAG:
+        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:8]
+        tag = tag[: MAX_TAG - 9] + "~" + digest
+    return tag

@@ -26,6 +26,7 @@ from sim.errors import ScenarioError
 from sim.experiments.replications import MAX_REPS
 from sim.experiments.runfolder import asked
 from sim.inputs.explain import parameters
+from sim.inputs.loading import SET_SOURCE
 from sim.inputs.names import inside
 from sim.inputs.reading import read_bounded
 from sim.inputs.scenario import Scenario
@@ -319,12 +320,27 @@ def build(folder: Path) -> Report:
     return _calibration_report(folder, manifest)
 
 
+def _with_set(scenario: dict[str, Any]) -> str:
+    """`` with KEY=VALUE, ...`` for the values a run's scenario took from ``--set`` (its sources say which)."""
+    sources = scenario.get("sources") or {}
+    keys = [k for k, v in sources.items() if v == SET_SOURCE and not k.startswith("run.")]
+    if not keys:
+        return ""
+    shown = []
+    for key in keys:
+        node: Any = scenario
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        shown.append(f"{key}={json.dumps(node) if not isinstance(node, str) else node}")
+    return " with " + ", ".join(shown)
+
+
 def _run_report(folder: Path) -> Report:
     """A run, or one scenario of a comparison: its trajectories, results, stability and parameters."""
     s, manifest = _series(folder, None)
     name = s.name
     series = [s]
-    rep = Report("run", f"{name}: {len(s.results)} replications", folder)
+    rep = Report("run", f"{name}{_with_set(manifest.scenario)}: {len(s.results)} replications", folder)
     _trajectory_figures(rep, series)
     rep.sections.append(_summary_table(series, None))
     _stability(rep, series, [manifest])
@@ -350,7 +366,11 @@ def _comparison_report(folder: Path, manifest: ComparisonManifest) -> Report:
         raise ReportError(f"{folder / COMPARISON_NAME}: damaged ({exc})") from None
     series = [s for s, _ in read]
     runs = [m for _, m in read]
-    rep = Report("comparison", f"{' vs '.join(names)}: {comp.replications} paired replications", folder)
+    rep = Report(
+        "comparison",
+        f"{' vs '.join(names)}{_with_set(runs[0].scenario)}: {comp.replications} paired replications",
+        folder,
+    )
     _trajectory_figures(rep, series)
     rep.figures.insert(
         0,
