@@ -179,7 +179,8 @@ def test_a_comparison_record_of_a_wrong_type_is_refused_in_one_line(ws, tmp_path
     assert err.count("\n") == 1 and "comparison.json: damaged (metrics.court.disposals.justice-2019.diff.n" in err
 
 
-@pytest.mark.parametrize("other", ["comparison.json", "checks.json", "fit.json", "points.csv", "robustness.json"])
+@pytest.mark.parametrize("other", ["comparison.json", *(pytest.param(name, marks=pytest.mark.slow) for name in (
+    "checks.json", "fit.json", "points.csv", "robustness.json"))])
 def test_report_takes_the_kind_from_the_manifest_not_from_the_files_beside_it(other, ws, tmp_path):
     folder = tmp_path / "run"
     shutil.copytree(ws / "run", folder)
