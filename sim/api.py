@@ -466,7 +466,7 @@ def compare(
             decision = run_auto(cmp.runs, rule, ex, progress=progress, waiting=waiting)
             n_used, stopping = decision.replications, _stopping(rule, decision)
         results = cmp.finish(n_used, {"stopping": stopping} if stopping else None)
-    data = comparison(names, results, years_all)
+    data = comparison(names, results, years_all, scenarios[0].run.warmup_months)
     if stopping:
         data["stopping"] = stopping
     data["warnings"] = {name: run_warnings(res, sc) for (name, res), sc in zip(results.items(), scenarios)}

@@ -56,9 +56,24 @@ def test_every_line_of_both_tables_fits_80_columns_and_names_its_unit():
     text = tables.render(rows, "table", "a long title " * 20)
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "court.crown.wait_weeks_median [weeks]" in text and "court.receipts [cases, 10-yr total]" in text
+    costly = _comparison(names)
+    for entry in costly["metrics"].values():
+        for s in entry.values():
+            s.update({k: v * 1e4 for k, v in s.items() if isinstance(v, float)})
+            if "diff" in s:
+                s["diff"].update({k: v * 1e4 for k, v in s["diff"].items() if k != "share_lower"})
+    text = tables.render(tables.comparison_rows(costly, HEADLINE, 10), "table", "t")  # costs in the millions
+    assert max(len(line) for line in text.splitlines()) <= 80 and "m ± " in text
     run = tables.render(tables.run_rows("status-quo", {m: _summary(1e6) for m in HEADLINE}, 10), "table", "t")
     assert max(len(line) for line in run.splitlines()) <= 80
     assert all(len(line.split()) >= 4 for line in run.splitlines()[2:])  # metric, unit, mean ± half-width
+
+
+def test_large_figures_are_shown_in_thousands_and_millions():
+    assert tables.with_ci(96_342_166.0, 93_588_583.0, 99_095_749.0) == "96.34m ± 2.75m"
+    assert tables.with_ci(-708_590.0, -924_343.0, -492_837.0) == "-708.6k ± 215.8k"
+    assert tables.with_ci(4538.0, 4465.3, 4610.7) == "4,538 ± 73"
+    assert tables.with_ci(50.0, None, None) == "50.0"
 
 
 def test_a_comparison_row_gives_the_difference_its_ci_and_the_change_from_the_base():

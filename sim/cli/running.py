@@ -228,11 +228,31 @@ def print_comparison(
     )
     tell = say if fmt == "table" else warn
     _print_freed_and_widening(data, tell)
+    if fmt == "table":
+        _print_costs_by_year(data)
     tell(data["paired_differences"])
     if "stopping" in data:
         tell(f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})")
     tell(f"results: {folder}")
     tell(NOTICE)
+
+
+def _print_costs_by_year(data: dict[str, Any]) -> None:
+    """The cost of each reported year, and each policy's paired difference from the base (its net cost)."""
+    rows = data.get("costs_by_year") or []
+    if not rows:
+        return
+    names = data["scenarios"]
+    say(f"cost by reported year, GBP, undiscounted (paired difference from {names[0]}: the net cost; - is a saving)")
+    say(f"  {'year':<9} {names[0][:20]:>20} " + " ".join(f"{n[:24]:>24}" for n in names[1:]))
+    for row in rows:
+        year = f"{row['year']}" + (f" ({row['months']} mo)" if row["months"] < 12 else "")
+        base = tables.with_ci(row[names[0]]["mean"], row[names[0]]["ci_low"], row[names[0]]["ci_high"])
+        diffs = [
+            tables.with_ci(row[n]["diff"]["mean"], row[n]["diff"]["ci_low"], row[n]["diff"]["ci_high"])
+            for n in names[1:]
+        ]
+        say(f"  {year:<9} {base:>20} " + " ".join(f"{d:>24}" for d in diffs))
 
 
 def _print_freed_and_widening(data: dict[str, Any], tell: Any = say) -> None:

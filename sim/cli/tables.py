@@ -2,7 +2,7 @@
 
 ``--metrics`` chooses the rows by name patterns; ``--format`` says who reads them. ``table`` is for
 a person at an 80-column terminal: each row gives the metric's unit, the mean with its 95% CI
-(mean ± half-width: the intervals are symmetric t intervals), and in a comparison the paired
+(mean ± half-width: the intervals are symmetric t intervals; large figures in k or m), and in a comparison the paired
 difference from the base, its share of the base's mean and how often the policy came out lower.
 ``csv`` and ``json`` are for programs: the same figures unrounded, with the CI's ends, one record
 per metric and scenario, and the illustrative notice inside the data itself (a ``notice`` column,
@@ -105,9 +105,16 @@ def render(rows: list[Row], fmt: Format, title: str, meta: dict[str, Any] | None
 
 
 def with_ci(mean: float | None, low: float | None, high: float | None) -> str:
-    """``mean ± half-width`` at the mean's precision, or the mean alone when there is no interval."""
+    """``mean ± half-width`` at the mean's precision (in thousands ``k`` from 100,000 and millions
+    ``m`` from 1,000,000, so that costs fit their column), or the mean alone without an interval."""
     if mean is None:
         return "-"
+    big = abs(mean) >= 1e6 or (low is not None and high is not None and (high - low) / 2 >= 1e6)
+    if big or abs(mean) >= 1e5:
+        scale, suffix, places = (1e6, "m", 2) if big else (1e3, "k", 1)
+        if low is None or high is None:
+            return f"{mean / scale:,.{places}f}{suffix}"
+        return f"{mean / scale:,.{places}f}{suffix} ± {(high - low) / 2 / scale:,.{places}f}{suffix}"
     if low is None or high is None:
         return number(mean)
     places = 0 if abs(mean) >= 1000 else 1 if abs(mean) >= 10 else 3

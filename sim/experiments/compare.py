@@ -19,6 +19,7 @@ from sim import NOTICE
 from sim.results import manifests
 from sim.results.manifests import ComparisonRecord
 from sim.results.metrics import HEADLINE, RepResult
+from sim.results.output import atomic_write, csv_text
 from sim.results.stats import summarise
 
 PAIRED_NOTE = (
@@ -97,10 +98,13 @@ def net_widening(base: list[RepResult], other: list[RepResult]) -> dict[str, Any
     }
 
 
-def comparison(names: list[str], results: dict[str, list[RepResult]], years: float = 1.0) -> dict[str, Any]:
+def comparison(
+    names: list[str], results: dict[str, list[RepResult]], years: float = 1.0, warmup_months: int = 0
+) -> dict[str, Any]:
     """Per metric, each scenario's mean and CI and each non-base scenario's paired difference; sitting
-    days freed against the base and their share of capacity; and what those diverted would have met
-    under the base (``years``: the reported horizon, for the days freed a year)."""
+    days freed against the base and their share of capacity; what those diverted would have met
+    under the base (``years``: the reported horizon, for the days freed a year); and the cost of
+    each reported year (the months after ``warmup_months``, twelve at a time)."""
     base = names[0]
     n = min(len(results[name]) for name in names)
     metrics: dict[str, Any] = {}
@@ -115,6 +119,7 @@ def comparison(names: list[str], results: dict[str, list[RepResult]], years: flo
         metrics[key] = entry
     others = [name for name in names if name != base]
     days = {name: freed(results[base][:n], results[name][:n], years) for name in others}
+    by_year = costs_by_year(names, {name: results[name][:n] for name in names}, warmup_months)
     widening = {name: net_widening(results[base][:n], results[name][:n]) for name in others}
     return {
         "notice": NOTICE,
@@ -126,7 +131,29 @@ def comparison(names: list[str], results: dict[str, list[RepResult]], years: flo
         "sitting_days_freed": days,
         "net_widening": {k: v for k, v in widening.items() if v is not None},
         "net_widening_note": NET_WIDENING_NOTE,
+        "costs_by_year": by_year,
     }
+
+
+def costs_by_year(names: list[str], results: dict[str, list[RepResult]], warmup_months: int) -> list[dict[str, Any]]:
+    """Per reported year: each scenario's cost (mean, CI) and each other's paired difference from the
+    base, in pounds (undiscounted; a last, part year is marked with its months)."""
+    base = names[0]
+    if not results[base] or "cost_gbp" not in results[base][0].monthly:
+        return []
+    months = len(results[base][0].monthly["cost_gbp"]) - warmup_months
+    rows = []
+    for k, start in enumerate(range(warmup_months, warmup_months + months, 12)):
+        stop = min(start + 12, warmup_months + months)
+        cost = {name: [float(r.monthly["cost_gbp"][start:stop].sum()) for r in results[name]] for name in names}
+        row: dict[str, Any] = {"year": k + 1, "months": stop - start}
+        for name in names:
+            s = summarise(cost[name])
+            row[name] = {"mean": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"]}
+            if name != base:
+                row[name]["diff"] = paired(cost[base], cost[name])
+        rows.append(row)
+    return rows
 
 
 def unique_names(names: list[str]) -> list[str]:
@@ -143,3 +170,11 @@ def write_comparison(folder: Path, data: dict[str, Any]) -> None:
     """comparison.json: :func:`comparison`'s record with the warnings (and the stopping rule of
     ``--reps auto``) the command adds, checked against its model and written whole."""
     manifests.write_comparison(folder, ComparisonRecord.model_validate(data))
+    header = ["year", "months", "scenario", "mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low", "diff_ci_high"]
+    rows = [
+        [row["year"], row["months"], name, *(row[name][k] for k in ("mean", "ci_low", "ci_high")),
+         *((row[name]["diff"][k] for k in ("mean", "ci_low", "ci_high")) if "diff" in row[name] else (None,) * 3)]
+        for row in data.get("costs_by_year", [])
+        for name in data["scenarios"]
+    ]  # fmt: skip
+    atomic_write(folder / "costs_by_year.csv", csv_text(header, rows))

@@ -990,6 +990,73 @@ class Reoffending(Section):
         return -math.log1p(-self.probability) / (self.window_years * 365.25)
 
 
+# -------------------------------------------------------------------------------------------- costs
+def gbp(default: float, unit: str, source: str) -> Any:
+    """A unit cost in pounds (at most a million: no unit here costs more)."""
+    return param(default, unit, source, ge=0, le=1_000_000, allow_inf_nan=False)
+
+
+class Costs(Section):
+    """Unit costs, to price the loads the model counts (see :mod:`sim.results.costs`).
+
+    They never change what happens to a case: they turn sitting days, examinations, decisions,
+    sessions, assessments, prison time and community orders into pounds, per year and discounted.
+    Each default is at its own source's prices (the year is in its source) and none is rebased:
+    ``price_year`` is the year the results are labelled with, an ASSUMPTION that the sources'
+    years are close enough for an illustrative comparison."""
+
+    price_year: int = param(
+        2023,
+        "year",
+        "ASSUMPTION: results are quoted at about 2023 prices; the defaults are not rebased",
+        ge=1990,
+        le=2100,
+    )
+    crown_sitting_day: float = gbp(
+        2500.0,
+        "GBP/sitting day",
+        "ASSUMPTION from K2 (S96): £1,441-1,519 direct cost (judiciary and staff) per Crown case in 2007/08-2010/11, "
+        "spread over the sitting time a case takes; excludes CPS, legal aid and police",
+    )
+    magistrates_sitting_day: float = gbp(
+        1200.0,
+        "GBP/sitting day",
+        "ASSUMPTION from K2 (S96): £154-174 direct cost per magistrates' case in 2007/08-2010/11, spread over the "
+        "sitting time a case takes; excludes CPS, legal aid and police",
+    )
+    forensic_examination: float = gbp(
+        1200.0,
+        "GBP/examination",
+        "ASSUMPTION: NOT FOUND (K6); about four examiner-days at £300 a day (the effort proxy T4); triage "
+        "examinations are priced at forensics.triage_effort_days of that",
+    )
+    charging_decision: float = gbp(250.0, "GBP/decision", "ASSUMPTION: NOT FOUND; a CPS charging decision")
+    scheme_session: float = gbp(
+        150.0,
+        "GBP/participant-session",
+        "ASSUMPTION (evidence section 7): £100-200 a contact hour, scaled from commercial courses (P8, S39), so that "
+        "a place of five sessions and a follow-up costs about £900 beside its facilitators' time, inside the "
+        "evidence's £900-1,800",
+    )
+    facilitator_hour: float = gbp(40.0, "GBP/hour", "ASSUMPTION: NOT FOUND; a facilitator's hour with on-costs")
+    assessment: float = gbp(
+        300.0, "GBP/assessment", "ASSUMPTION: NOT FOUND; a risk assessment for a conditional caution or self-referral"
+    )
+    prison_place_year: float = gbp(
+        51724.0, "GBP/place-year", "FOUND K1 (S93): £51,724 per prisoner per year, 2022/23 (open male £27,348)"
+    )
+    community_order: float = gbp(4000.0, "GBP/order", "ASSUMPTION: NOT FOUND; a community order with supervision")
+    discount_rate: float = param(
+        0.035,
+        "share/year",
+        "HM Treasury Green Book: 3.5% a year (social time preference rate, first 30 years); year k of the reported "
+        "horizon is divided by 1.035^k",
+        ge=0,
+        le=0.5,
+        allow_inf_nan=False,
+    )
+
+
 # ------------------------------------------------------------------------------------------ initial
 class Stock(Section):
     """Cases already waiting at one stage when the run starts."""
@@ -1068,6 +1135,7 @@ class Scenario(Section):
     court: Court = Court()
     sentence: Sentence = Sentence()
     reoffending: Reoffending = Reoffending()
+    costs: Costs = Costs()
     initial: Initial = Initial()
     history: History = History()
     sources: dict[str, str] = param({}, "-", "scenario file: sources for values the file sets")

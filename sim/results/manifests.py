@@ -279,6 +279,8 @@ class ComparisonRecord(Record):
     sitting_days_freed: dict[str, dict[str, Interval]]
     net_widening: dict[str, Widening]
     net_widening_note: str
+    #: per reported year (1, 2, ...), each scenario's cost and each other's paired difference from the base
+    costs_by_year: list[dict[str, Any]] = Field(default_factory=list)
     stopping: dict[str, Any] | None = None
     warnings: dict[str, list[str]] | None = None
 

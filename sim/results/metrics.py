@@ -26,6 +26,7 @@ from sim.engine.states import (
     S,
     State,
 )
+from sim.results.costs import HEADLINE_COSTS, headline_costs, monthly_costs
 from sim.results.paired import fates, reoffending_by_route
 from sim.results.translog import TransitionLog, mask, risk_spans
 
@@ -124,6 +125,7 @@ HEADLINE = (
     "register.entries",
     "reoffending.reoffences",
     "reoffending.per_1000_person_years",
+    *HEADLINE_COSTS,
 )
 
 
@@ -186,6 +188,11 @@ MONTHLY = (
     "reoffences",
     "open_cases_end",
     *(f"open_{stage}_end" for stage in STAGES),
+    "charging_decisions",
+    "participant_sessions",
+    "assessments",
+    "community_orders",
+    "cost_gbp",
 )
 
 
@@ -579,6 +586,14 @@ def compute(model: Model, runtime_s: float = 0.0, paired: bool = False) -> RepRe
     mo["open_cases_end"] = open_all[1:]
     for stage in STAGES:
         mo[f"open_{stage}_end"] = log.stock([s for s in OPEN_STATES if STAGE_OF[s] == stage])[1:]
+    # ---------------------------------------------------------------- the loads costs price
+    mo["charging_decisions"] = _count_in(cst, edges)
+    mo["participant_sessions"] = mo["scheme_started"] * scfg.sessions + _count_in(fu_t, edges)
+    mo["assessments"] = _count_in(np.concatenate((cond_t, sr_t, rec.self_referral_excluded_t)), edges)
+    mo["community_orders"] = monthly_entries((S.CLOSED_COMMUNITY,))
+    priced = monthly_costs(sc, mo, np.diff(edges))
+    mo["cost_gbp"] = sum(priced.values(), np.zeros(cal.months))
+    hl.update(headline_costs(sc, priced, w, years))
     monthly = {k: np.asarray(mo[k], dtype=float) for k in MONTHLY}
 
     outcomes = {State(st).name.removeprefix("CLOSED_").lower(): int(in_window((st,))) for st in CLOSED_STATES}

@@ -19,6 +19,8 @@ Kind = Literal["total", "rate", "level", "time", "share"]
 
 #: (name ending or fragment, unit, kind), first match wins; fragments are matched after endings
 _ENDINGS: Final[tuple[tuple[str, str, Kind], ...]] = (
+    ("_gbp_per_year", "GBP a year", "rate"),
+    ("_gbp", "GBP", "total"),
     ("per_1000_person_years", "per 1,000 person-years", "rate"),
     ("_per_year", "cases a year", "rate"),
     ("_per_month", "cases a month", "rate"),
