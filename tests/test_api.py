@@ -46,7 +46,7 @@ def test_run_returns_the_folders_figures_as_tables(tmp_path):
     assert list(res.replications.index) == [0, 1] and res.notice == NOTICE
 
 
-@pytest.mark.parametrize("auto", [False, True])
+@pytest.mark.parametrize("auto", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_an_interrupted_run_says_so_and_a_bare_resume_finishes_what_was_asked(tmp_path, auto):
     out = tmp_path / "r"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sim.errors import ScenarioError
@@ -96,6 +97,7 @@ def test_targets_values_of_any_depth_and_size(tmp_path, value, key):
     check(load_targets, tmp_path / "t.toml", text)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(value=hostile(), key=st.sampled_from(["arrivals.per_month", "police.nfa_share", "run.seed", "name"]))
 def test_set_values_of_any_depth_and_size(value, key):

@@ -189,6 +189,7 @@ def test_report_takes_the_kind_from_the_manifest_not_from_the_files_beside_it(ot
     assert rep.kind == "run" and rep.title.startswith("status-quo with arrivals.per_month=") and rep.title.endswith(": 2 replications")
 
 
+@pytest.mark.slow
 def test_a_scenario_of_a_comparison_is_reported_as_its_run(ws):
     rep = build(ws / "compare" / "justice-2019")
     assert rep.kind == "run" and rep.title.startswith("justice-2019 with ") and rep.title.endswith(": 2 replications")

@@ -31,6 +31,7 @@ def lines_by_label(ax):
     return {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
 
 
+@pytest.mark.slow
 def test_figures_have_titles_units_and_one_line_per_scenario(compared):
     rep = build(compared)
     names = ["status-quo", "justice-2019", "npcc-conditional-caution"]
@@ -57,6 +58,7 @@ def test_figures_have_titles_units_and_one_line_per_scenario(compared):
     assert "% of its mean" in figs["differences"].axes[0].get_xlabel()
 
 
+@pytest.mark.slow
 def test_report_page_is_self_contained_and_carries_the_notice(compared):
     page = (compared / "report.html").read_text()
     assert "not a tool for assessing" in page and page.count('class=notice') == 2
