@@ -21,6 +21,9 @@ from sim.results.output import CsvTable, atomic_write
 from sim.results.store import STORE_NAME, Store, StoreError
 
 NUM_RESAMPLES = 200
+#: below these sample sizes the bootstrap intervals are too wide, or too unreliable, to rank inputs by:
+#: Saltelli base samples (Sobol'), Morris trajectories
+SMALL_SAMPLE = {"sobol": 64, "morris": 10}
 
 
 class SensitivityError(Exception):
@@ -116,6 +119,9 @@ def analyze(
     assert design.problem is not None and design.inputs is not None
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
+    small = small_sample(method, spec.samples)
+    if small:
+        notes.append(small)
     for metric, values in y_all.items():
         y = np.asarray(values, dtype=float)
         if not np.all(np.isfinite(y)):
@@ -130,6 +136,19 @@ def analyze(
             table = morris_indices(design.problem, design.inputs, y, spec.morris_levels, spec.seed)
         rows += [{"metric": metric, **r} for r in table]
     return method, rows, notes
+
+
+def small_sample(method: str, samples: int) -> str | None:
+    """A warning when ``samples`` (Saltelli base samples, or Morris trajectories) is too few for the
+    intervals to mean anything, else None."""
+    least = SMALL_SAMPLE.get(method)
+    if least is None or samples >= least:
+        return None
+    what = "base samples" if method == "sobol" else "trajectories"
+    return (
+        f"warning: {samples} {what} is a small sample for {method}: the 95% intervals are wide and the ranking "
+        f"can change from seed to seed; use at least {least} (samples = {least} in the sweep file)"
+    )
 
 
 def write_tables(folder: Path, method: str, rows: list[dict[str, Any]]) -> list[Path]:

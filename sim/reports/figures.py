@@ -376,15 +376,15 @@ def forest(comparison: dict[str, Any]) -> Figure:
 
 
 def factor_effects(factors: list[str], values: np.ndarray, metrics: dict[str, np.ndarray]) -> Figure:
-    """Each metric (rows) against each factor (columns): one dot per design point, binned means."""
-    factors = factors[:6]
+    """Each factor (rows, every one of them) against each metric (columns): one dot per design point,
+    binned means."""
     fig, axes = plt.subplots(
-        len(metrics), len(factors), figsize=(2.6 * len(factors) + 1, 2.3 * len(metrics)), squeeze=False, sharey="row"
+        len(factors), len(metrics), figsize=(3.0 * len(metrics) + 1.5, 1.9 * len(factors) + 0.8), squeeze=False
     )
-    for r, (metric, y) in enumerate(metrics.items()):
-        for c, factor in enumerate(factors):
+    for c, (metric, y) in enumerate(metrics.items()):
+        for r, factor in enumerate(factors):
             ax = axes[r][c]
-            x = values[:, c]
+            x = values[:, r]
             ok = np.isfinite(y)
             ax.plot(x[ok], y[ok], linestyle="none", marker="o", markersize=2.5, color="#0072B2", alpha=0.5)
             levels = np.unique(x[ok])
@@ -396,10 +396,10 @@ def factor_effects(factors: list[str], values: np.ndarray, metrics: dict[str, np
                 centres = [np.mean(x[ok][idx == b]) for b in range(8) if np.any(idx == b)]
                 means = [np.mean(y[ok][idx == b]) for b in range(8) if np.any(idx == b)]
             ax.plot(centres, means, color="#000000", linewidth=1.6, marker="s", markersize=3)
-            if r == len(metrics) - 1:
-                ax.set_xlabel(factor.split(".")[-1] if len(factor) > 28 else factor, fontsize=7)
-            if c == 0:
-                ax.set_ylabel(metric, fontsize=7)
+            ax.set_xlabel(factor.split(".")[-1] if len(factor) > 28 else factor, fontsize=7)
+            ax.tick_params(labelsize=6)
+            if r == 0:
+                ax.set_title(metric, fontsize=8)
     fig.suptitle("Court load against each factor (dots: design points; line: mean by level or bin)")
     fig.tight_layout()
     return fig
@@ -408,9 +408,10 @@ def factor_effects(factors: list[str], values: np.ndarray, metrics: dict[str, np
 def sensitivity_bars(method: str, rows: list[dict[str, Any]], metrics: Sequence[str]) -> Figure:
     key = "ST" if method == "sobol" else "mu_star"
     metrics = [m for m in metrics if any(r["metric"] == m for r in rows)][:4]
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(8, 2.2 * len(metrics) + 0.4), squeeze=False)
+    inputs = max((sum(r["metric"] == m for r in rows) for m in metrics), default=1)
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(8, (0.25 * inputs + 0.9) * len(metrics) + 0.4), squeeze=False)
     for ax, metric in zip(axes[:, 0], metrics):
-        mine = sorted((r for r in rows if r["metric"] == metric), key=lambda r: r["rank"])[:8]
+        mine = sorted((r for r in rows if r["metric"] == metric), key=lambda r: r["rank"])  # every input
         names = [r["factor"] for r in mine][::-1]
         vals = [r[key] for r in mine][::-1]
         err = [[r[key] - r[f"{key}_ci_low"] for r in mine][::-1], [r[f"{key}_ci_high"] - r[key] for r in mine][::-1]]

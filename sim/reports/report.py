@@ -25,6 +25,7 @@ from sim.engine.calendar import add_months
 from sim.errors import ScenarioError
 from sim.experiments.replications import MAX_REPS
 from sim.experiments.runfolder import asked
+from sim.experiments.sensitivity import small_sample
 from sim.inputs.explain import parameters
 from sim.inputs.loading import SET_SOURCE
 from sim.inputs.names import inside
@@ -589,12 +590,13 @@ def _sweep_report(folder: Path, manifest: SweepManifest) -> Report:
         path = folder / f"sensitivity_{method}.csv"
         if path.exists():
             rows = pd.read_csv(path).drop(columns="notice").to_dict("records")
+            small = small_sample(method, int(spec.get("samples", 0)))
             rep.figures.append(
                 (
                     f"sensitivity_{method}",
                     "Inputs ranked by influence on each metric, with 95% bootstrap "
                     "intervals; the 'replication' bar is the model's own noise: an input below it cannot be "
-                    "told from chance at this sample size.",
+                    "told from chance at this sample size." + (f" {small[0].upper()}{small[1:]}." if small else ""),
                     F.sensitivity_bars(method, rows, spec["metrics"]),
                 )
             )
