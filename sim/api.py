@@ -438,7 +438,8 @@ def compare(
 ) -> CompareResult:
     """Run the base and the other scenarios on common random numbers (as ``divertsim compare``);
     ``reps="auto"`` as for :func:`run`."""
-    from sim.experiments.compare import comparison, write_comparison
+    from sim.engine.calendar import Calendar
+    from sim.experiments.compare import comparison, write_comparison, write_monthly_differences
     from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
     from sim.experiments.runfolder import Comparison, auto_work, default_folder, fixed_work, run_auto
     from sim.results.diagnostics import warnings as run_warnings
@@ -471,6 +472,9 @@ def compare(
         data["stopping"] = stopping
     data["warnings"] = {name: run_warnings(res, sc) for (name, res), sc in zip(results.items(), scenarios)}
     write_comparison(folder, data)
+    write_monthly_differences(
+        folder, names, results, Calendar(scenarios[0].run.start_date, scenarios[0].run.months).month_labels()
+    )
     runs = {name: RunResult(sc, results[name], folder / name) for name, sc in zip(names, scenarios)}
     return CompareResult(runs, data, folder, overrides=_texts(overrides))
 

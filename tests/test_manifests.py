@@ -45,7 +45,7 @@ SWEEP_KEYS = ["notice", "status", "kind", "scenario_hash", "seed", "work", "scen
 COMPARISON_KEYS = ["notice", "status", "kind", "scenario_hash", "seed", "work", "scenarios", "replications",
                    "command", "versions"]
 COMPARISON_JSON_KEYS = ["notice", "base", "scenarios", "replications", "paired_differences", "metrics",
-                        "sitting_days_freed", "net_widening", "net_widening_note", "costs_by_year", "warnings"]
+                        "sitting_days_freed", "net_widening", "net_widening_note", "costs_by_year", "how_fast", "warnings"]
 
 
 @pytest.fixture(scope="module")

@@ -229,12 +229,46 @@ def print_comparison(
     tell = say if fmt == "table" else warn
     _print_freed_and_widening(data, tell)
     if fmt == "table":
+        _print_how_fast(data)
         _print_costs_by_year(data)
     tell(data["paired_differences"])
     if "stopping" in data:
         tell(f"replications: {data['stopping']['replications']} ({data['stopping']['reason']})")
     tell(f"results: {folder}")
     tell(NOTICE)
+
+
+#: the series the printed "how fast" tables follow (comparison.json and the CSVs have them all)
+HOW_FAST_SHOWN = ("court_receipts", "crown_sitting_days_used", "crown_backlog_end", "cost_gbp")
+
+
+def _print_how_fast(data: dict[str, Any]) -> None:
+    """Per policy: the long-run monthly effect and the months to half and nine tenths of it; then the
+    difference in each reported year."""
+    for name, speed in (data.get("how_fast") or {}).items():
+        say(f"how fast {name} acts against {data['base']} (months from the policy's start, month 0; 95% CI):")
+        say(f"  {'series':<26} {'effect a month':>16} {'to 50%':>15} {'to 90%':>15}")
+        for series in HOW_FAST_SHOWN:
+            t = speed["times"][series]
+            e = t["long_run_effect_per_month"]
+            cells = [_months(t[f"months_to_{p}pct"]) for p in (50, 90)]
+            effect = tables.with_ci(e["mean"], e["ci_low"], e["ci_high"])
+            say(f"  {series:<26} {effect:>16} {cells[0]:>15} {cells[1]:>15}")
+        say(f"  difference by reported year ({name} - {data['base']}; flows: the year's total, stocks: its end):")
+        years = sorted({r["year"] for r in speed["by_year"]})
+        say("  " + f"{'series':<26}" + "".join(f"{'year ' + str(y):>13}" for y in years[:4]))
+        for series in HOW_FAST_SHOWN:
+            rows = {r["year"]: r for r in speed["by_year"] if r["series"] == series}
+            say("  " + f"{series:<26}" + "".join(f"{tables.number_short(rows[y]['mean']):>13}" for y in years[:4]))
+        if len(years) > 4:
+            say(f"  (years 5-{years[-1]} in differences_by_year.csv)")
+
+
+def _months(t: dict[str, Any]) -> str:
+    if t["months"] is None:
+        return "no clear effect"
+    ci = "" if t["ci_low"] is None else f" ({t['ci_low']:.0f}-{t['ci_high']:.0f})"
+    return f"{t['months']:.0f}{ci}"
 
 
 def _print_costs_by_year(data: dict[str, Any]) -> None:

@@ -121,6 +121,17 @@ def with_ci(mean: float | None, low: float | None, high: float | None) -> str:
     return f"{number(mean)} ± {(high - low) / 2:,.{places}f}"
 
 
+def number_short(x: float | None) -> str:
+    """A figure in at most about eight characters (k and m for large ones), for narrow year columns."""
+    if x is None:
+        return "-"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.2f}m"
+    if abs(x) >= 1e5:
+        return f"{x / 1e3:,.1f}k"
+    return number(x)
+
+
 def _table(rows: list[Row], title: str) -> list[str]:
     lines = _wrap(title)
     if any(not r.is_base for r in rows):

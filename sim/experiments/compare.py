@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from sim import NOTICE
+from sim.experiments.how_fast import SERIES as HOW_FAST_SERIES
+from sim.experiments.how_fast import how_fast, monthly
 from sim.results import manifests
 from sim.results.manifests import ComparisonRecord
 from sim.results.metrics import HEADLINE, RepResult
@@ -120,6 +122,8 @@ def comparison(
     others = [name for name in names if name != base]
     days = {name: freed(results[base][:n], results[name][:n], years) for name in others}
     by_year = costs_by_year(names, {name: results[name][:n] for name in names}, warmup_months)
+    monthly_held = n > 0 and all(s in results[base][0].monthly for s, _ in HOW_FAST_SERIES)
+    speed = {name: how_fast(results[base][:n], results[name][:n], warmup_months) for name in others if monthly_held}
     widening = {name: net_widening(results[base][:n], results[name][:n]) for name in others}
     return {
         "notice": NOTICE,
@@ -132,6 +136,7 @@ def comparison(
         "net_widening": {k: v for k, v in widening.items() if v is not None},
         "net_widening_note": NET_WIDENING_NOTE,
         "costs_by_year": by_year,
+        "how_fast": speed,
     }
 
 
@@ -178,3 +183,26 @@ def write_comparison(folder: Path, data: dict[str, Any]) -> None:
         for name in data["scenarios"]
     ]  # fmt: skip
     atomic_write(folder / "costs_by_year.csv", csv_text(header, rows))
+    yearly = [
+        [name, r["year"], r["months"], r["series"], r["kind"], r["mean"], r["ci_low"], r["ci_high"]]
+        for name, speed in data.get("how_fast", {}).items()
+        for r in speed["by_year"]
+    ]
+    atomic_write(
+        folder / "differences_by_year.csv",
+        csv_text(["scenario", "year", "months", "series", "kind", "diff_mean", "diff_ci_low", "diff_ci_high"], yearly),
+    )
+
+
+def write_monthly_differences(
+    folder: Path, names: list[str], results: dict[str, list[RepResult]], labels: list[str]
+) -> None:
+    """monthly_differences.csv: each policy's paired difference from the base, per month and series."""
+    base, n = names[0], min(len(results[name]) for name in names)
+    rows = [
+        [name, r["series"], r["month"], r["label"], r["mean"], r["ci_low"], r["ci_high"]]
+        for name in names[1:]
+        for r in monthly(results[base][:n], results[name][:n], labels)
+    ]
+    header = ["scenario", "series", "month", "label", "diff_mean", "diff_ci_low", "diff_ci_high"]
+    atomic_write(folder / "monthly_differences.csv", csv_text(header, rows))

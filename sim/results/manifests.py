@@ -281,6 +281,8 @@ class ComparisonRecord(Record):
     net_widening_note: str
     #: per reported year (1, 2, ...), each scenario's cost and each other's paired difference from the base
     costs_by_year: list[dict[str, Any]] = Field(default_factory=list)
+    #: per other scenario, how fast its effect comes (see sim.experiments.how_fast)
+    how_fast: dict[str, dict[str, Any]] = Field(default_factory=dict)
     stopping: dict[str, Any] | None = None
     warnings: dict[str, list[str]] | None = None
 
