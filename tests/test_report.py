@@ -56,6 +56,14 @@ def test_figures_have_titles_units_and_one_line_per_scenario(compared):
     # and the styles differ, so grey-scale print keeps them apart
     assert len({back[n].get_linestyle() for n in names}) == len(names)
     assert "% of its mean" in figs["differences"].axes[0].get_xlabel()
+    # how fast: one line per policy (not the base) in each panel, in the policy's own style, axes in units
+    for ax in figs["how_fast"].axes:
+        fast = lines_by_label(ax)
+        assert sorted(fast) == sorted(names[1:]) and ax.get_ylabel().startswith("difference, ")
+        assert all(fast[n].get_color() == back[n].get_color() for n in names[1:])
+    page = (compared / "report.html").read_text()
+    assert "<h2>How fast</h2>" in page and "<h2>Added load elsewhere, and cost</h2>" in page
+    assert "cost.total_gbp" in page and "scheme.facilitator_hours" in page
 
 
 @pytest.mark.slow

@@ -375,6 +375,46 @@ def forest(comparison: dict[str, Any]) -> Figure:
     return fig
 
 
+#: the monthly differences drawn in the "how fast" figure, with their titles and units
+HOW_FAST_PANELS = (
+    ("court_receipts", "court receipts", "cases a month"),
+    ("crown_backlog_end", "Crown backlog at month end", "cases"),
+    ("crown_sitting_days_used", "Crown sitting days used", "sitting days a month"),
+    ("cost_gbp", "cost", "GBP a month"),
+)
+
+
+def how_fast(base: Series, others: Sequence[Series]) -> Figure:
+    """Small multiples: each policy's paired difference from the base, month by month from the
+    policy's start (month 0, warm-up shaded), mean and 95% t interval across replications."""
+    from scipy.special import stdtrit
+
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), sharex=True, squeeze=False)
+    dates = base.months
+    for ax, (key, title, unit) in zip(axes.flat, HOW_FAST_PANELS):
+        for i, s in enumerate(others, start=1):
+            st = look(i)
+            d = np.array([o.monthly[key] - b.monthly[key] for b, o in zip(base.results, s.results)], dtype=float)
+            mean = d.mean(axis=0)
+            if len(d) > 1:
+                half = float(stdtrit(len(d) - 1, 0.975)) * d.std(axis=0, ddof=1) / np.sqrt(len(d))
+                ax.fill_between(dates, mean - half, mean + half, color=st["color"], alpha=0.2, linewidth=0)
+            ax.plot(dates, mean, color=st["color"], linestyle=st["linestyle"], linewidth=1.6, label=s.name)
+        ax.axhline(0.0, color="#333333", linewidth=0.8)
+        if base.warmup:
+            ax.axvspan(dates[0], dates[base.warmup], color="#bbbbbb", alpha=0.35, linewidth=0)
+        ax.set_title(title, fontsize=9)
+        ax.set_ylabel(f"difference, {unit}", fontsize=8)
+        _date_axis(ax)
+    for ax in axes[-1]:
+        ax.set_xlabel("month (policy from month 0; grey: warm-up)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, frameon=False, loc="upper center", ncol=max(1, len(others)), bbox_to_anchor=(0.5, 0.94))
+    fig.suptitle(f"How fast: paired difference from {base.name} each month (mean and 95% CI)")
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    return fig
+
+
 def factor_effects(factors: list[str], values: np.ndarray, metrics: dict[str, np.ndarray]) -> Figure:
     """Each factor (rows, every one of them) against each metric (columns): one dot per design point,
     binned means."""

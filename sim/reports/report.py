@@ -33,6 +33,7 @@ from sim.inputs.reading import read_bounded
 from sim.inputs.scenario import Scenario
 from sim.reports import figures as F
 from sim.results import manifests
+from sim.results.costs import ITEMS as COST_ITEMS
 from sim.results.identity import KINDS
 from sim.results.manifests import (
     COMPARISON_NAME,
@@ -51,6 +52,7 @@ from sim.results.manifests import (
 from sim.results.output import atomic_write
 from sim.results.stats import summarise
 from sim.results.store import STORE_NAME, Store, StoreDamaged
+from sim.results.units import unit
 
 SUMMARY_METRICS = (
     ("court.receipts_per_year", "court receipts a year"),
@@ -303,6 +305,83 @@ def _freed_and_widening(comp: ComparisonRecord) -> str:
     return out
 
 
+#: the loads a policy adds or removes outside the courts, and what everything costs
+ADDED_LOAD = (
+    "forensics.examinations",
+    "forensics.triage_examinations",
+    "charging.decisions",
+    "scheme.started",
+    "scheme.facilitator_hours",
+    "caution.conditional",
+    "caution.course_hours",
+    "self_referral.referred",
+    "scheme.prosecuted_after_failure",
+    "court.sitting_days_used",
+    "prison.population_end",
+    "probation.programme_starts",
+    *(f"cost.{item}_gbp" for item in COST_ITEMS),
+    "cost.total_gbp",
+    "cost.total_gbp_per_year",
+    "cost.total_discounted_gbp",
+)
+
+
+def _added_load_section(comp: ComparisonRecord) -> str:
+    """Each load elsewhere and each cost: the base's figure and every policy's paired difference."""
+    names = comp.scenarios
+    head = f"<th>metric</th><th>unit</th><th>{_esc(names[0])} (base)</th>" + "".join(
+        f"<th>{_esc(n)}: difference (95% CI)</th>" for n in names[1:]
+    )
+    rows = []
+    for key in ADDED_LOAD:
+        m = comp.metrics.get(key)
+        if m is None:
+            continue
+        cells = []
+        for n in names[1:]:
+            d = m[n].diff
+            ci = "" if d is None or d.ci_low is None else f" ({_fmt(d.ci_low)} to {_fmt(d.ci_high)})"
+            cells.append(f"<td>{_fmt(None if d is None else d.mean)}{ci}</td>")
+        rows.append(
+            f"<tr><td>{_esc(key)}</td><td class=small>{_esc(unit(key))}</td><td>{_fmt(m[names[0]].mean)}</td>"
+            + "".join(cells)
+            + "</tr>"
+        )
+    return (
+        "<h2>Added load elsewhere, and cost</h2><p class=small>What each policy adds to (or removes from) the other "
+        "stages, and the cost of every load at the scenario's unit costs (GBP; its [costs] section, each with its "
+        "source): paired differences from the base. Totals are over the reported years; prison is the population at "
+        "the end. The difference of cost.total_gbp is the policy's net cost (negative: a saving).</p>"
+        f"<table><tr>{head}</tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _how_fast_section(comp: ComparisonRecord) -> str:
+    """Months to half and nine tenths of each policy's long-run effect, with their bootstrap intervals."""
+    rows = []
+    for name, speed in comp.how_fast.items():
+        for series, t in speed["times"].items():
+            e = t["long_run_effect_per_month"]
+            cells = []
+            for pct in (50, 90):
+                x = t[f"months_to_{pct}pct"]
+                ci = "" if x["ci_low"] is None else f" ({x['ci_low']:.0f} to {x['ci_high']:.0f})"
+                cells.append("<td>no clear effect</td>" if x["months"] is None else f"<td>{x['months']:.0f}{ci}</td>")
+            rows.append(
+                f"<tr><td>{_esc(name)}</td><td>{_esc(series)}</td><td>{_fmt(e['mean'])}</td>" + "".join(cells) + "</tr>"
+            )
+    if not rows:
+        return ""
+    return (
+        "<h2>How fast</h2><p class=small>Months from the policy's start (month 0, the start of the warm-up) until a "
+        "centred five-month moving mean of the paired difference first reaches 50% and 90% of the long-run effect "
+        "(the mean difference over the last twelve months), with bootstrap 95% intervals over the replications. "
+        "monthly_differences.csv and differences_by_year.csv in the folder hold the series.</p>"
+        "<table><tr><th>scenario</th><th>series</th><th>long-run effect a month</th><th>months to 50%</th>"
+        "<th>months to 90%</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
 def _share(x: float | None) -> str:
     return "-" if x is None else f"{x:.1%}"
 
@@ -381,9 +460,20 @@ def _comparison_report(folder: Path, manifest: ComparisonManifest) -> Report:
             F.forest(comp.as_json()),
         ),
     )
+    if len(series) > 1:
+        rep.figures.insert(
+            1,
+            (
+                "how_fast",
+                "How fast each policy acts: its paired difference from the base, month by month from its start.",
+                F.how_fast(series[0], series[1:]),
+            ),
+        )
     rep.sections.append(_summary_table(series, comp))
     _stability(rep, series, runs)
     rep.sections.append(_freed_and_widening(comp))
+    rep.sections.append(_how_fast_section(comp))
+    rep.sections.append(_added_load_section(comp))
     rep.sections.append(_warnings(list(zip(names, runs))))
     rep.sections.append(_decision_order(list(zip(names, runs))))
     rep.sections.append("<h2>Runs</h2>" + "".join(f"<h3>{_esc(n)}</h3>{_metadata(m, n)}" for n, m in zip(names, runs)))
