@@ -467,7 +467,8 @@ def compare(
             decision = run_auto(cmp.runs, rule, ex, progress=progress, waiting=waiting)
             n_used, stopping = decision.replications, _stopping(rule, decision)
         results = cmp.finish(n_used, {"stopping": stopping} if stopping else None)
-    data = comparison(names, results, years_all, scenarios[0].run.warmup_months)
+    starts = {name: sc.decision.policy_start_month for name, sc in zip(names, scenarios)}
+    data = comparison(names, results, years_all, scenarios[0].run.warmup_months, starts)
     if stopping:
         data["stopping"] = stopping
     data["warnings"] = {name: run_warnings(res, sc) for (name, res), sc in zip(results.items(), scenarios)}

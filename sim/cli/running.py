@@ -246,7 +246,8 @@ def _print_how_fast(data: dict[str, Any]) -> None:
     """Per policy: the long-run monthly effect and the months to half and nine tenths of it; then the
     difference in each reported year."""
     for name, speed in (data.get("how_fast") or {}).items():
-        say(f"how fast {name} acts against {data['base']} (months from the policy's start, month 0; 95% CI):")
+        start = speed.get("policy_start_month", 0)
+        say(f"how fast {name} acts against {data['base']} (months from the policy's start, month {start}; 95% CI):")
         say(f"  {'series':<26} {'effect a month':>16} {'to 50%':>15} {'to 90%':>15}")
         for series in HOW_FAST_SHOWN:
             t = speed["times"][series]

@@ -67,6 +67,7 @@ TRIAGE_FAILS: Final = 1 << 41  # the triage examination finds the interview's di
 DISPLACES: Final = 1 << 42  # a self-referral that would otherwise have been detected later
 PRIORITY: Final = 1 << 43  # examined ahead of the rest (forensics.priority)
 SR_EXCLUDED: Final = 1 << 44  # handed-in devices show making or distributing (self_referral.excluded_if_making)
+TRIAGE_FAILS_BEFORE: Final = 1 << 51  # TRIAGE_FAILS of the routes before a policy's diversion rules are in force
 
 # --- codes in Case.bits: (shift, mask) -----------------------------------------------------------
 CATEGORY: Final = (18, 0x3)  # 0 = A, 1 = B, 2 = C
@@ -75,6 +76,9 @@ ROUTE_AFTER: Final = (23, 0x7)
 RELISTINGS: Final = (26, 0x7F)  # ineffective listings before the trial is heard
 SENTENCE: Final = (33, 0x3)  # CUSTODY, SUSPENDED, COMMUNITY, COMMUNITY_PROGRAMME
 SCHEME_FAIL_SESSION: Final = (35, 0x3F)  # session at which attendance fails; 0 = attends all
+#: the routes, and the triage verdict, before a policy's diversion rules are in force (see PoliceRoute.receive)
+ROUTE_INTERVIEW_BEFORE: Final = (45, 0x7)
+ROUTE_AFTER_BEFORE: Final = (48, 0x7)
 
 
 def field(bits: int, code: tuple[int, int]) -> int:

@@ -101,12 +101,17 @@ def net_widening(base: list[RepResult], other: list[RepResult]) -> dict[str, Any
 
 
 def comparison(
-    names: list[str], results: dict[str, list[RepResult]], years: float = 1.0, warmup_months: int = 0
+    names: list[str],
+    results: dict[str, list[RepResult]],
+    years: float = 1.0,
+    warmup_months: int = 0,
+    starts: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Per metric, each scenario's mean and CI and each non-base scenario's paired difference; sitting
     days freed against the base and their share of capacity; what those diverted would have met
     under the base (``years``: the reported horizon, for the days freed a year); and the cost of
-    each reported year (the months after ``warmup_months``, twelve at a time)."""
+    each reported year (the months after ``warmup_months``, twelve at a time); and how fast each
+    policy acts, counting from its start (``starts``, months from the run's first)."""
     base = names[0]
     n = min(len(results[name]) for name in names)
     metrics: dict[str, Any] = {}
@@ -123,7 +128,11 @@ def comparison(
     days = {name: freed(results[base][:n], results[name][:n], years) for name in others}
     by_year = costs_by_year(names, {name: results[name][:n] for name in names}, warmup_months)
     monthly_held = n > 0 and all(s in results[base][0].monthly for s, _ in HOW_FAST_SERIES)
-    speed = {name: how_fast(results[base][:n], results[name][:n], warmup_months) for name in others if monthly_held}
+    speed = {
+        name: how_fast(results[base][:n], results[name][:n], warmup_months, (starts or {}).get(name, 0))
+        for name in others
+        if monthly_held
+    }
     widening = {name: net_widening(results[base][:n], results[name][:n]) for name in others}
     return {
         "notice": NOTICE,

@@ -1,9 +1,10 @@
 """How fast a policy acts: its paired difference from the base month by month, year by year, and
 the time it takes to reach half and nine tenths of its long-run effect.
 
-The policy is in force from the run's first month (month 0, the start of the warm-up): the times
-below count from there. Every figure is paired by replication on common random numbers, as in
-:mod:`sim.experiments.compare`:
+The times below count from the policy's start (``decision.policy_start_month`` of the policy's
+scenario; month 0 is the run's first month, the start of the warm-up), and a phase-in
+(``decision.phase_in_months``) is part of how fast it acts. Every figure is paired by replication
+on common random numbers, as in :mod:`sim.experiments.compare`:
 
 - **monthly**: per month and series, the mean of the replications' differences (policy - base)
   and its 95% t interval;
@@ -100,19 +101,27 @@ def time_to(d: np.ndarray, share: float) -> float | None:
     return float(reached[0] + SMOOTH_MONTHS // 2)
 
 
-def how_fast(base: list[RepResult], other: list[RepResult], warmup_months: int, seed: int = 0) -> dict[str, Any]:
+def how_fast(
+    base: list[RepResult], other: list[RepResult], warmup_months: int, start_month: int = 0, seed: int = 0
+) -> dict[str, Any]:
     """Everything above for one policy against the base, as comparison.json holds it (the monthly
-    rows go to their own table)."""
-    return {"policy_start_month": 0, "times": times(base, other, seed), "by_year": by_year(base, other, warmup_months)}
+    rows go to their own table); times count from ``start_month``."""
+    return {
+        "policy_start_month": start_month,
+        "times": times(base, other, seed, start_month),
+        "by_year": by_year(base, other, warmup_months),
+    }
 
 
-def times(base: list[RepResult], other: list[RepResult], seed: int = 0) -> dict[str, dict[str, Any]]:
-    """Per series: the long-run effect (mean and CI) and the months to each share of it, with a
-    bootstrap 95% interval (None where the long-run effect's CI spans zero)."""
+def times(
+    base: list[RepResult], other: list[RepResult], seed: int = 0, start_month: int = 0
+) -> dict[str, dict[str, Any]]:
+    """Per series: the long-run effect (mean and CI) and the months from ``start_month`` to each
+    share of it, with a bootstrap 95% interval (None where the long-run effect's CI spans zero)."""
     rng = np.random.default_rng(seed)
     out: dict[str, dict[str, Any]] = {}
     for series, _ in SERIES:
-        d = _diffs(base, other, series)
+        d = _diffs(base, other, series)[:, start_month:]
         n = len(d)
         long_run = summarise(d[:, -LONG_RUN_MONTHS:].mean(axis=1).tolist()) if n else summarise([])
         entry: dict[str, Any] = {"long_run_effect_per_month": long_run}

@@ -332,6 +332,26 @@ LEVERS: tuple[Lever, ...] = (
         why="More take-up diverts more: fewer prosecutions and sitting days, more scheme load.",
     ),
     Lever(
+        "decision.policy_start_month",
+        0,
+        24,
+        "JUSTICE",
+        stage="scheme",
+        effects={"scheme.referred": "-", "scheme.facilitator_hours": "-", RECEIPTS: "+", SITTING: "+"},
+        why="A later start leaves the policy's diversions fewer months of the run: fewer referrals, more cases "
+        "prosecuted under the rules before it.",
+    ),
+    Lever(
+        "decision.phase_in_months",
+        0,
+        24,
+        "JUSTICE",
+        stage="scheme",
+        effects={"scheme.referred": "-", "scheme.facilitator_hours": "-", RECEIPTS: "+"},
+        why="A slower build-up diverts a smaller share of cases in its first months: fewer referrals over the run "
+        "and more court receipts.",
+    ),
+    Lever(
         "scheme.completion_rate",
         0.7,
         0.95,

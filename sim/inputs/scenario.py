@@ -324,6 +324,24 @@ class Decision(Section):
         "FOUND T7/P2 (S12, S2): decisions can be taken at interview on admission, or after examination",
     )
     rules: dict[str, Rule] = param({}, "-", "scenario policy")
+    policy_start_month: int = param(
+        0,
+        "months",
+        "scenario policy: the month of the run (0 = its first, the start of the warm-up) from which the diversion "
+        "rules (deferred prosecution, conditional caution) decide the cases interviewed; before it those cases meet "
+        "the other rules, as under the status quo",
+        ge=0,
+        le=1200,
+    )
+    phase_in_months: int = param(
+        0,
+        "months",
+        "scenario policy: over this many months from policy_start_month the diversion rules take a share of the "
+        "cases they would take that rises in a straight line from none to all (take-up or places building up); 0: "
+        "all at once",
+        ge=0,
+        le=600,
+    )
     triage_examination: bool = param(
         True,
         "-",

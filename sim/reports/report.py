@@ -373,7 +373,8 @@ def _how_fast_section(comp: ComparisonRecord) -> str:
     if not rows:
         return ""
     return (
-        "<h2>How fast</h2><p class=small>Months from the policy's start (month 0, the start of the warm-up) until a "
+        "<h2>How fast</h2><p class=small>Months from the policy's start (decision.policy_start_month; month 0 is "
+        "the start of the warm-up) until a "
         "centred five-month moving mean of the paired difference first reaches 50% and 90% of the long-run effect "
         "(the mean difference over the last twelve months), with bootstrap 95% intervals over the replications. "
         "monthly_differences.csv and differences_by_year.csv in the folder hold the series.</p>"

@@ -30,10 +30,13 @@ from sim.engine.case import (
     R_NFA,
     R_SIMPLE,
     ROUTE_AFTER,
+    ROUTE_AFTER_BEFORE,
     ROUTE_CODE,
     ROUTE_INTERVIEW,
+    ROUTE_INTERVIEW_BEFORE,
     SELF_REFERRAL,
     TRIAGE_FAILS,
+    TRIAGE_FAILS_BEFORE,
     Block,
     Case,
     Layout,
@@ -49,6 +52,21 @@ from sim.inputs.scenario import EXAMINATION_FLAGS, Scenario
 
 IN_HOUSE: Final = 0  # the stage's pools
 OUTSIDE: Final = 1
+
+
+#: the diversions a policy introduces: rules with these routes wait for ``decision.policy_start_month``
+POLICY_ROUTES: Final = frozenset({"deferred_prosecution", "conditional_caution"})
+#: the mean length of a month, for a phase-in counted in months
+DAYS_PER_MONTH: Final = 365.25 / 12
+
+
+def before_policy(bits: int) -> int:
+    """A case's bits with its routes and triage verdict replaced by those before the policy's diversions."""
+    interview = field(bits, ROUTE_INTERVIEW_BEFORE)
+    after = field(bits, ROUTE_AFTER_BEFORE)
+    cleared = bits & ~(ROUTE_INTERVIEW[1] << ROUTE_INTERVIEW[0]) & ~(ROUTE_AFTER[1] << ROUTE_AFTER[0]) & ~TRIAGE_FAILS
+    fails = TRIAGE_FAILS if bits & TRIAGE_FAILS_BEFORE else 0
+    return cleared | (interview << ROUTE_INTERVIEW[0]) | (after << ROUTE_AFTER[0]) | fails
 
 
 def routes_taken(sc: Scenario) -> set[str]:
@@ -139,6 +157,14 @@ class PoliceRoute(Stage):
         self._c_attrition = layout.exponential("forensics.attrition", None if self._attrition > 0.0 else ())
         self._takes = routes_taken(sc)
         layout.decide(self.decide, *(f"decision.take_up.{route}" for route in sorted(self._takes)))
+        # a policy that starts after the run does, or phases in: each case's regime is set at interview
+        self._timed = bool(self._takes & POLICY_ROUTES) and (dec.policy_start_month > 0 or dec.phase_in_months > 0)
+        edges = cal.month_edges()
+        self._policy_from = float(edges[min(dec.policy_start_month, cal.months)]) + (
+            max(dec.policy_start_month - cal.months, 0) * DAYS_PER_MONTH
+        )
+        self._phase_in_days = dec.phase_in_months * DAYS_PER_MONTH
+        self._c_phase_in = layout.uniform("decision.phase_in") if self._timed and dec.phase_in_months > 0 else -1
 
     def connect(
         self, court: CourtRoute, scheme: Stage, caution: Stage, self_referral: Stage, outcomes: Outcomes
@@ -171,32 +197,70 @@ class PoliceRoute(Stage):
         take = {route: block.uniform(f"decision.take_up.{route}") for route in self._takes}
         triage_fails = np.zeros(n, dtype=bool)
         other_ineligible = block.yes("triage.other_ineligible")
+        timed = self._timed
         for code, point in ((ROUTE_INTERVIEW, "interview"), (ROUTE_AFTER, "after_forensics")):
-            route = np.full(n, NO_ROUTE)
-            for rule in sc.decision.ordered_rules():
-                if (rule.point or sc.decision.point) != point or rule.take_up <= 0:
-                    continue
-                if point == "interview":
-                    ok = match(rule.when, {**seen, "category": None}, n)
-                    if "category" in rule.when:  # a condition on categories holds where they are unseen
-                        ok &= ~category_seen | match({"category": rule.when["category"]}, flags, n)
-                else:
-                    ok = match(rule.when, flags, n)
-                hit = (route == NO_ROUTE) & ok & (take[rule.route] < rule.take_up)
-                route[hit] = ROUTE_CODE[rule.route]
-                if point == "interview" and rule.route != "nfa":
-                    exam_only = {k: v for k, v in rule.when.items() if k in EXAMINATION_FLAGS}
-                    triage_fails |= hit & (~match(exam_only, flags, n) | other_ineligible)
+            route, fails = self._routes(block, point, take, seen, category_seen, other_ineligible, False)
             block.code(code, route + 1)
+            triage_fails |= fails
+            if timed:  # the same decision under the rules in force before the policy's diversions
+                before, fails_before = self._routes(block, point, take, seen, category_seen, other_ineligible, True)
+                block.code(ROUTE_INTERVIEW_BEFORE if code == ROUTE_INTERVIEW else ROUTE_AFTER_BEFORE, before + 1)
+                block.flag(TRIAGE_FAILS_BEFORE, fails_before)
         block.flag(TRIAGE_FAILS, triage_fails)
         if sc.forensics.priority:
             block.flag(PRIORITY, match(sc.forensics.priority, flags, n))
+
+    def _routes(
+        self,
+        block: Block,
+        point: str,
+        take: dict[str, np.ndarray],
+        seen: dict[str, np.ndarray | None],
+        category_seen: np.ndarray,
+        other_ineligible: np.ndarray,
+        before_policy: bool,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The route code of each case at ``point`` (first matching rule taken; NO_ROUTE if none) and,
+        at interview, which of the diversions taken a triage examination will find ineligible;
+        ``before_policy`` leaves out the policy's diversion rules (see ``decision.policy_start_month``)."""
+        sc = self.sc
+        n = block.n
+        flags = block.flags
+        route = np.full(n, NO_ROUTE)
+        triage_fails = np.zeros(n, dtype=bool)
+        for rule in sc.decision.ordered_rules():
+            if (rule.point or sc.decision.point) != point or rule.take_up <= 0:
+                continue
+            if before_policy and rule.route in POLICY_ROUTES:
+                continue
+            if point == "interview":
+                ok = match(rule.when, {**seen, "category": None}, n)
+                if "category" in rule.when:  # a condition on categories holds where they are unseen
+                    ok &= ~category_seen | match({"category": rule.when["category"]}, flags, n)
+            else:
+                ok = match(rule.when, flags, n)
+            hit = (route == NO_ROUTE) & ok & (take[rule.route] < rule.take_up)
+            route[hit] = ROUTE_CODE[rule.route]
+            if point == "interview" and rule.route != "nfa":
+                exam_only = {k: v for k, v in rule.when.items() if k in EXAMINATION_FLAGS}
+                triage_fails |= hit & (~match(exam_only, flags, n) | other_ineligible)
+        return route, triage_fails
+
+    def in_force(self, case: Case, t: float) -> bool:
+        """Whether the policy's diversion rules decide ``case``, interviewed at ``t``: after the
+        policy's start, for a share of cases rising over the phase-in (the case's own uniform)."""
+        if t < self._policy_from:
+            return False
+        ramp = self._phase_in_days
+        return ramp <= 0.0 or case.draws[self._c_phase_in] * ramp < t - self._policy_from
 
     # ------------------------------------------------------------------------------------ intake
     def receive(self, case: Case, t: float) -> None:
         """A newly detected case (or a reoffender's new case) at ``t``: interview, then decision."""
         self.ctx.move(case, S.INVESTIGATION, t)
         t_interview = t + case.draws[self._c_investigation]
+        if self._timed and not self.in_force(case, t_interview):
+            case.bits = before_policy(case.bits)
         route = field(case.bits, ROUTE_INTERVIEW)
         if not route:
             self.investigate(case, t_interview)
