@@ -55,6 +55,17 @@ def kill_when(proc: subprocess.Popen, ready, timeout: float = 120) -> bool:
     return killed
 
 
+def ctrl_c_once_stored(proc: subprocess.Popen, store: Path, n: int, timeout: float = 120) -> str:
+    """Ctrl-C the process group once ``store`` holds ``n`` results; its standard error."""
+    deadline = time.monotonic() + timeout
+    while stored(store) < n and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the command ended before it was interrupted: the test proved nothing"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    return err
+
+
 def files(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.endswith("-shm")}
@@ -154,12 +165,7 @@ def test_ctrl_c_during_a_dask_sweep_prints_one_line(tmp_path):
     out = tmp_path / "out"
     proc = start("sweep", str(spec), "--executor", "dask", "--workers", "2", "--out", str(out),
                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 60
-    while stored(out / "store.sqlite") < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the sweep ended before it was interrupted: the test proved nothing"
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    err = ctrl_c_once_stored(proc, out / "store.sqlite", 2, timeout=60)
     assert proc.returncode == 130, err
     assert err.count("\n") == 1 and err.startswith("interrupted: finished tasks are saved") and "Traceback" not in err, err
 
@@ -192,12 +198,7 @@ def test_the_line_ctrl_c_prints_finishes_the_work_first_asked_for(tmp_path):
     out = tmp_path / "r"
     proc = start("run", "status-quo", "--reps", "40", *SMALL, "--workers", "1", "--out", str(out),
                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 120
-    while stored(out / "store.sqlite") < 3 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run ended before it was interrupted: the test proved nothing"
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    err = ctrl_c_once_stored(proc, out / "store.sqlite", 3)
     assert proc.returncode == 130 and "--resume --out" in err, err
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted" and manifest["work"]["replications"] == 40
