@@ -46,6 +46,7 @@ def test_figures_have_titles_units_and_one_line_per_scenario(compared):
                 assert ax.get_xlabel() or name == "outcomes" or ax.get_ylabel(), (name, ax.get_title())
     for ax in figs["backlog"].axes:
         assert ax.get_ylabel() == "cases in court at the end of the month" and ax.get_xlabel() == "month"
+        assert ax.get_ylim()[0] == 0  # counts from zero
         bold = lines_by_label(ax)
         assert sorted(bold) == sorted(names), "one mean line per scenario"
     # each scenario has the same colour and line style in every figure
@@ -76,6 +77,7 @@ def test_report_page_is_self_contained_and_carries_the_notice(compared):
     assert len(images) == len(figs) >= 7
     assert sorted(p.stem for p in (compared / "figures").glob("*.svg")) == figs
     assert "Parameters and their sources" in page and "S3" in page  # the scheme's source is shown
+    assert "<details><summary><b>" in page  # parameter tables are collapsed until opened
     assert "paired" in page
 
 
@@ -138,6 +140,21 @@ def test_report_of_a_sweep_with_sensitivity(tmp_path):
     labels = {t.get_text() for ax in bars.axes for t in ax.get_yticklabels()}
     assert "replication" in labels and "court.charging.charge_share" in labels
     assert "not a tool for assessing" in (out / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_report_of_a_grid_sweep_draws_the_interaction_of_two_factors(tmp_path):
+    path = tmp_path / "g.toml"
+    path.write_text(f'base = "{ROOT / "scenarios" / "justice-2019.toml"}"\nreps = 1\n'
+                    '[set]\n"run.years" = 1\n"arrivals.per_month" = 60\n"initial.forensics.cases" = 0\n'
+                    '"initial.crown_trial.cases" = 0\n[factors]\n'
+                    '"decision.rules.deferred_prosecution.take_up" = [0.2, 0.9]\n'
+                    '"court.charging.charge_share" = [0.6, 0.75, 0.9]\n')
+    out = tmp_path / "g"
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 0
+    rep = build(out)
+    figs = {n: f for n, _, f in rep.figures}
+    assert "interaction_0_1" in figs and figs["interaction_0_1"].axes[0].images[0].get_array().shape == (2, 3)
 
 
 def test_report_refuses_what_it_cannot_draw(tmp_path, capsys):

@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from sim.experiments.sensitivity import SMALL_SAMPLE, small_sample  # noqa: E402
 from sim.reports import figures as F  # noqa: E402
@@ -36,3 +37,16 @@ def test_a_small_sample_is_warned_about_and_a_large_one_is_not():
         assert said is not None and said.startswith("warning:") and str(least) in said
         assert small_sample(method, least) is None
     assert small_sample("grid", 2) is None
+
+
+def test_the_interaction_heatmap_holds_the_mean_of_every_pair_of_levels():
+    a, b = np.meshgrid([0.2, 0.5, 0.8], [10.0, 20.0], indexing="ij")
+    values = np.repeat(np.column_stack([a.ravel(), b.ravel()]), 2, axis=0)  # two points per cell
+    y = values[:, 0] * values[:, 1] + np.tile([0.0, 2.0], 6)  # an interaction: the product, plus 0/2 noise
+    fig = F.interaction(("scheme.completion_rate", "forensics.examiners"), values, "court.backlog_end", y)
+    ax = fig.axes[0]
+    grid = ax.images[0].get_array()
+    assert grid.shape == (3, 2)
+    assert grid[2, 1] == pytest.approx(0.8 * 20 + 1.0) and grid[0, 0] == pytest.approx(0.2 * 10 + 1.0)
+    assert ax.get_xlabel() == "forensics.examiners" and ax.get_ylabel() == "scheme.completion_rate"
+    assert len(ax.texts) == 6

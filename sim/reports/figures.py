@@ -108,6 +108,7 @@ def _two_panels(
         ax.set_title(title)
         ax.set_xlabel("month")
         ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)  # counts, waits and days: from zero, so a change is seen at its true size
         _date_axis(ax)
     axes[0].legend(frameon=False)
     fig.suptitle(suptitle)
@@ -441,6 +442,33 @@ def factor_effects(factors: list[str], values: np.ndarray, metrics: dict[str, np
             if r == 0:
                 ax.set_title(metric, fontsize=8)
     fig.suptitle("Court load against each factor (dots: design points; line: mean by level or bin)")
+    fig.tight_layout()
+    return fig
+
+
+def interaction(factors: tuple[str, str], values: np.ndarray, metric: str, y: np.ndarray) -> Figure:
+    """A two-factor grid: the metric's mean at every pair of levels, as a heatmap with its numbers,
+    so that an effect of one factor that depends on the other shows as rows that do not run in step."""
+    a, b = (np.unique(values[:, i]) for i in (0, 1))
+    grid = np.full((len(a), len(b)), np.nan)
+    for i, va in enumerate(a):
+        for j, vb in enumerate(b):
+            here = (values[:, 0] == va) & (values[:, 1] == vb) & np.isfinite(y)
+            if here.any():
+                grid[i, j] = float(np.mean(y[here]))
+    fig, ax = plt.subplots(figsize=(1.3 * len(b) + 3.2, 0.7 * len(a) + 2.2))
+    image = ax.imshow(grid, cmap="viridis", aspect="auto", origin="lower")
+    for i in range(len(a)):
+        for j in range(len(b)):
+            if np.isfinite(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:,.0f}" if abs(grid[i, j]) >= 100 else f"{grid[i, j]:.3g}",
+                        ha="center", va="center", fontsize=7, color="white")  # fmt: skip
+    ax.set_xticks(range(len(b)), [f"{v:g}" for v in b])
+    ax.set_yticks(range(len(a)), [f"{v:g}" for v in a])
+    ax.set_xlabel(factors[1])
+    ax.set_ylabel(factors[0])
+    fig.colorbar(image, ax=ax, label=f"{metric} (mean)")
+    ax.set_title(f"{metric}: {factors[0]} x {factors[1]}", fontsize=9)
     fig.tight_layout()
     return fig
 

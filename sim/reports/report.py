@@ -210,9 +210,10 @@ def _parameters_table(scenario: dict[str, Any], title: str, only_differing_from:
         )
     if not rows:
         return ""
-    return (
-        f"<h3>{_esc(title)}</h3><table class=params><tr><th>parameter</th><th>value</th><th>unit</th>"
-        f"<th>set by</th><th>source</th></tr>{''.join(rows)}</table>"
+    return (  # collapsed: a reader opens the table when wanted
+        f"<details><summary><b>{_esc(title)}</b> ({len(rows)} parameters)</summary><table class=params><tr>"
+        f"<th>parameter</th><th>value</th><th>unit</th><th>set by</th><th>source</th></tr>{''.join(rows)}</table>"
+        "</details>"
     )
 
 
@@ -677,6 +678,19 @@ def _sweep_report(folder: Path, manifest: SweepManifest) -> Report:
             F.factor_effects(factors, points[factors].to_numpy(dtype=float), metrics),
         )
     )
+    if spec["design"] == "grid" and len(factors) >= 2 and "court.backlog_end" in metrics:
+        x = points[factors].to_numpy(dtype=float)
+        backlog = metrics["court.backlog_end"]
+        pairs = [(a, b) for a in range(len(factors)) for b in range(a + 1, len(factors))][:3]  # the first three
+        for a, b in pairs:
+            rep.figures.append(
+                (
+                    f"interaction_{a}_{b}",
+                    "Two factors of the grid together: the court backlog at the end (mean over the other factors' "
+                    "levels and the replications) at each pair of levels.",
+                    F.interaction((factors[a], factors[b]), x[:, [a, b]], "court.backlog_end", backlog),
+                )
+            )
     for method in ("sobol", "morris"):
         path = folder / f"sensitivity_{method}.csv"
         if path.exists():
