@@ -46,6 +46,17 @@ def test_a_slower_ramp_takes_longer_and_noise_gets_an_interval():
     assert H.times(base, base)["court_receipts"]["months_to_50pct"]["months"] is None  # CI spans zero
 
 
+def test_times_count_from_the_policy_s_start():
+    """The same ramp begun at month 9: counted from the start it takes as long as from month 0."""
+    months = 60
+    base = [fake(r, {"court_receipts": np.full(months, 50.0)}, months) for r in range(4)]
+    late = np.concatenate([np.zeros(9), ramp(months - 9)])
+    other = [fake(r, {"court_receipts": 50.0 + late + 0.01 * (r - 1.5)}, months) for r in range(4)]  # mean exact
+    t = H.times(base, other, start_month=9)["court_receipts"]
+    assert t["months_to_50pct"]["months"] == 5.0 and t["months_to_90pct"]["months"] == 10.0
+    assert H.times(base, other)["court_receipts"]["months_to_50pct"]["months"] == 14.0  # from month 0
+
+
 def test_by_year_sums_flows_and_reads_stocks_at_each_year_s_end():
     months, warmup = 6 + 30, 6  # two full years and a half year
     flow = np.arange(months, dtype=float)

@@ -121,38 +121,38 @@ def test_report_opens_cleanly_in_headless_chromium(compared, tmp_path):
     assert problems == []
 
 
-@pytest.mark.slow
-def test_report_of_a_sweep_with_sensitivity(tmp_path):
+def small_sweep(tmp_path, head: str, take_up: str, charge_share: str):
+    """A one-year JUSTICE sweep of take-up and charge share, run into its folder and built as a report."""
     path = tmp_path / "s.toml"
-    path.write_text(f'base = "{ROOT / "scenarios" / "justice-2019.toml"}"\ndesign = "saltelli"\nsamples = 8\nreps = 1\n'
-                    'replication_pool = 20\nanalyze = "sobol"\nmetrics = ["court.receipts_per_year", "court.backlog_end"]\n'
+    path.write_text(f'base = "{ROOT / "scenarios" / "justice-2019.toml"}"\n{head}reps = 1\n'
                     '[set]\n"run.years" = 1\n"arrivals.per_month" = 60\n"initial.forensics.cases" = 0\n'
                     '"initial.crown_trial.cases" = 0\n[factors]\n'
-                    '"decision.rules.deferred_prosecution.take_up" = { min = 0.2, max = 0.9 }\n'
-                    '"court.charging.charge_share" = { min = 0.6, max = 0.9 }\n')
+                    f'"decision.rules.deferred_prosecution.take_up" = {take_up}\n'
+                    f'"court.charging.charge_share" = {charge_share}\n')
     out = tmp_path / "sw"
     assert main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 0
     assert main(["report", str(out)]) == 0
-    rep = build(out)
+    return out, build(out)
+
+
+@pytest.mark.slow
+def test_report_of_a_sweep_with_sensitivity(tmp_path):
+    out, rep = small_sweep(
+        tmp_path, 'design = "saltelli"\nsamples = 8\nreplication_pool = 20\nanalyze = "sobol"\n'
+        'metrics = ["court.receipts_per_year", "court.backlog_end"]\n',
+        "{ min = 0.2, max = 0.9 }", "{ min = 0.6, max = 0.9 }")
     names = {n for n, _, _ in rep.figures}
     assert names == {"factor_effects", "sensitivity_sobol"}
     bars = dict((n, f) for n, _, f in rep.figures)["sensitivity_sobol"]
     labels = {t.get_text() for ax in bars.axes for t in ax.get_yticklabels()}
     assert "replication" in labels and "court.charging.charge_share" in labels
-    assert "not a tool for assessing" in (out / "report.html").read_text()
+    page = (out / "report.html").read_text()
+    assert "not a tool for assessing" in page and "is a small sample for sobol" in page  # 8 base samples
 
 
 @pytest.mark.slow
 def test_report_of_a_grid_sweep_draws_the_interaction_of_two_factors(tmp_path):
-    path = tmp_path / "g.toml"
-    path.write_text(f'base = "{ROOT / "scenarios" / "justice-2019.toml"}"\nreps = 1\n'
-                    '[set]\n"run.years" = 1\n"arrivals.per_month" = 60\n"initial.forensics.cases" = 0\n'
-                    '"initial.crown_trial.cases" = 0\n[factors]\n'
-                    '"decision.rules.deferred_prosecution.take_up" = [0.2, 0.9]\n'
-                    '"court.charging.charge_share" = [0.6, 0.75, 0.9]\n')
-    out = tmp_path / "g"
-    assert main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 0
-    rep = build(out)
+    _, rep = small_sweep(tmp_path, "", "[0.2, 0.9]", "[0.6, 0.75, 0.9]")
     figs = {n: f for n, _, f in rep.figures}
     assert "interaction_0_1" in figs and figs["interaction_0_1"].axes[0].images[0].get_array().shape == (2, 3)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -160,7 +161,7 @@ def _meta(folder: Path, years: float, overrides: list[str]) -> dict[str, Any]:
     return {"folder": str(folder), "reported_years": years, "overrides": overrides}
 
 
-def print_report(path: Path, tell: Any = say) -> None:
+def print_report(path: Path, tell: Callable[[str], None] = say) -> None:
     tell(f"report: {path} (figures in {path.parent / 'figures'})")
 
 
@@ -290,7 +291,7 @@ def _print_costs_by_year(data: dict[str, Any]) -> None:
         say(f"  {year:<9} {base:>20} " + " ".join(f"{d:>24}" for d in diffs))
 
 
-def _print_freed_and_widening(data: dict[str, Any], tell: Any = say) -> None:
+def _print_freed_and_widening(data: dict[str, Any], tell: Callable[[str], None] = say) -> None:
     """Sitting days freed a year (and their share of national capacity); what those diverted met under the base."""
     for name, days in data.get("sitting_days_freed", {}).items():
         parts = []

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from sim import NOTICE
 from sim.cli.app import number
+from sim.results.output import csv_cell
 from sim.results.units import percent_change, unit
 
 Format = Literal["table", "csv", "json"]
@@ -104,32 +105,38 @@ def render(rows: list[Row], fmt: Format, title: str, meta: dict[str, Any] | None
     return "\n".join(_table(rows, title))
 
 
+def _scale(x: float) -> tuple[float, str, int]:
+    """(divisor, suffix, decimals) that fit a large figure in a column: millions from 1,000,000,
+    thousands from 100,000, else none."""
+    if abs(x) >= 1e6:
+        return 1e6, "m", 2
+    if abs(x) >= 1e5:
+        return 1e3, "k", 1
+    return 1.0, "", 0
+
+
 def with_ci(mean: float | None, low: float | None, high: float | None) -> str:
     """``mean ± half-width`` at the mean's precision (in thousands ``k`` from 100,000 and millions
     ``m`` from 1,000,000, so that costs fit their column), or the mean alone without an interval."""
     if mean is None:
         return "-"
-    big = abs(mean) >= 1e6 or (low is not None and high is not None and (high - low) / 2 >= 1e6)
-    if big or abs(mean) >= 1e5:
-        scale, suffix, places = (1e6, "m", 2) if big else (1e3, "k", 1)
-        if low is None or high is None:
-            return f"{mean / scale:,.{places}f}{suffix}"
-        return f"{mean / scale:,.{places}f}{suffix} ± {(high - low) / 2 / scale:,.{places}f}{suffix}"
-    if low is None or high is None:
+    half = None if low is None or high is None else (high - low) / 2
+    scale, suffix, places = _scale(max(abs(mean), half or 0.0))  # the wider of the two sets the unit
+    if suffix:
+        shown = f"{mean / scale:,.{places}f}{suffix}"
+        return shown if half is None else f"{shown} ± {half / scale:,.{places}f}{suffix}"
+    if half is None:
         return number(mean)
     places = 0 if abs(mean) >= 1000 else 1 if abs(mean) >= 10 else 3
-    return f"{number(mean)} ± {(high - low) / 2:,.{places}f}"
+    return f"{number(mean)} ± {half:,.{places}f}"
 
 
 def number_short(x: float | None) -> str:
     """A figure in at most about eight characters (k and m for large ones), for narrow year columns."""
     if x is None:
         return "-"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.2f}m"
-    if abs(x) >= 1e5:
-        return f"{x / 1e3:,.1f}k"
-    return number(x)
+    scale, suffix, places = _scale(x)
+    return f"{x / scale:,.{places}f}{suffix}" if suffix else number(x)
 
 
 def _table(rows: list[Row], title: str) -> list[str]:
@@ -190,14 +197,12 @@ def _wrap(text: str) -> list[str]:
 
 
 def _csv(rows: list[Row]) -> str:
+    """Every row carries the notice (a printed table is short, and each row may be copied alone)."""
     buf = io.StringIO()
-    fields = [*Row.__dataclass_fields__, "notice"]
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(fields)
+    w.writerow([*Row.__dataclass_fields__, "notice"])
     for r in rows:
-        w.writerow(
-            ["" if v is None else (f"{v:.10g}" if isinstance(v, float) else v) for v in asdict(r).values()] + [NOTICE]
-        )
+        w.writerow([*(csv_cell(v) for v in asdict(r).values()), NOTICE])
     return buf.getvalue().rstrip("\n")
 
 

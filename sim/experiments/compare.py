@@ -17,7 +17,7 @@ import numpy as np
 
 from sim import NOTICE
 from sim.experiments.how_fast import SERIES as HOW_FAST_SERIES
-from sim.experiments.how_fast import how_fast, monthly
+from sim.experiments.how_fast import how_fast, monthly, year_spans
 from sim.results import manifests
 from sim.results.manifests import ComparisonRecord
 from sim.results.metrics import HEADLINE, RepResult
@@ -155,10 +155,8 @@ def costs_by_year(names: list[str], results: dict[str, list[RepResult]], warmup_
     base = names[0]
     if not results[base] or "cost_gbp" not in results[base][0].monthly:
         return []
-    months = len(results[base][0].monthly["cost_gbp"]) - warmup_months
     rows = []
-    for k, start in enumerate(range(warmup_months, warmup_months + months, 12)):
-        stop = min(start + 12, warmup_months + months)
+    for k, (start, stop) in enumerate(year_spans(warmup_months, len(results[base][0].monthly["cost_gbp"]))):
         cost = {name: [float(r.monthly["cost_gbp"][start:stop].sum()) for r in results[name]] for name in names}
         row: dict[str, Any] = {"year": k + 1, "months": stop - start}
         for name in names:

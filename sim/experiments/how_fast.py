@@ -68,13 +68,18 @@ def monthly(base: list[RepResult], other: list[RepResult], labels: list[str]) ->
     return rows
 
 
+def year_spans(warmup_months: int, months: int) -> list[tuple[int, int]]:
+    """The reported years as (first month, month after the last): twelve months at a time after the
+    warm-up, the last one possibly part of a year."""
+    return [(start, min(start + 12, months)) for start in range(warmup_months, months, 12)]
+
+
 def by_year(base: list[RepResult], other: list[RepResult], warmup_months: int) -> list[dict[str, Any]]:
     """One row per reported year and series: the paired difference of the year's total (a flow) or
     of its closing level (a stock)."""
     months = len(base[0].monthly[SERIES[0][0]]) if base else 0
     rows = []
-    for k, start in enumerate(range(warmup_months, months, 12)):
-        stop = min(start + 12, months)
+    for k, (start, stop) in enumerate(year_spans(warmup_months, months)):
         for series, kind in SERIES:
             d = _diffs(base, other, series)
             values = d[:, start:stop].sum(axis=1) if kind == "flow" else d[:, stop - 1]

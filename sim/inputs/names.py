@@ -8,6 +8,8 @@ that, every folder divertsim writes is inside the folder the user chose (:func:`
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 MAX_NAME = 100
@@ -54,9 +56,6 @@ def overrides_tag(texts: list[str]) -> str:
     :data:`MAX_TAG` with a digest of the whole so that different overrides never share a name."""
     if not texts:
         return ""
-    import hashlib
-    import re
-
     tag = "+" + "+".join(re.sub(r"[^A-Za-z0-9._=-]", "_", t) for t in texts)
     if len(tag) > MAX_TAG:
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:8]
