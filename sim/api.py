@@ -628,8 +628,9 @@ def sweep(
     from sim.experiments.runfolder import default_folder
     from sim.experiments.sweep import SweepPlan, run_sweep
     from sim.experiments.sweepfile import load_sweep
+    from sim.inputs.loading import resolve_in
 
-    path = Path(spec)
+    path = resolve_in(str(spec), "sweeps")
     spec_ = load_sweep(path, {"reps": reps, "samples": samples, **({"analyze": analyze} if analyze else {})})
     plan = SweepPlan(spec_, path)
     folder = Path(out) if out is not None else default_folder(spec_.name)
@@ -679,8 +680,9 @@ def _targets(
     """The targets file and the scenario over its years, refused before any work if a span of the
     targets falls outside the run."""
     from sim.experiments.targets import check, load_targets
+    from sim.inputs.loading import resolve_in
 
-    path = Path(targets)
+    path = resolve_in(str(targets), "targets")
     tg = load_targets(path)
     sc = load(scenario, _texts(overrides, seed, tg.years))
     check(tg, [], sc.run.start_date, sc.run.months, str(path))

@@ -41,7 +41,7 @@ RUN_KEYS = ["notice", "status", "kind", "scenario_hash", "seed", "work", "scenar
             "command", "versions", "platform", "cpu_seconds_in_replications", "warnings", "warmup", "scenario"]
 SWEEP_KEYS = ["notice", "status", "kind", "scenario_hash", "seed", "work", "scenario_name", "replications",
               "runtime_s", "command", "versions", "platform", "sweep", "sweep_file", "base_file", "points", "tasks",
-              "failed_tasks", "summary", "scenario"]
+              "failed_tasks", "summary", "scenario", "against", "against_file"]
 COMPARISON_KEYS = ["notice", "status", "kind", "scenario_hash", "seed", "work", "scenarios", "replications",
                    "command", "versions"]
 COMPARISON_JSON_KEYS = ["notice", "base", "scenarios", "replications", "paired_differences", "metrics",

@@ -36,7 +36,7 @@ def test_figures_have_titles_units_and_one_line_per_scenario(compared):
     rep = build(compared)
     names = ["status-quo", "justice-2019", "npcc-conditional-caution"]
     figs = {name: fig for name, _, fig in rep.figures}
-    assert {"differences", "backlog", "receipts_disposals", "wait_distribution", "outcomes", "scheme_flow",
+    assert {"differences", "backlog", "receipts_disposals", "wait_distribution", "outcomes", "route_flows",
             "utilisation"} <= set(figs)
     for name, fig in figs.items():
         title = fig.texts[0].get_text() if fig.texts else fig.axes[0].get_title()
@@ -62,6 +62,16 @@ def test_figures_have_titles_units_and_one_line_per_scenario(compared):
         fast = lines_by_label(ax)
         assert sorted(fast) == sorted(names[1:]) and ax.get_ylabel().startswith("difference, ")
         assert all(fast[n].get_color() == back[n].get_color() for n in names[1:])
+    # a flow panel for every route some scenario takes, each bar group one scenario, counts from zero
+    panels = {ax.get_title(loc="left"): ax for ax in figs["route_flows"].axes}
+    assert {"Police and forensics", "Charge and court", "Cautions", "Deferred prosecution"} <= set(panels)
+    assert "Self-referral" not in panels  # no compared scenario refers people to the helpline route
+    for title, ax in panels.items():
+        assert ax.get_ylim()[0] == 0 and len(ax.patches) == 3 * len(ax.get_xticklabels()), title
+    scheme_bars = [p.get_height() for p in panels["Deferred prosecution"].patches]
+    stages = len(panels["Deferred prosecution"].get_xticklabels())
+    assert max(scheme_bars[:stages]) == 0 < scheme_bars[stages]  # only JUSTICE refers anyone to the scheme
+    assert [t.get_text() for t in figs["route_flows"].axes[0].get_legend().get_texts()] == names
     page = (compared / "report.html").read_text()
     assert "<h2>How fast</h2>" in page and "<h2>Added load elsewhere, and cost</h2>" in page
     assert "cost.total_gbp" in page and "scheme.facilitator_hours" in page

@@ -16,7 +16,9 @@ from sim.cli.options import Out, Reps, Seed, Sets, Workers
 from sim.cli.progress import working
 from sim.experiments.targets import MAX_TARGET_REPS, Check
 
-Targets = Annotated[Path, typer.Argument(help="A targets file (e.g. scenarios/targets/2018.toml).")]
+Targets = Annotated[
+    Path, typer.Argument(help="A targets file, or the name of a shipped one (2018, history-2016-2019).")
+]
 ScenarioName = Annotated[str, typer.Argument(help="A scenario file or shipped name.")]
 
 

@@ -14,13 +14,17 @@ from sim.cli.arguments import backend, reps_number
 from sim.cli.errors import fail
 from sim.cli.options import Executor, Out, Reps, Resume, Scheduler, Workers
 from sim.cli.progress import resumable, working
-from sim.results.metrics import HEADLINE
 
 METHODS = ("sobol", "morris")
 
 
 def sweep(
-    spec: Annotated[Path, typer.Argument(help="A sweep file (see scenarios/sweeps/).")],
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            help="A sweep file, or the name of a shipped one (justice-grid, global-uncertainty, justice-effect)."
+        ),
+    ],
     reps: Reps = None,
     samples: Annotated[int | None, typer.Option("--samples", help="Points to sample (overrides the file's).")] = None,
     workers: Workers = None,
@@ -58,9 +62,11 @@ def sensitivity(
     """Sobol' indices or Morris mu*/sigma for each metric, ranked by influence."""
     if method is not None and method not in METHODS:
         fail(f"--method: must be sobol or morris (got {method!r})")
-    bad = [m for m in metric if m not in HEADLINE]
+    from sim.experiments.sweepfile import metric_names
+
+    bad = [m for m in metric if m not in metric_names(effects=True)]
     if bad:
-        fail(f"--metric: '{bad[0]}' is not a headline metric")
+        fail(f"--metric: '{bad[0]}' is not a headline metric or the effect (effect.<metric>) of one")
     print_sensitivity(api.sensitivity(folder, method, metric or None))
     say(NOTICE)
 

@@ -40,6 +40,16 @@ class Task:
     seed: int
     scenario_json: str
     keep_monthly: bool = True
+    #: a scenario to run beside it under the same random numbers, recording the differences
+    #: (a sweep of the policy effect); empty for none
+    against_json: str = ""
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """The task function's arguments (``against_json`` only when there is one, so that a
+        four-argument function serves every other task)."""
+        base = (self.scenario_json, self.rep, self.seed, self.keep_monthly)
+        return (*base, self.against_json) if self.against_json else base
 
 
 def simulate(scenario: Scenario, replication: int, seed: int | None = None, keep_monthly: bool = True) -> RepResult:
@@ -69,9 +79,15 @@ def _scenario(scenario_json: str) -> Scenario:
     return sc
 
 
-def run_task(scenario_json: str, rep: int, seed: int, keep_monthly: bool) -> RepResult:
-    """The work of one task, wherever it runs."""
-    return simulate(_scenario(scenario_json), rep, seed, keep_monthly)
+def run_task(scenario_json: str, rep: int, seed: int, keep_monthly: bool, against_json: str = "") -> RepResult:
+    """The work of one task, wherever it runs. With ``against_json`` the replication of that
+    scenario under the same seed runs too, and ``effect.<metric>`` (this one's value minus its)
+    joins every headline metric: a sweep of the difference a policy makes."""
+    result = simulate(_scenario(scenario_json), rep, seed, keep_monthly)
+    if against_json:
+        base = simulate(_scenario(against_json), rep, seed, keep_monthly=False).headline
+        result.headline.update({f"effect.{k}": v - base[k] for k, v in list(result.headline.items()) if k in base})
+    return result
 
 
 def _warm(parent: int) -> None:
@@ -93,7 +109,7 @@ def describe(exc: BaseException) -> str:
 
 OnDone = Callable[[Task, RepResult], None]
 OnFail = Callable[[Task, str], None]
-TaskFn = Callable[[str, int, int, bool], RepResult]
+TaskFn = Callable[..., RepResult]  # run_task's arguments: (scenario_json, rep, seed, keep_monthly[, against_json])
 
 
 class Executor(Protocol):
@@ -114,7 +130,7 @@ class SerialExecutor:
     def run(self, tasks: Iterable[Task], on_done: OnDone, on_fail: OnFail) -> None:
         for task in tasks:
             try:
-                result = self.fn(task.scenario_json, task.rep, task.seed, task.keep_monthly)
+                result = self.fn(*task.args)
             except Exception as exc:  # a failing task is recorded; the run goes on
                 on_fail(task, describe(exc))
             else:
@@ -171,7 +187,7 @@ class ProcessExecutor:
                     if task is None:
                         break
                     try:
-                        fut = self._submit(self.fn, task.scenario_json, task.rep, task.seed, task.keep_monthly)
+                        fut = self._submit(self.fn, *task.args)
                     except BrokenProcessPool:  # a worker died since the last wait: the pool refuses work
                         retry.append(task)
                         broken = True
@@ -219,12 +235,12 @@ class ProcessExecutor:
             self._pool = None
 
 
-def run_chunk(fn: TaskFn, items: list[tuple[str, int, int, bool]]) -> list[tuple[bool, Any]]:
+def run_chunk(fn: TaskFn, items: list[tuple[Any, ...]]) -> list[tuple[bool, Any]]:
     """Several tasks in one Dask task: ``(True, result)`` or ``(False, error)`` for each, in order."""
     out: list[tuple[bool, Any]] = []
-    for scenario_json, rep, seed, keep_monthly in items:
+    for args in items:
         try:
-            out.append((True, fn(scenario_json, rep, seed, keep_monthly)))
+            out.append((True, fn(*args)))
         except Exception as exc:
             out.append((False, describe(exc)))
     return out
@@ -296,7 +312,7 @@ class DaskExecutor:
                 return False
             size = self.chunk if len(ahead) >= reach else max(1, min(self.chunk, len(ahead) // window))
             chunk = [ahead.popleft() for _ in range(min(size, len(ahead)))]
-            items = [(t.scenario_json, t.rep, t.seed, t.keep_monthly) for t in chunk]
+            items = [t.args for t in chunk]
             fut = self._client.submit(
                 run_chunk,
                 self.fn,

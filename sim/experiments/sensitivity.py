@@ -104,6 +104,12 @@ def analyze(
                 f"{folder}: {method or 'a sensitivity analysis'} needs a sweep with design = "
                 f"{need} (this one is '{spec.design}')"
             )
+        recorded = spec.metric_names
+        for m in metrics or ():
+            if m not in recorded:
+                raise SensitivityError(
+                    f"{folder}: '{m}' is an effect, and this sweep has no against scenario to measure it from"
+                )
         y_all: dict[str, list[float]] = {m: [math.nan] * len(design.values) for m in (metrics or spec.metrics)}
         seen = 0
         for point, _, headline in store.headlines():

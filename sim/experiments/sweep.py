@@ -31,7 +31,6 @@ from sim.inputs.scenario import Scenario
 from sim.results import manifests
 from sim.results.identity import Identity
 from sim.results.manifests import Failure, Manifest, Status, StoreMeta, SweepManifest, SweepSummary
-from sim.results.metrics import HEADLINE
 from sim.results.output import CsvTable, atomic_write, notice_metadata
 from sim.results.stats import summarise
 from sim.results.store import STORE_NAME, Store, StoreDamaged
@@ -41,17 +40,41 @@ BATCH = 500
 WORK_KEYS = ("seed", "reps", "samples", "replication_pool", "morris_levels", "design")
 
 
-def base_path(spec: SweepSpec, spec_path: Path) -> Path:
-    """The base scenario: a file relative to the sweep file, or a shipped name."""
-    candidate = spec_path.parent / spec.base
+def base_path(spec: SweepSpec, spec_path: Path, key: str = "base") -> Path:
+    """The base (or ``against``) scenario: a file relative to the sweep file, or a shipped name."""
+    name = getattr(spec, key)
+    candidate = spec_path.parent / name
     if is_file(candidate):
         return candidate
     try:
-        return resolve(spec.base)
+        return resolve(name)
     except ScenarioError:
         raise ScenarioError(
-            str(spec_path), "base", f"'{spec.base}' is neither a file beside the sweep file nor a shipped scenario"
+            str(spec_path), key, f"'{name}' is neither a file beside the sweep file nor a shipped scenario"
         ) from None
+
+
+def _with_set(spec: SweepSpec, spec_path: Path, path: Path) -> tuple[dict[str, Any], Scenario]:
+    """A scenario file's raw data with the sweep's [set] applied, and its validated scenario."""
+    raw = load_raw(path)
+    raw.setdefault("name", path.stem)
+    validate(raw, str(path))  # a bad base file is named as such
+    for key, value in spec.set.items():
+        set_dotted(raw, key, value, source=f"{spec_path}: set")
+    try:
+        return raw, validate(raw, str(spec_path))
+    except ScenarioError as exc:
+        raise ScenarioError(str(spec_path), f"set.{exc.key}" if exc.key else "set", exc.problem) from None
+
+
+def _has(scenario: Scenario, key: str) -> bool:
+    """Whether a dotted key names a value the scenario has (a rule it lacks has no take-up)."""
+    node: Any = scenario.model_dump(by_alias=True)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def point_seed(spec: SweepSpec, point: int) -> int:
@@ -68,22 +91,24 @@ class SweepPlan:
         self.spec = spec
         self.spec_path = spec_path
         self.base = base_path(spec, spec_path)
-        raw = load_raw(self.base)
-        raw.setdefault("name", self.base.stem)
-        validate(raw, str(self.base))  # a bad base file is named as such
-        for key, value in spec.set.items():
-            set_dotted(raw, key, value, source=f"{spec_path}: set")
-        try:
-            self.base_scenario = validate(raw, str(spec_path))
-        except ScenarioError as exc:
-            raise ScenarioError(str(spec_path), f"set.{exc.key}" if exc.key else "set", exc.problem) from None
-        self._raw = raw
+        self._raw, self.base_scenario = _with_set(spec, spec_path, self.base)
+        #: the scenario each point is compared with, and the factors that apply to it
+        self.against: Path | None = None
+        self.against_scenario: Scenario | None = None
+        self._against_raw: dict[str, Any] = {}
+        self._shared: tuple[str, ...] = ()
+        if spec.against is not None:
+            self.against = base_path(spec, spec_path, "against")
+            self._against_raw, self.against_scenario = _with_set(spec, spec_path, self.against)
+            self._shared = tuple(k for k in spec.factors if _has(self.against_scenario, k))
         self._integer = {key: self._number_at(key, spec_path) for key in spec.factors}
         self.design: Design = build(spec)
         self._rep_sets: dict[int, frozenset[int]] = {}
         self._refuse_rounded_duplicates(spec_path)
         for point in range(len(self.design.values)):  # every point is checked before anything runs
             self._point_json(point)
+            if self.against is not None:
+                self._point_json(point, against=True)
 
     def _number_at(self, key: str, spec_path: Path) -> bool:
         """Check that a factor names a number in the scenario; say whether it is a whole number."""
@@ -116,21 +141,26 @@ class SweepPlan:
                     f"({', '.join(map(str, rounded[:8]))}{', ...' if len(rounded) > 8 else ''})",
                 )
 
-    def _point_json(self, point: int) -> str:
+    def _point_json(self, point: int, against: bool = False) -> str:
+        """The validated scenario of a point as JSON, or (``against``) of its comparison scenario
+        with the point's values of the factors that scenario has."""
         values = self.design.values[point]
         patch: dict[str, Any] = {}
         for key, value in zip(self.design.factors, values):
+            if against and key not in self._shared:
+                continue
             set_dotted(patch, key, int(round(value)) if self._integer[key] else value, source=str(self.spec_path))
-        raw = deep_merge(self._raw, patch)
+        raw = deep_merge(self._against_raw if against else self._raw, patch)
         raw.setdefault("run", {})["seed"] = point_seed(self.spec, point)
         shown = ", ".join(f"{k}={v:g}" for k, v in zip(self.design.factors, values))
         try:
             sc = validate(raw, str(self.spec_path))
         except ScenarioError as exc:
+            which = f"against {self.spec.against!r} at point" if against else "point"
             raise ScenarioError(
                 str(self.spec_path),
                 "factors",
-                f"point {point} ({shown}) is not a valid scenario: {exc.key or ''}: {exc.problem}",
+                f"{which} {point} ({shown}) is not a valid scenario: {exc.key or ''}: {exc.problem}",
             ) from None
         return sc.model_dump_json(by_alias=True)
 
@@ -146,8 +176,9 @@ class SweepPlan:
                 continue
             seed = point_seed(self.spec, point)
             text = self._point_json(point)
+            against = self._point_json(point, against=True) if self.against is not None else ""
             for rep in todo:
-                yield Task(point, rep, seed, text, self.spec.keep_monthly)
+                yield Task(point, rep, seed, text, self.spec.keep_monthly, against)
 
     @property
     def identity(self) -> Identity:
@@ -164,7 +195,12 @@ class SweepPlan:
         }
         for key in (*WORK_KEYS, "name", "description", "analyze", "metrics"):
             spec.pop(key, None)
-        blob = json.dumps({"spec": spec, "base": effective_dict(self.base_scenario)}, sort_keys=True).encode()
+        what: dict[str, Any] = {"spec": spec, "base": effective_dict(self.base_scenario)}
+        if self.against_scenario is None:
+            spec.pop("against")  # a sweep without one keeps the identity it had before there were any
+        else:
+            spec["against"] = effective_dict(self.against_scenario)  # what it is, not what it is called
+        blob = json.dumps(what, sort_keys=True).encode()
         return Identity("sweep", hashlib.sha256(blob).hexdigest()[:16], self.spec.seed, work)
 
     def asked(self, point: int, rep: int) -> bool:
@@ -301,11 +337,13 @@ def _manifest(
         sweep=plan.spec.model_dump(mode="json"),
         sweep_file=str(plan.spec_path),
         base_file=str(plan.base),
+        against_file=str(plan.against) if plan.against is not None else None,
         points=len(plan.design.values),
         tasks=plan.design.tasks,
         failed_tasks=failed,
         summary=summary,
         scenario=base,
+        against=effective_dict(plan.against_scenario) if plan.against_scenario is not None else None,
     )
 
 
@@ -327,6 +365,7 @@ def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> 
     import pyarrow.parquet as pq
 
     design = plan.design if plan is not None else load_design(store)
+    names = (plan.spec if plan is not None else spec_of(store)).metric_names
     metric_type = pa.dictionary(pa.int16(), pa.string())
     schema = pa.schema(
         [("point", pa.int32()), ("replication", pa.int32()), ("metric", metric_type), ("value", pa.float64())],
@@ -339,7 +378,7 @@ def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> 
         for batch in _batches(store):
             points, reps, metrics, values = [], [], [], []
             for p, r, h in batch:
-                for k in HEADLINE:
+                for k in names:
                     v = h.get(k, math.nan)
                     points.append(p)
                     reps.append(r)
@@ -359,10 +398,10 @@ def write_exports(folder: Path, store: Store, plan: SweepPlan | None = None) -> 
             )
     tmp_parquet.replace(folder / "results.parquet")
     tmp_csv.replace(folder / "results.csv")
-    atomic_write(folder / "points.csv", _points_csv(store, design))
+    atomic_write(folder / "points.csv", _points_csv(store, design, names))
 
 
-def _points_csv(store: Store, design: Design) -> str:
+def _points_csv(store: Store, design: Design, names: tuple[str, ...]) -> str:
     import io
 
     buf = io.StringIO()
@@ -372,7 +411,7 @@ def _points_csv(store: Store, design: Design) -> str:
             "point",
             *design.factors,
             "replications",
-            *(f"{m}.{s}" for m in HEADLINE for s in ("mean", "ci_low", "ci_high")),
+            *(f"{m}.{s}" for m in names for s in ("mean", "ci_low", "ci_high")),
         ],
     )
     current: int | None = None
@@ -382,8 +421,8 @@ def _points_csv(store: Store, design: Design) -> str:
         if current is None:
             return
         cells = [current, *(f"{v:.10g}" for v in design.values[current]), len(rows)]
-        for m in HEADLINE:
-            s = summarise(r[m] for r in rows)
+        for m in names:
+            s = summarise(r.get(m, math.nan) for r in rows)
             cells += ["" if s[k] is None else f"{s[k]:.10g}" for k in ("mean", "ci_low", "ci_high")]
         w.row(cells)
 

@@ -15,6 +15,13 @@ seed = 20190610
 "scheme.completion_rate" = { min = 0.6, max = 0.95, levels = 3 }
 ```
 
+``against = "status-quo"`` (a file relative to the sweep file, or a shipped name) makes it a sweep of
+the policy *effect*: every task also runs that scenario, with the point's values of the factors it
+has (a factor of a rule the scenario lacks, such as the scheme's take-up in the status quo, does not
+apply to it) and the same random numbers, and records ``effect.<metric>`` = point - against for
+every headline metric beside the levels. Its sensitivity indices are then those of the difference
+the policy makes, not of court load itself; each task does twice the work.
+
 A grid takes each factor's listed values (or ``levels`` evenly spaced values between ``min`` and
 ``max``); the sampled designs take ``min`` and ``max`` and draw ``samples`` points. For the
 sensitivity designs (``saltelli`` for Sobol indices, ``morris`` for elementary effects) the
@@ -34,8 +41,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.errors import ScenarioError
-from sim.inputs.loading import format_loc, is_known_key, problem_text
+from sim.inputs.loading import every_problem, is_known_key
 from sim.inputs.names import check_name
 from sim.inputs.reading import read_toml
 from sim.inputs.scenario import Scenario
@@ -62,6 +68,9 @@ COURT_LOAD = (
     "scheme.prosecuted_after_failure",
     "prison.population_end",
 )
+
+#: the prefix of a metric that is a point's difference from the sweep's ``against`` scenario
+EFFECT = "effect."
 
 
 class Factor(BaseModel):
@@ -107,6 +116,7 @@ class SweepSpec(BaseModel):
     name: str = "sweep"
     description: str = ""
     base: str
+    against: str | None = None
     design: Literal["grid", "lhs", "sobol", "saltelli", "morris"] = "grid"
     samples: int = Field(16, ge=1, le=1_000_000)
     reps: int = Field(3, ge=1, le=100_000)
@@ -116,6 +126,7 @@ class SweepSpec(BaseModel):
     morris_levels: int = Field(4, ge=2, le=64)
     keep_monthly: bool = False
     analyze: Literal["sobol", "morris"] | None = None
+    #: default: COURT_LOAD, or their effects when there is an ``against`` scenario
     metrics: list[str] = list(COURT_LOAD)
     set: dict[str, Any] = {}
     factors: dict[str, Factor]
@@ -131,6 +142,8 @@ class SweepSpec(BaseModel):
         if isinstance(data, dict) and isinstance(data.get("factors"), dict):
             data = dict(data)
             data["factors"] = {k: ({"values": v} if isinstance(v, list) else v) for k, v in data["factors"].items()}
+        if isinstance(data, dict) and data.get("against") is not None and "metrics" not in data:
+            data = {**data, "metrics": [EFFECT + m for m in COURT_LOAD]}
         return data
 
     @model_validator(mode="after")
@@ -156,7 +169,9 @@ class SweepSpec(BaseModel):
             if key in self.factors:
                 raise ValueError(f"set: '{key}' is also a factor")
         for m in self.metrics:
-            if m not in HEADLINE:
+            if m not in self.metric_names:
+                if m.startswith(EFFECT) and m[len(EFFECT) :] in HEADLINE:
+                    raise ValueError(f"metrics: '{m}' is an effect: it needs against = a scenario to compare with")
                 raise ValueError(f"metrics: '{m}' is not a headline metric")
         if self.design in ("saltelli", "morris") and self.reps != 1:
             raise ValueError(
@@ -177,6 +192,12 @@ class SweepSpec(BaseModel):
         return self
 
     @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric a task of this sweep records: the headline metrics, and with an ``against``
+        scenario their effects."""
+        return metric_names(self.against is not None)
+
+    @property
     def tasks(self) -> int:
         """Tasks the design will run, computed without building it."""
         k = len(self.factors)
@@ -193,6 +214,11 @@ class SweepSpec(BaseModel):
         }[self.design] * self.reps
 
 
+def metric_names(effects: bool) -> tuple[str, ...]:
+    """The headline metrics, followed by their effects (``effect.<metric>``) if ``effects``."""
+    return (*HEADLINE, *(EFFECT + m for m in HEADLINE)) if effects else HEADLINE
+
+
 def load_sweep(path: Path, overrides: dict[str, Any] | None = None) -> SweepSpec:
     """Read and validate a sweep file; ``overrides`` (``reps``, ``samples``) replace the file's."""
     label = str(path)
@@ -201,6 +227,4 @@ def load_sweep(path: Path, overrides: dict[str, Any] | None = None) -> SweepSpec
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ScenarioError(label, format_loc(err["loc"]) or None, problem_text(err) + more) from None
+        raise every_problem(label, exc) from None

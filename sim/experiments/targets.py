@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import ScenarioError
-from sim.inputs.loading import format_loc, problem_text
+from sim.inputs.loading import every_problem
 from sim.inputs.reading import read_toml
 from sim.results.metrics import HEADLINE, MONTHLY, RepResult
 from sim.results.stats import summarise
@@ -187,8 +187,7 @@ def load_targets(path: Path) -> Targets:
     try:
         return Targets.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ScenarioError(str(path), format_loc(err["loc"]) or None, problem_text(err)) from None
+        raise every_problem(str(path), exc) from None
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,31 @@ def resolve(name_or_path: str) -> Path:
     )
 
 
+def resolve_in(name_or_path: str, folder: str) -> Path:
+    """A sweep or targets file from a path or the name of one shipped in ``scenarios/<folder>``
+    (``justice-grid`` for ``scenarios/sweeps/justice-grid.toml``). A path is returned as given,
+    so that reading it says what is wrong with it."""
+    candidate = Path(name_or_path)
+    if exists(candidate) or "/" in name_or_path:
+        return candidate
+    stem = candidate.name if candidate.suffix == ".toml" else candidate.name + ".toml"
+    for root in (Path.cwd() / "scenarios", shipped_dir()):
+        path = root / folder / stem
+        if is_file(path):
+            return path
+    names = list_shipped_in(folder)
+    hint = did_you_mean(candidate.stem, names)
+    kind = {"sweeps": "sweep"}.get(folder, folder)
+    raise ScenarioError(
+        name_or_path, None, f"no such {kind} file or shipped {kind}{hint} (shipped: {', '.join(names) or 'none'})"
+    )
+
+
+def list_shipped_in(folder: str) -> list[str]:
+    """The names of the sweep or targets files shipped in ``scenarios/<folder>``."""
+    return sorted(p.stem for p in (shipped_dir() / folder).glob("*.toml"))
+
+
 def is_file(path: Path) -> bool:
     """``path.is_file()``, False for a name the system cannot even look up (too long, say)."""
     try:
@@ -247,6 +272,12 @@ def _unknown_sources(sources: Any) -> list[tuple[str | None, str]]:
         for key in sources
         if isinstance(key, str) and not is_known_key(Scenario, key.split("."))
     ]
+
+
+def every_problem(label: str, exc: ValidationError) -> ScenarioError:
+    """One error line naming every problem pydantic found in a file (a sweep or targets file)."""
+    found = [(format_loc(e["loc"]) or None, problem_text(e)) for e in exc.errors()]
+    return ScenarioError(label, *found[0], more=found[1:])
 
 
 def _with_hint(err: Mapping[str, Any]) -> str:

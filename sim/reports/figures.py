@@ -242,32 +242,85 @@ def outcomes(series: Sequence[Series]) -> Figure:
     return fig
 
 
-def scheme_flow(series: Sequence[Series]) -> Figure | None:
-    keys = (
-        ("scheme.referred", "referred"),
-        ("scheme.started", "started a group"),
-        ("scheme.completed", "completed"),
-        ("scheme.failed", "failed"),
-        ("scheme.prosecuted_after_failure", "prosecuted after failing"),
-    )
-    with_scheme = [
-        (i, s) for i, s in enumerate(series) if np.mean([r.headline["scheme.referred"] for r in s.results]) > 0
-    ]
-    if not with_scheme:
-        return None
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    width = 0.8 / len(with_scheme)
-    x = np.arange(len(keys))
-    for k, (i, s) in enumerate(with_scheme):
-        means = [np.mean([r.headline[key] for r in s.results]) for key, _ in keys]
-        st = look(i)
-        ax.bar(
-            x + k * width, means, width, color=st["color"], edgecolor="#333333", hatch=HATCHES[k % 3 * 2], label=s.name
-        )
-    ax.set_xticks(x + width * (len(with_scheme) - 1) / 2, [label for _, label in keys])
-    ax.set_ylabel("people over the reporting window")
-    ax.set_title("Deferred prosecution: referred, started, completed, failed and prosecuted (mean)")
-    ax.legend(frameon=False)
+#: each route's stages as headline counts, in the order a case meets them
+ROUTE_FLOWS = (
+    (
+        "Police and forensics",
+        (
+            ("cases.new", "detected"),
+            ("forensics.examinations", "examined"),
+            ("forensics.triage_examinations", "triaged"),
+            ("forensics.triage_ineligible", "triage: not eligible"),
+            ("forensics.attrition", "lost to delay"),
+            ("forensics.outsourced", "outsourced"),
+        ),
+    ),
+    (
+        "Charge and court",
+        (
+            ("charging.decisions", "charging decisions"),
+            ("court.receipts", "received"),
+            ("court.crown.receipts", "sent to the Crown"),
+            ("court.crown.cracked_trials", "cracked trials"),
+            ("sentence.convictions", "convicted"),
+            ("sentence.custody", "custody"),
+            ("sentence.community", "community order"),
+        ),
+    ),
+    (
+        "Cautions",
+        (
+            ("caution.simple", "simple"),
+            ("caution.conditional", "conditional"),
+            ("caution.breached", "conditions breached"),
+            ("caution.lapsed", "lapsed"),
+        ),
+    ),
+    (
+        "Self-referral",
+        (
+            ("self_referral.referred", "referred"),
+            ("self_referral.cautioned", "cautioned"),
+            ("self_referral.excluded", "excluded"),
+            ("self_referral.lapsed", "lapsed"),
+            ("self_referral.displaced", "displaced"),
+        ),
+    ),
+    (
+        "Deferred prosecution",
+        (
+            ("scheme.referred", "referred"),
+            ("scheme.started", "started a group"),
+            ("scheme.completed", "completed"),
+            ("scheme.failed", "failed"),
+            ("scheme.lapsed", "lapsed"),
+            ("scheme.prosecuted_after_failure", "prosecuted after failing"),
+        ),
+    ),
+)
+
+
+def route_flows(series: Sequence[Series]) -> Figure:
+    """Every route a case can take, one panel each (a route no scenario uses is left out): how many
+    people met each of its stages over the reporting window, a bar per scenario in its own colour."""
+    means = [{k: float(np.mean([r.headline.get(k, 0.0) for r in s.results])) for k in s.results[0].headline}
+             for s in series]  # fmt: skip
+    used = [(title, stages) for title, stages in ROUTE_FLOWS if any(m.get(stages[0][0], 0) > 0 for m in means)]
+    fig, axes = plt.subplots(len(used), 1, figsize=(9, 2.4 * len(used) + 0.9), squeeze=False)
+    width = 0.8 / len(series)
+    for ax, (title, stages) in zip(axes[:, 0], used):
+        x = np.arange(len(stages))
+        for i, (s, m) in enumerate(zip(series, means)):
+            st = look(i)
+            ax.bar(x + i * width, [m.get(k, 0.0) for k, _ in stages], width, color=st["color"],
+                   edgecolor="#333333", hatch=HATCHES[i % 3 * 2], label=s.name)  # fmt: skip
+        ax.set_xticks(x + width * (len(series) - 1) / 2, [label for _, label in stages], fontsize=7)
+        ax.set_ylabel("people (mean)")
+        ax.set_ylim(bottom=0)
+        ax.set_title(title, fontsize=9, loc="left")
+    axes[0, 0].legend(frameon=False, fontsize=7, ncol=min(len(series), 4), loc="lower right",
+                      bbox_to_anchor=(1.0, 1.02))  # fmt: skip
+    fig.suptitle("Each route's flow over the reporting window: people at each stage (mean of replications)")
     fig.tight_layout()
     return fig
 
@@ -416,9 +469,11 @@ def how_fast(base: Series, others: Sequence[Series]) -> Figure:
     return fig
 
 
-def factor_effects(factors: list[str], values: np.ndarray, metrics: dict[str, np.ndarray]) -> Figure:
+def factor_effects(
+    factors: list[str], values: np.ndarray, metrics: dict[str, np.ndarray], effects: bool = False
+) -> Figure:
     """Each factor (rows, every one of them) against each metric (columns): one dot per design point,
-    binned means."""
+    binned means. ``effects``: the metrics are differences from a comparison scenario (zero marked)."""
     fig, axes = plt.subplots(
         len(factors), len(metrics), figsize=(3.0 * len(metrics) + 1.5, 1.9 * len(factors) + 0.8), squeeze=False
     )
@@ -437,11 +492,14 @@ def factor_effects(factors: list[str], values: np.ndarray, metrics: dict[str, np
                 centres = [np.mean(x[ok][idx == b]) for b in range(8) if np.any(idx == b)]
                 means = [np.mean(y[ok][idx == b]) for b in range(8) if np.any(idx == b)]
             ax.plot(centres, means, color="#000000", linewidth=1.6, marker="s", markersize=3)
+            if effects:
+                ax.axhline(0, color="#888888", linewidth=0.8, linestyle=":")
             ax.set_xlabel(factor.split(".")[-1] if len(factor) > 28 else factor, fontsize=7)
             ax.tick_params(labelsize=6)
             if r == 0:
                 ax.set_title(metric, fontsize=8)
-    fig.suptitle("Court load against each factor (dots: design points; line: mean by level or bin)")
+    what = "The policy's effect on court load" if effects else "Court load"
+    fig.suptitle(f"{what} against each factor (dots: design points; line: mean by level or bin)")
     fig.tight_layout()
     return fig
 

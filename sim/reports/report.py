@@ -645,9 +645,14 @@ def _trajectory_figures(rep: Report, series: list[F.Series]) -> None:
         ),
         ("outcomes", "How cases closed in the reporting window ended, by route.", F.outcomes(series)),
     ]
-    flow = F.scheme_flow(series)
-    if flow is not None:
-        rep.figures.append(("scheme_flow", "Deferred prosecution: from referral to completion or prosecution.", flow))
+    rep.figures.append(
+        (
+            "route_flows",
+            "Each route's flow: how many people met each stage of it over the reporting window (the "
+            "status quo's court route, cautions, self-referral, deferred prosecution), scenario by scenario.",
+            F.route_flows(series),
+        )
+    )
     rep.figures.append(
         ("utilisation", "Share of each finite resource's capacity in use, month by month.", F.utilisation(series))
     )
@@ -665,30 +670,35 @@ def _sweep_report(folder: Path, manifest: SweepManifest) -> Report:
         raise ReportError(f"{folder / 'points.csv'}: missing or damaged ({type(exc).__name__})") from None
     factors = list(spec["factors"])
     rep = Report("sweep", f"sweep {spec['name']}: {manifest.points} points, {manifest.tasks} tasks", folder)
+    # a sweep against a scenario is about the difference the policy makes: its figures show that
+    against = spec.get("against")
+    prefix = "effect." if against else ""
     metrics = {
-        m: points[f"{m}.mean"].to_numpy(dtype=float)
+        prefix + m: points[f"{prefix}{m}.mean"].to_numpy(dtype=float)
         for m in ("court.receipts_per_year", "court.backlog_end", "court.wait_days_mean")
-        if f"{m}.mean" in points
+        if f"{prefix}{m}.mean" in points
     }
+    versus = f" minus the same under '{against}' (the policy's effect)" if against else ""
     rep.figures.append(
         (
             "factor_effects",
-            "Each court-load metric against each factor: a dot per design point (mean over "
+            f"Each court-load metric{versus} against each factor: a dot per design point (mean over "
             "its replications) and the mean by level or bin.",
-            F.factor_effects(factors, points[factors].to_numpy(dtype=float), metrics),
+            F.factor_effects(factors, points[factors].to_numpy(dtype=float), metrics, bool(against)),
         )
     )
-    if spec["design"] == "grid" and len(factors) >= 2 and "court.backlog_end" in metrics:
+    backlog_key = prefix + "court.backlog_end"
+    if spec["design"] == "grid" and len(factors) >= 2 and backlog_key in metrics:
         x = points[factors].to_numpy(dtype=float)
-        backlog = metrics["court.backlog_end"]
+        backlog = metrics[backlog_key]
         pairs = [(a, b) for a in range(len(factors)) for b in range(a + 1, len(factors))][:3]  # the first three
         for a, b in pairs:
             rep.figures.append(
                 (
                     f"interaction_{a}_{b}",
-                    "Two factors of the grid together: the court backlog at the end (mean over the other factors' "
-                    "levels and the replications) at each pair of levels.",
-                    F.interaction((factors[a], factors[b]), x[:, [a, b]], "court.backlog_end", backlog),
+                    f"Two factors of the grid together: the court backlog at the end{versus} (mean over the other "
+                    "factors' levels and the replications) at each pair of levels.",
+                    F.interaction((factors[a], factors[b]), x[:, [a, b]], backlog_key, backlog),
                 )
             )
     for method in ("sobol", "morris"):
@@ -718,6 +728,7 @@ def _sweep_report(folder: Path, manifest: SweepManifest) -> Report:
                 ("failed tasks", manifest.failed_tasks),
                 ("seed", spec["seed"]),
                 ("common random numbers", spec["common_random_numbers"]),
+                ("compared with", against or "nothing (levels only)"),
             )
         )
         + "</table>"

@@ -159,6 +159,9 @@ class SweepManifest(Manifest):
     summary: SweepSummary | None = None
     #: the base scenario
     scenario: dict[str, Any]
+    #: the scenario every point is compared with (``effect.*`` metrics), if any, and its file
+    against: dict[str, Any] | None = None
+    against_file: str | None = None
 
 
 class PointHashes(Record):
