@@ -122,3 +122,23 @@ def test_a_comparison_gives_each_year_s_cost_and_the_paired_net_cost(tmp_path):
     assert sum(r["justice-2019"]["diff"]["mean"] for r in rows) == pytest.approx(total)  # the years add to the total
     table = pd.read_csv(tmp_path / "c" / "costs_by_year.csv")
     assert len(table) == 4 and table["diff_mean"].isna().sum() == 2
+    added = pd.read_csv(tmp_path / "c" / "added_load.csv")
+    late = added[(added.metric == "court.late_prosecution_sitting_days") & (added.scenario == "justice-2019")]
+    late_diff = cmp.data["metrics"]["court.late_prosecution_sitting_days"]["justice-2019"]["diff"]["mean"]
+    assert late.diff_mean.item() == pytest.approx(late_diff) and late_diff > 0  # the status quo has none
+    assert added[added.scenario == "status-quo"].diff_mean.isna().all()
+    assert {"cost.total_gbp", "scheme.facilitator_hours"} <= set(added.metric)
+
+
+def test_compare_prints_the_added_load_table(tmp_path, capsys):
+    from sim.cli import main
+
+    assert main(["compare", "status-quo", "justice-2019", "--reps", "2", "--years", "1", "--workers", "1",
+                 "--out", str(tmp_path / "c"), "--set", "arrivals.per_month=120",
+                 "--set", "forensics.examiners=12"]) == 0
+    out = capsys.readouterr().out
+    head = out.index("added load elsewhere and cost")
+    table = out[head:out.index("how fast", head)]
+    assert "court.late_prosecution_sitting_days" in table and "sitting days, 1-yr total" in table
+    assert "scheme.facilitator_hours" in table and "cost.total_gbp" in table
+    assert max(len(line) for line in table.splitlines()) <= 80

@@ -308,3 +308,22 @@ def test_initial_is_the_index_of_the_initial_origin():
     from sim.engine.case import INITIAL, ORIGINS
 
     assert ORIGINS[INITIAL] == "initial"
+
+
+def test_late_prosecutions_take_court_time_only_when_a_diversion_fails():
+    done = compute(run(scenario("justice-2019", factor=0.1, years=3, scheme__completion_rate=1.0,
+                                reoffending__probability=0.0, decision__triage_examination=False,
+                                scheme__facilitators=1000.0))).headline
+    assert done["scheme.started"] > 100 and done["scheme.lapsed"] == 0  # every deferral finds a place
+    assert done["court.late_prosecution_sitting_days"] == 0
+    triaged = run(scenario("justice-2019", factor=0.1, years=3, scheme__completion_rate=1.0,
+                           reoffending__probability=0.0))  # the triage finds some deferred cases ineligible
+    assert compute(triaged).headline["court.late_prosecution_sitting_days"] > 0
+    fails = run(scenario("justice-2019", factor=0.1, years=3, scheme__completion_rate=0.5,
+                         scheme__late_prosecution_proceeds=1.0))
+    r = compute(fails).headline
+    late, crown = r["court.late_prosecution_sitting_days"], r["court.crown.late_prosecution_sitting_days"]
+    assert 0 < crown < late < r["court.sitting_days_used"]
+    rec = fails.rec
+    assert len(rec.late_hearing_t) == len(rec.late_hearing_days) == len(rec.late_hearing_crown)
+    assert np.all(rec.late_hearing_days > 0) and set(np.unique(rec.late_hearing_crown)) == {0, 1}

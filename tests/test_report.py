@@ -62,6 +62,16 @@ def test_figures_have_titles_units_and_one_line_per_scenario(compared):
         fast = lines_by_label(ax)
         assert sorted(fast) == sorted(names[1:]) and ax.get_ylabel().startswith("difference, ")
         assert all(fast[n].get_color() == back[n].get_color() for n in names[1:])
+    # trajectory legends sit under the panels, clear of every line
+    for name in ("backlog", "crown_list", "receipts_disposals", "wait_distribution", "utilisation"):
+        fig = figs[name]
+        fig.canvas.draw()
+        (legend,) = fig.legends
+        box = legend.get_window_extent()
+        assert [t.get_text() for t in legend.get_texts()][:1] == [names[0]] or name == "wait_distribution", name
+        for ax in fig.axes:
+            if ax.get_visible():
+                assert box.y1 <= ax.get_window_extent().y0, (name, ax.get_title())
     # a flow panel for every route some scenario takes, each bar group one scenario, counts from zero
     panels = {ax.get_title(loc="left"): ax for ax in figs["route_flows"].axes}
     assert {"Police and forensics", "Charge and court", "Cautions", "Deferred prosecution"} <= set(panels)

@@ -34,7 +34,7 @@ from sim.cli.progress import resumable, working
 from sim.experiments import robustness as R
 from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
 from sim.inputs.names import overrides_label
-from sim.results.metrics import HEADLINE
+from sim.results.metrics import ADDED_LOAD, HEADLINE
 from sim.results.stats import summarise
 
 #: the metrics shown on screen after a run (summary.json has them all)
@@ -230,6 +230,9 @@ def print_comparison(
     tell = say if fmt == "table" else warn
     _print_freed_and_widening(data, tell)
     if fmt == "table":
+        added = [m for m in ADDED_LOAD if m in data["metrics"]]
+        say("")
+        say(tables.render(tables.comparison_rows(data, added, years), fmt, ADDED_TITLE))
         _print_how_fast(data)
         _print_costs_by_year(data)
     tell(data["paired_differences"])
@@ -238,6 +241,10 @@ def print_comparison(
     tell(f"results: {folder}")
     tell(NOTICE)
 
+
+ADDED_TITLE = (
+    "added load elsewhere and cost (the base, then each policy with its paired difference; written to added_load.csv)"
+)
 
 #: the series the printed "how fast" tables follow (comparison.json and the CSVs have them all)
 HOW_FAST_SHOWN = ("court_receipts", "crown_sitting_days_used", "crown_backlog_end", "cost_gbp")

@@ -88,6 +88,11 @@ class Record:
         self.reoffence_t: list[float] = []
         self.reoffence_case: list[int] = []  # the case whose person reoffended
         self.self_referral_caution_t: list[float] = []
+        # every hearing of a late prosecution (a diverted case whose scheme or conditions failed or
+        # lapsed, or whose triage found it ineligible): its start, its sitting days, 1 if in the Crown Court
+        self.late_hearing_t: list[float] = []
+        self.late_hearing_days: list[float] = []
+        self.late_hearing_crown: list[int] = []
         self._parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in SERIES}
 
     def _series(self, name: str) -> list[Any]:
@@ -119,7 +124,9 @@ class Record:
         return SimpleNamespace(log=log, **arrays)
 
 
-_INT8: Final = frozenset({"arrival_origin", "scheme_fail_proceeds", "crown_main_kind", "court_disposal_crown"})
+_INT8: Final = frozenset(
+    {"arrival_origin", "scheme_fail_proceeds", "crown_main_kind", "court_disposal_crown", "late_hearing_crown"}
+)
 _INT64: Final = frozenset({"prison_case", "reoffence_case"})
 #: every series and its type once packed
 SERIES: Final = (("log.key", np.int64), ("log.time", np.float64), ("log.prev", np.int64)) + tuple(
@@ -171,5 +178,8 @@ SERIES: Final = (("log.key", np.int64), ("log.time", np.float64), ("log.prev", n
         "reoffence_t",
         "reoffence_case",
         "self_referral_caution_t",
+        "late_hearing_t",
+        "late_hearing_days",
+        "late_hearing_crown",
     )
 )

@@ -20,9 +20,10 @@ from sim.experiments.how_fast import SERIES as HOW_FAST_SERIES
 from sim.experiments.how_fast import how_fast, monthly, year_spans
 from sim.results import manifests
 from sim.results.manifests import ComparisonRecord
-from sim.results.metrics import HEADLINE, RepResult
+from sim.results.metrics import ADDED_LOAD, HEADLINE, RepResult
 from sim.results.output import atomic_write, csv_text
 from sim.results.stats import summarise
+from sim.results.units import unit
 
 PAIRED_NOTE = (
     "Differences are paired by replication: replication r of every scenario uses the same random "
@@ -190,6 +191,26 @@ def write_comparison(folder: Path, data: dict[str, Any]) -> None:
         for name in data["scenarios"]
     ]  # fmt: skip
     atomic_write(folder / "costs_by_year.csv", csv_text(header, rows))
+    added = [
+        [key, unit(key), name, *(s[k] for k in ("mean", "ci_low", "ci_high")),
+         *((s["diff"][k] for k in ("mean", "ci_low", "ci_high")) if "diff" in s else (None,) * 3)]
+        for key in ADDED_LOAD
+        if key in data["metrics"]
+        for name in data["scenarios"]
+        for s in (data["metrics"][key][name],)
+    ]  # fmt: skip
+    added_header = [
+        "metric",
+        "unit",
+        "scenario",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "diff_mean",
+        "diff_ci_low",
+        "diff_ci_high",
+    ]
+    atomic_write(folder / "added_load.csv", csv_text(added_header, added))
     yearly = [
         [name, r["year"], r["months"], r["series"], r["kind"], r["mean"], r["ci_low"], r["ci_high"]]
         for name, speed in data.get("how_fast", {}).items()

@@ -357,8 +357,14 @@ LEVERS: tuple[Lever, ...] = (
         0.95,
         "JUSTICE",
         stage="scheme",
-        effects={"scheme.completed": "+", "scheme.prosecuted_after_failure": "-", RECEIPTS: "-", SITTING: "-"},
-        why="More participants completing: fewer late prosecutions and less court load.",
+        effects={
+            "scheme.completed": "+",
+            "scheme.prosecuted_after_failure": "-",
+            "court.late_prosecution_sitting_days": "-",
+            RECEIPTS: "-",
+            SITTING: "-",
+        },
+        why="More participants completing: fewer late prosecutions, less court time for them and less court load.",
     ),
     Lever(
         "scheme.facilitators",
@@ -435,8 +441,8 @@ LEVERS: tuple[Lever, ...] = (
         1.0,
         "JUSTICE",
         stage="scheme",
-        effects={"scheme.prosecuted_after_failure": "+", RECEIPTS: "+"},
-        why="More failed participants' prosecutions going ahead: more late court load.",
+        effects={"scheme.prosecuted_after_failure": "+", "court.late_prosecution_sitting_days": "+", RECEIPTS: "+"},
+        why="More failed participants' prosecutions going ahead: more late court load and court time.",
     ),
     Lever(
         "court.charging.charge_admission_odds_ratio",

@@ -85,6 +85,17 @@ def _trajectory(ax, s: Series, i: int, key: str, faint: bool = True) -> None:
     ax.plot(x, np.nanmean(y, axis=0), color=st["color"], linestyle=st["linestyle"], linewidth=1.8, label=s.name)
 
 
+def _legend_below(fig: Figure, ax, rows_of: int = 4) -> None:
+    """The scenarios' legend under the panels, clear of every line, then the layout around it."""
+    handles, labels = ax.get_legend_handles_labels()
+    rows = max(1, math.ceil(len(labels) / rows_of))
+    room = (0.28 * rows + 0.15) / fig.get_figheight()  # inches of legend as a share of the figure
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), rows_of), frameon=False,
+                   bbox_to_anchor=(0.5, 0.0), fontsize=8)  # fmt: skip
+    fig.tight_layout(rect=(0, room if handles else 0, 1, 1))
+
+
 def _date_axis(ax) -> None:
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -110,9 +121,8 @@ def _two_panels(
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)  # counts, waits and days: from zero, so a change is seen at its true size
         _date_axis(ax)
-    axes[0].legend(frameon=False)
     fig.suptitle(suptitle)
-    fig.tight_layout()
+    _legend_below(fig, axes[0])
     return fig
 
 
@@ -178,8 +188,7 @@ def wait_distribution(series: Sequence[Series]) -> Figure:
     ax.set_xlabel("weeks from charge to disposal (to the 99.5th percentile)")
     ax.set_ylabel("share of disposals (% per fortnight)")
     ax.set_title("Waiting time from charge to disposal, all replications pooled")
-    ax.legend(frameon=False)
-    fig.tight_layout()
+    _legend_below(fig, ax, rows_of=2)
     return fig
 
 
@@ -368,9 +377,8 @@ def utilisation(series: Sequence[Series]) -> Figure:
         ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel("month")
-    axes.flat[0].legend(frameon=False, fontsize=7)
     fig.suptitle("Utilisation of each finite resource (monthly mean over replications)")
-    fig.tight_layout()
+    _legend_below(fig, axes.flat[0])
     return fig
 
 
@@ -650,12 +658,11 @@ def warmup(series: Sequence[Series], found: dict[str, list[Stability]]) -> Figur
         low.set_ylabel("MSER-5\n(share of d=0)", fontsize=7)
         low.set_xlabel("month (truncation point for the statistic)", fontsize=7)
         _date_axis(low)
-    fig.axes[0].legend(frameon=False, fontsize=8)
     fig.suptitle(
         "Warm-up and stability: mean over replications; grey = configured warm-up, dashed = MSER-5 "
         "truncation; below, the MSER-5 statistic"
     )
-    fig.tight_layout()
+    _legend_below(fig, fig.axes[0])
     return fig
 
 

@@ -33,7 +33,6 @@ from sim.inputs.reading import read_bounded
 from sim.inputs.scenario import Scenario
 from sim.reports import figures as F
 from sim.results import manifests
-from sim.results.costs import ITEMS as COST_ITEMS
 from sim.results.identity import KINDS
 from sim.results.manifests import (
     COMPARISON_NAME,
@@ -49,6 +48,7 @@ from sim.results.manifests import (
     RunManifest,
     SweepManifest,
 )
+from sim.results.metrics import ADDED_LOAD
 from sim.results.output import atomic_write
 from sim.results.stats import summarise
 from sim.results.store import STORE_NAME, Store, StoreDamaged
@@ -307,24 +307,6 @@ def _freed_and_widening(comp: ComparisonRecord) -> str:
 
 
 #: the loads a policy adds or removes outside the courts, and what everything costs
-ADDED_LOAD = (
-    "forensics.examinations",
-    "forensics.triage_examinations",
-    "charging.decisions",
-    "scheme.started",
-    "scheme.facilitator_hours",
-    "caution.conditional",
-    "caution.course_hours",
-    "self_referral.referred",
-    "scheme.prosecuted_after_failure",
-    "court.sitting_days_used",
-    "prison.population_end",
-    "probation.programme_starts",
-    *(f"cost.{item}_gbp" for item in COST_ITEMS),
-    "cost.total_gbp",
-    "cost.total_gbp_per_year",
-    "cost.total_discounted_gbp",
-)
 
 
 def _added_load_section(comp: ComparisonRecord) -> str:

@@ -95,6 +95,8 @@ HEADLINE = (
     "court.sitting_days_used",
     "court.magistrates.sitting_days_used",
     "court.crown.sitting_days_used",
+    "court.late_prosecution_sitting_days",
+    "court.crown.late_prosecution_sitting_days",
     "court.magistrates.capacity_share",
     "court.crown.capacity_share",
     "court.magistrates.list.receipts",
@@ -125,6 +127,25 @@ HEADLINE = (
     "register.entries",
     "reoffending.reoffences",
     "reoffending.per_1000_person_years",
+    *HEADLINE_COSTS,
+)
+
+#: what a policy adds to (or removes from) the other stages, and what every load costs: the rows of
+#: a comparison's "added load elsewhere" table, in the report, the console and added_load.csv
+ADDED_LOAD = (
+    "forensics.examinations",
+    "forensics.triage_examinations",
+    "charging.decisions",
+    "scheme.started",
+    "scheme.facilitator_hours",
+    "caution.conditional",
+    "caution.course_hours",
+    "self_referral.referred",
+    "scheme.prosecuted_after_failure",
+    "court.late_prosecution_sitting_days",
+    "court.sitting_days_used",
+    "prison.population_end",
+    "probation.programme_starts",
     *HEADLINE_COSTS,
 )
 
@@ -438,6 +459,12 @@ def compute(model: Model, runtime_s: float = 0.0, paired: bool = False) -> RepRe
         hl[f"court.{level}.sitting_days_used"] = used
         hl[f"court.{level}.capacity_share"] = used / cap if cap > 0 else float("nan")
     hl["court.sitting_days_used"] = hl["court.magistrates.sitting_days_used"] + hl["court.crown.sitting_days_used"]
+    # the court time of late prosecutions, hearing by hearing (a diversion failed or lapsed, or triage
+    # found the case ineligible)
+    late = _in(rec.late_hearing_t, W, H)
+    late_days = rec.late_hearing_days[late]
+    hl["court.late_prosecution_sitting_days"] = float(late_days.sum())
+    hl["court.crown.late_prosecution_sitting_days"] = float(late_days[rec.late_hearing_crown[late] == 1].sum())
 
     # --------------------------------------------------------------- courts: the whole lists
     level_states = {"magistrates": MAGS_STATES, "crown": CROWN_STATES}

@@ -299,12 +299,19 @@ class CourtRoute(Stage):
         self.lawyers.push(t, case.draws[self._c_charging], case)
 
     def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
-        if tag == MAGS:
-            self._mags_starts(cast(Case, job), start, end)
-        elif tag == CROWN:
-            self._crown_starts(cast(Case, job), start, end)
-        else:
+        if tag == CHARGING:
             self._charging_starts(cast(Case, job), ready, start, end)
+            return
+        case = cast(Case, job)
+        if case.diverted:  # a late prosecution: the court time it takes is what failure adds
+            rec = self.ctx.out
+            rec.late_hearing_t.append(start)
+            rec.late_hearing_days.append(case.work)  # read before the hearing offers the case on
+            rec.late_hearing_crown.append(1 if tag == CROWN else 0)
+        if tag == MAGS:
+            self._mags_starts(case, start, end)
+        else:
+            self._crown_starts(case, start, end)
 
     def _charging_starts(self, case: Case, ready: float, start: float, end: float) -> None:
         rec = self.ctx.out
