@@ -74,6 +74,8 @@ def test_large_figures_are_shown_in_thousands_and_millions():
     assert tables.with_ci(-708_590.0, -924_343.0, -492_837.0) == "-708.6k ± 215.8k"
     assert tables.with_ci(4538.0, 4465.3, 4610.7) == "4,538 ± 73"
     assert tables.with_ci(50.0, None, None) == "50.0"
+    assert tables.with_ci(0.0, 0.0, 0.0) == "0 ± 0"  # none at all (no triage under the status quo)
+    assert tables.with_ci(0.0, -0.1, 0.1) == "0 ± 0.100"
 
 
 def test_a_comparison_row_gives_the_difference_its_ci_and_the_change_from_the_base():

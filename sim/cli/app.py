@@ -33,6 +33,8 @@ def number(x: float | None) -> str:
     """A figure at the precision a reader needs: thousands whole, tens to one place, small ones to three."""
     if x is None:
         return "-"
+    if x == 0:
+        return "0"  # none at all: no decimals to suggest a small figure rounded
     ax = abs(x)
     if ax >= 1000:
         return f"{x:,.0f}"

@@ -127,7 +127,7 @@ def with_ci(mean: float | None, low: float | None, high: float | None) -> str:
         return shown if half is None else f"{shown} ± {half / scale:,.{places}f}{suffix}"
     if half is None:
         return number(mean)
-    places = 0 if abs(mean) >= 1000 else 1 if abs(mean) >= 10 else 3
+    places = 0 if abs(mean) >= 1000 or half == 0 == mean else 1 if abs(mean) >= 10 else 3
     return f"{number(mean)} ± {half:,.{places}f}"
 
 
