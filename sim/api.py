@@ -411,13 +411,24 @@ def _common(
     seed: int | None,
     overrides: Overrides | None,
 ) -> tuple[list[Scenario], list[str]]:
-    """The scenarios of a paired comparison: each with the base's seed and replications (unless given)."""
-    from sim.experiments.compare import unique_names
+    """The scenarios of a paired comparison: each with the base's seed and replications (unless given).
 
-    first = load(base, _texts(overrides, seed, years))
+    An override applies to every scenario that has its key: a setting of a rule only some of them
+    have (the scheme's take-up, say) moves those and leaves the others as they are, rather than
+    giving them the rule. A key none of them has goes to all, to be refused with its reason."""
+    from sim.experiments.compare import unique_names
+    from sim.inputs.loading import has_key, parse_override
+
+    names = (base, *others)
+    texts = _texts(overrides)
+    keys = [parse_override(t)[0] for t in texts]
+    plain = [load(name, _texts(None, seed, years)) for name in names]
+    anywhere = {k for k in keys if any(has_key(p, k) for p in plain)}
+    own = [[t for t, k in zip(texts, keys) if k not in anywhere or has_key(p, k)] for p in plain]
+    first = load(base, own[0] + _texts(None, seed, years))
     n = reps if reps is not None else first.run.replications
-    common = _texts(overrides, first.run.seed if seed is None else seed, years, n)
-    scenarios = [load(name, common) for name in (base, *others)]
+    run_texts = _texts(None, first.run.seed if seed is None else seed, years, n)
+    scenarios = [load(name, mine + run_texts) for name, mine in zip(names, own)]
     return scenarios, unique_names([sc.name for sc in scenarios])
 
 
@@ -435,13 +446,17 @@ def compare(
     resume: bool = False,
     progress: Progress | None = None,
     waiting: Callable[[str], None] | None = None,
+    each: Callable[[int, dict[str, list[RepResult]]], None] | None = None,
 ) -> CompareResult:
     """Run the base and the other scenarios on common random numbers (as ``divertsim compare``);
-    ``reps="auto"`` as for :func:`run`."""
+    ``reps="auto"`` as for :func:`run`. ``each(k, results)`` (fixed replications only) hears the
+    first ``k`` paired replications of every scenario each time one more is complete, which is
+    what a screen that redraws as they come in needs; raising from it stops the work, and the
+    folder resumes later."""
     from sim.engine.calendar import Calendar
     from sim.experiments.compare import comparison, write_comparison, write_monthly_differences
     from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
-    from sim.experiments.runfolder import Comparison, auto_work, default_folder, fixed_work, run_auto
+    from sim.experiments.runfolder import Comparison, auto_work, default_folder, fixed_work, run_auto, run_paired
     from sim.results.diagnostics import warnings as run_warnings
 
     if not others:
@@ -459,7 +474,10 @@ def compare(
     work = fixed_work(n, years_all) if rule is None else auto_work(rule, years_all)
     stopping = None
     with _saving_to(folder), _executor(workers) as ex, Comparison(folder, scenarios, names, work, resume) as cmp:
-        if rule is None:
+        if rule is None and each is not None:
+            run_paired(cmp.runs, names, n, ex, progress, each)
+            n_used = n
+        elif rule is None:
             for rf in cmp.runs:
                 rf.run(list(range(n)), ex, progress, total=n)
             n_used = n

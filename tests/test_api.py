@@ -85,6 +85,55 @@ def test_compare_gives_paired_differences(tmp_path):
     assert set(cmp.summary.index.get_level_values("scenario")) == {"status-quo", "justice-2019"}
 
 
+def test_a_rule_setting_moves_only_the_scenarios_with_that_rule(tmp_path):
+    over = {**SMALL, "decision.rules.deferred_prosecution.take_up": 0.4}
+    cmp = divertsim.compare("status-quo", "justice-2019", reps=1, years=1, overrides=over, workers=1,
+                            out=tmp_path / "c")
+    base, policy = (cmp.runs[n].scenario for n in ("status-quo", "justice-2019"))
+    assert "deferred_prosecution" not in base.decision.rules  # not given the scheme by the setting
+    assert policy.decision.rules["deferred_prosecution"].take_up == 0.4
+    assert base.arrivals.per_month == policy.arrivals.per_month == 120  # shared keys go to both
+    with pytest.raises(ScenarioError, match="deferred_prosecutio"):  # a key no scenario has is refused
+        divertsim.compare("status-quo", "justice-2019", reps=1, years=1, workers=1, out=tmp_path / "d",
+                          overrides={"decision.rules.deferred_prosecutio.take_up": 0.4})
+    assert not (tmp_path / "d").exists()
+
+
+def test_each_hears_every_paired_replication_as_it_completes(tmp_path):
+    heard = []
+
+    def each(k, results):
+        heard.append((k, {name: [r.replication for r in rs] for name, rs in results.items()}))
+
+    streamed = divertsim.compare("status-quo", "justice-2019", reps=3, years=1, overrides=SMALL, workers=1,
+                                 out=tmp_path / "s", each=each)
+    assert [k for k, _ in heard] == [1, 2, 3]
+    assert heard[1][1] == {"status-quo": [0, 1], "justice-2019": [0, 1]}
+    plain = divertsim.compare("status-quo", "justice-2019", reps=3, years=1, overrides=SMALL, workers=1,
+                              out=tmp_path / "p")
+    assert streamed.data["metrics"] == plain.data["metrics"]  # the same replications, in another order
+    again = []
+    divertsim.compare("status-quo", "justice-2019", reps=3, years=1, overrides=SMALL, workers=1,
+                      out=tmp_path / "s", resume=True, each=lambda k, r: again.append(k))
+    assert again == [3]  # a finished folder answers at once, with everything it holds
+
+
+def test_raising_from_each_stops_the_work_and_the_folder_resumes(tmp_path):
+    class Stop(Exception):
+        pass
+
+    def stop(k, results):
+        if k == 1:
+            raise Stop
+
+    with pytest.raises(Stop):
+        divertsim.compare("status-quo", "justice-2019", reps=3, years=1, overrides=SMALL, workers=1,
+                          out=tmp_path / "s", each=stop)
+    done = divertsim.compare("status-quo", "justice-2019", reps=3, years=1, overrides=SMALL, workers=1,
+                             out=tmp_path / "s", resume=True)
+    assert done.data["replications"] == 3
+
+
 def test_bad_overrides_raise_one_clear_error(tmp_path):
     with pytest.raises(ScenarioError, match="unknown parameter"):
         divertsim.load("status-quo", {"court.crown.sitting_dayz": 3})

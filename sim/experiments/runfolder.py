@@ -397,6 +397,59 @@ def run_fixed(
         return rf.finish(n)
 
 
+#: hears that replications 0..k-1 of every compared scenario are in, with their results so far
+EachPair = Callable[[int, dict[str, list[RepResult]]], None]
+
+
+def run_paired(
+    folders: list[RunFolder],
+    names: list[str],
+    n: int,
+    executor: Executor,
+    progress: Progress | None = None,
+    each: EachPair | None = None,
+) -> None:
+    """Replications 0..n-1 of every folder, replication by replication across the folders (r of
+    each, then r + 1), so that ``each`` can hear the paired results as every replication completes:
+    a what-if screen redraws as they come in. What a store already holds is not run again."""
+    done = [f.done() for f in folders]
+    complete = sum(len(d & set(range(n))) for d in done)
+    total = n * len(folders)
+    if progress:
+        progress(complete, total)
+    have = min(_prefix(d) for d in done)
+    failures: dict[tuple[int, int], str] = {}
+
+    def tell() -> None:
+        nonlocal have
+        reached = min(_prefix(d) for d in done)
+        if reached > have:
+            have = min(reached, n)
+            if each is not None:
+                each(have, {name: f.results(have) for name, f in zip(names, folders)})
+
+    def keep(task: Task, result: RepResult) -> None:
+        nonlocal complete
+        folders[task.point].store.put(0, result)
+        done[task.point].add(task.rep)
+        complete += 1
+        if progress:
+            progress(complete, total)
+        tell()
+
+    def failed(task: Task, message: str) -> None:
+        folders[task.point].store.put_failure(0, task.rep, message)
+        failures[(task.point, task.rep)] = message
+
+    if each is not None and have > 0:
+        each(min(have, n), {name: f.results(min(have, n)) for name, f in zip(names, folders)})
+    tasks = (Task(i, r, f.seed, f.json) for r in range(n) for i, f in enumerate(folders) if r not in done[i])
+    executor.run(tasks, keep, failed)
+    if failures:
+        (i, rep), message = min(failures.items())
+        raise RunFolderError(f"{folders[i].folder}: replication {rep} failed: {message}")
+
+
 def run_auto(
     folders: list[RunFolder],
     rule: StoppingRule,

@@ -26,7 +26,7 @@ from sim.experiments.designs import Design, build
 from sim.experiments.executors import Executor, Task
 from sim.experiments.runfolder import check_store, open_folder
 from sim.experiments.sweepfile import SweepSpec
-from sim.inputs.loading import deep_merge, effective_dict, is_file, load_raw, resolve, set_dotted, validate
+from sim.inputs.loading import deep_merge, effective_dict, has_key, is_file, load_raw, resolve, set_dotted, validate
 from sim.inputs.scenario import Scenario
 from sim.results import manifests
 from sim.results.identity import Identity
@@ -67,16 +67,6 @@ def _with_set(spec: SweepSpec, spec_path: Path, path: Path) -> tuple[dict[str, A
         raise ScenarioError(str(spec_path), f"set.{exc.key}" if exc.key else "set", exc.problem) from None
 
 
-def _has(scenario: Scenario, key: str) -> bool:
-    """Whether a dotted key names a value the scenario has (a rule it lacks has no take-up)."""
-    node: Any = scenario.model_dump(by_alias=True)
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
-
-
 def point_seed(spec: SweepSpec, point: int) -> int:
     """The master seed of a point's replications."""
     if spec.common_random_numbers:
@@ -100,7 +90,7 @@ class SweepPlan:
         if spec.against is not None:
             self.against = base_path(spec, spec_path, "against")
             self._against_raw, self.against_scenario = _with_set(spec, spec_path, self.against)
-            self._shared = tuple(k for k in spec.factors if _has(self.against_scenario, k))
+            self._shared = tuple(k for k in spec.factors if has_key(self.against_scenario, k))
         self._integer = {key: self._number_at(key, spec_path) for key in spec.factors}
         self.design: Design = build(spec)
         self._rep_sets: dict[int, frozenset[int]] = {}

@@ -336,6 +336,17 @@ def load_scenario(name_or_path: str, overrides: Iterable[str] = ()) -> Scenario:
     return validate(data, label)
 
 
+def has_key(scenario: Scenario, key: str) -> bool:
+    """Whether a dotted key names a value the scenario has: a rule it lacks has no take-up, so a
+    setting of one applies only to the scenarios with that rule."""
+    node: Any = effective_dict(scenario)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
 def effective_dict(scenario: Scenario) -> dict[str, Any]:
     """Every parameter with defaults filled in, as plain JSON-able data."""
     return scenario.model_dump(mode="json", by_alias=True)
