@@ -91,10 +91,14 @@ def _saving_to(folder: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _executor(workers: int | Backend | None) -> Iterator[Executor]:
-    """The executor ``workers`` asks for, closed at the end."""
+def _executor(workers: int | Backend | Executor | None) -> Iterator[Executor]:
+    """The executor ``workers`` asks for, closed at the end; an executor given is the caller's to
+    keep open (a long-lived app reuses its warm workers from one comparison to the next)."""
     from sim.experiments.executors import ProcessExecutor, SerialExecutor, default_workers, make_executor
 
+    if not isinstance(workers, (int, Backend)) and workers is not None:
+        yield workers
+        return
     backend = workers if isinstance(workers, Backend) else Backend(workers=workers)
     n = backend.workers if backend.workers is not None else default_workers()
     ex: Executor
@@ -439,20 +443,20 @@ def compare(
     years: float | None = None,
     seed: int | None = None,
     overrides: Overrides | None = None,
-    workers: int | Backend | None = None,
+    workers: int | Backend | Executor | None = None,
     out: str | Path | None = None,
     precision: float | None = None,
     max_reps: int | None = None,
     resume: bool = False,
     progress: Progress | None = None,
     waiting: Callable[[str], None] | None = None,
-    each: Callable[[int, dict[str, list[RepResult]]], None] | None = None,
+    each: Callable[[int, CompareResult], None] | None = None,
 ) -> CompareResult:
     """Run the base and the other scenarios on common random numbers (as ``divertsim compare``);
-    ``reps="auto"`` as for :func:`run`. ``each(k, results)`` (fixed replications only) hears the
-    first ``k`` paired replications of every scenario each time one more is complete, which is
-    what a screen that redraws as they come in needs; raising from it stops the work, and the
-    folder resumes later."""
+    ``reps="auto"`` as for :func:`run`. ``each(k, partial)`` (fixed replications only) hears the
+    comparison of the first ``k`` paired replications each time one more is complete, which is
+    what a screen that redraws as they come in needs; raising from it (or from ``progress``) stops
+    the work, and the folder resumes later. ``workers`` may also be an open executor, kept open."""
     from sim.engine.calendar import Calendar
     from sim.experiments.compare import comparison, write_comparison, write_monthly_differences
     from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
@@ -473,9 +477,16 @@ def compare(
     years_all = scenarios[0].run.years
     work = fixed_work(n, years_all) if rule is None else auto_work(rule, years_all)
     stopping = None
+    starts = {name: sc.decision.policy_start_month for name, sc in zip(names, scenarios)}
     with _saving_to(folder), _executor(workers) as ex, Comparison(folder, scenarios, names, work, resume) as cmp:
         if rule is None and each is not None:
-            run_paired(cmp.runs, names, n, ex, progress, each)
+
+            def heard(k: int, results: dict[str, list[RepResult]]) -> None:
+                data = comparison(names, results, years_all, scenarios[0].run.warmup_months, starts)
+                runs = {name: RunResult(sc, results[name], folder / name) for name, sc in zip(names, scenarios)}
+                each(k, CompareResult(runs, data, folder, overrides=_texts(overrides)))
+
+            run_paired(cmp.runs, names, n, ex, progress, heard)
             n_used = n
         elif rule is None:
             for rf in cmp.runs:
@@ -485,7 +496,6 @@ def compare(
             decision = run_auto(cmp.runs, rule, ex, progress=progress, waiting=waiting)
             n_used, stopping = decision.replications, _stopping(rule, decision)
         results = cmp.finish(n_used, {"stopping": stopping} if stopping else None)
-    starts = {name: sc.decision.policy_start_month for name, sc in zip(names, scenarios)}
     data = comparison(names, results, years_all, scenarios[0].run.warmup_months, starts)
     if stopping:
         data["stopping"] = stopping

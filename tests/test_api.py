@@ -102,8 +102,9 @@ def test_a_rule_setting_moves_only_the_scenarios_with_that_rule(tmp_path):
 def test_each_hears_every_paired_replication_as_it_completes(tmp_path):
     heard = []
 
-    def each(k, results):
-        heard.append((k, {name: [r.replication for r in rs] for name, rs in results.items()}))
+    def each(k, partial):
+        heard.append((k, {name: [r.replication for r in run.results] for name, run in partial.runs.items()}))
+        assert partial.data["replications"] == k
 
     streamed = divertsim.compare("status-quo", "justice-2019", reps=3, years=1, overrides=SMALL, workers=1,
                                  out=tmp_path / "s", each=each)
