@@ -2,14 +2,13 @@
 browser, and an event log that reconciles with its run."""
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from browser import ARGS, chromium
 from small import small_args
 
 from sim.cli import main
@@ -101,16 +100,6 @@ def test_report_page_is_self_contained_and_carries_the_notice(compared):
     assert "paired" in page
 
 
-def chromium():
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        if os.environ.get("DIVERTSIM_REQUIRE_BROWSER"):
-            pytest.fail("chromium is required here (DIVERTSIM_REQUIRE_BROWSER is set) but not installed")
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    pytest.importorskip("playwright")
-    return exe
-
-
 @pytest.mark.slow
 def test_report_opens_cleanly_in_headless_chromium(compared, tmp_path):
     exe = chromium()
@@ -118,9 +107,7 @@ def test_report_opens_cleanly_in_headless_chromium(compared, tmp_path):
 
     problems = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=exe, args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from sim.cli import authoring, calibration, inspection, progress, running, sweeps
+from sim.cli import authoring, calibration, inspection, progress, running, sweeps, webapp
 from sim.cli.app import app
 from sim.cli.errors import exit_status
 
@@ -28,6 +28,7 @@ COMMANDS: tuple[Callable[..., None], ...] = (
     inspection.explain,
     inspection.list_,
     authoring.new,
+    webapp.app,
     inspection.version,
 )
 for _function in COMMANDS:  # `list_` is `list`, `calibrate_check` is `calibrate-check`
