@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,7 @@ def test_only_moved_levers_are_sent_and_every_value_is_held_in_its_range():
     assert got["court.crown.sitting_days_per_month"] == crown.low
     assert "decision.rules.deferred_prosecution.point" not in got  # not one of its choices
     assert got["scheme.group_size"] == 12 and isinstance(got["scheme.group_size"], int)
+    assert C.moved(screen, {TAKE_UP: 0.6000000000000001}) == {TAKE_UP: 0.6}  # a slider's float residue
 
 
 # -------------------------------------------------------------------------------------- the queue
@@ -164,6 +166,14 @@ def test_the_page_redraws_with_the_api_s_numbers_when_a_lever_moves(browser_page
     assert int(second["job"]) > int(first["job"]) and took < 120
     page.get_by_role("tab", name="How fast").click()
     page.locator("#how_fast img").wait_for()
+    with page.expect_download() as got:
+        page.click("#download_folder")
+    names = zipfile.ZipFile(got.value.path()).namelist()
+    assert any(n.endswith("/manifest.json") for n in names) and any(n.endswith("comparison.json") for n in names)
+    with page.expect_download() as got:
+        page.click("#download_report")
+    html = Path(got.value.path()).read_text()
+    assert "not a tool for assessing" in html and "justice-2019" in html
     assert problems == []
 
 

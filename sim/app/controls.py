@@ -160,6 +160,8 @@ def moved(screen: Sequence[Shown], values: dict[str, Any]) -> dict[str, Any]:
             x = min(max(float(v), s.low), s.high)
         except (TypeError, ValueError):
             continue
+        if s.control.step:  # on the lever's steps, without a slider's float residue (0.6000000000000001)
+            x = round(round(x / s.control.step) * s.control.step, 10)
         if isinstance(s.value, int) and not isinstance(s.value, bool):
             x = int(round(x))
         if x != s.value:
