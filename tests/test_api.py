@@ -99,6 +99,7 @@ def test_a_rule_setting_moves_only_the_scenarios_with_that_rule(tmp_path):
     assert not (tmp_path / "d").exists()
 
 
+@pytest.mark.slow
 def test_each_hears_every_paired_replication_as_it_completes(tmp_path):
     heard = []
 

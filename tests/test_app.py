@@ -62,6 +62,7 @@ def test_requests_are_bounded():
     assert (r.reps, r.years, r.seed) == (MAX_REPS, 15.0, 0)
 
 
+@pytest.mark.slow
 def test_the_runner_caches_supersedes_and_keeps_sessions_apart(tmp_path):
     runner = Runner(tmp_path, SerialExecutor())
     try:

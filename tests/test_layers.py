@@ -1,6 +1,6 @@
 """The package is laid out as its pipeline, and imports only point down it.
 
-inputs -> engine -> results -> experiments -> reports -> api -> cli: a module may import from its
+inputs -> engine -> results -> experiments -> reports -> api -> app -> cli: a module may import from its
 own layer and the layers before it, never from a later one. ``sim/__init__``, ``sim/errors`` and
 ``sim/compiled`` sit under every layer. A test reads every import (top-level, deferred and
 type-only) from the source, so a new upward import fails here, naming the file and the line.
@@ -19,7 +19,7 @@ import pytest
 from sim import compiled
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("inputs", "engine", "results", "experiments", "reports", "api", "cli")
+LAYERS = ("inputs", "engine", "results", "experiments", "reports", "api", "app", "cli")
 BASE = {"sim", "sim.errors", "sim.compiled", "sim._build"}
 #: (file, module) imports allowed to point up: the package's lazy re-export of the API
 ALLOWED = {("sim/__init__.py", "sim.api")}

@@ -33,6 +33,7 @@ from sim.inputs.loading import list_shipped
 from sim.inputs.reading import MAX_FILE_BYTES
 from sim.reports import figures as F
 from sim.results.metrics import ADDED_LOAD
+from sim.results.numbers import with_ci
 from sim.results.units import unit
 
 POLL_S = 0.3
@@ -69,12 +70,6 @@ def _lever_id(key: str) -> str:
     return "lever__" + key.replace(".", "__")
 
 
-def _fmt(x: float | None) -> str:
-    from sim.cli.tables import with_ci
-
-    return with_ci(x, None, None)
-
-
 def _series(run: api.RunResult, name: str) -> F.Series:
     sc = run.scenario
     months = [add_months(sc.run.start_date, k) for k in range(sc.run.months)]
@@ -83,8 +78,6 @@ def _series(run: api.RunResult, name: str) -> F.Series:
 
 def _table(result: api.CompareResult, keys: tuple[str, ...]) -> ui.Tag:
     """Each metric for the base, and every policy's paired difference with its 95% CI."""
-    from sim.cli.tables import with_ci
-
     names = result.data["scenarios"]
     head = [ui.tags.th("metric"), ui.tags.th("unit"), ui.tags.th(f"{names[0]} (base)")]
     head += [ui.tags.th(f"{n}: difference (95% CI)") for n in names[1:]]

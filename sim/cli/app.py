@@ -27,17 +27,3 @@ def say(text: str) -> None:
 def warn(text: str) -> None:
     """One line beside the results, on standard error (when standard output carries only data)."""
     err_console.print(text, markup=False)
-
-
-def number(x: float | None) -> str:
-    """A figure at the precision a reader needs: thousands whole, tens to one place, small ones to three."""
-    if x is None:
-        return "-"
-    if x == 0:
-        return "0"  # none at all: no decimals to suggest a small figure rounded
-    ax = abs(x)
-    if ax >= 1000:
-        return f"{x:,.0f}"
-    if ax >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3f}"

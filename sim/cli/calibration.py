@@ -9,12 +9,13 @@ import typer
 from rich.table import Table
 
 from sim import NOTICE, api
-from sim.cli.app import number, out_console, say
+from sim.cli.app import out_console, say
 from sim.cli.arguments import MAX_EVALS, backend, reps_number
 from sim.cli.errors import fail
 from sim.cli.options import Out, Reps, Seed, Sets, Workers
 from sim.cli.progress import working
 from sim.experiments.targets import MAX_TARGET_REPS, Check
+from sim.results.numbers import number
 
 Targets = Annotated[
     Path, typer.Argument(help="A targets file, or the name of a shipped one (2018, history-2016-2019).")

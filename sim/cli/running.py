@@ -11,7 +11,7 @@ from rich.table import Table
 
 from sim import NOTICE, api
 from sim.cli import tables
-from sim.cli.app import number, out_console, say, warn
+from sim.cli.app import out_console, say, warn
 from sim.cli.arguments import MAX_EVENTS, backend, reps_number
 from sim.cli.errors import fail
 from sim.cli.options import (
@@ -35,6 +35,7 @@ from sim.experiments import robustness as R
 from sim.experiments.replications import DEFAULT_MAX_REPS, DEFAULT_PRECISION
 from sim.inputs.names import overrides_label
 from sim.results.metrics import ADDED_LOAD, HEADLINE
+from sim.results.numbers import number
 from sim.results.stats import summarise
 
 #: the metrics shown on screen after a run (summary.json has them all)

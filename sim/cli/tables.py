@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sim import NOTICE
-from sim.cli.app import number
+from sim.results.numbers import number_short, with_ci  # noqa: F401  (number_short: for the command modules)
 from sim.results.output import csv_cell
 from sim.results.units import percent_change, unit
 
@@ -103,40 +103,6 @@ def render(rows: list[Row], fmt: Format, title: str, meta: dict[str, Any] | None
     if fmt == "json":
         return json.dumps({"notice": NOTICE, **(meta or {}), "rows": [_finite(asdict(r)) for r in rows]}, indent=2)
     return "\n".join(_table(rows, title))
-
-
-def _scale(x: float) -> tuple[float, str, int]:
-    """(divisor, suffix, decimals) that fit a large figure in a column: millions from 1,000,000,
-    thousands from 100,000, else none."""
-    if abs(x) >= 1e6:
-        return 1e6, "m", 2
-    if abs(x) >= 1e5:
-        return 1e3, "k", 1
-    return 1.0, "", 0
-
-
-def with_ci(mean: float | None, low: float | None, high: float | None) -> str:
-    """``mean ± half-width`` at the mean's precision (in thousands ``k`` from 100,000 and millions
-    ``m`` from 1,000,000, so that costs fit their column), or the mean alone without an interval."""
-    if mean is None:
-        return "-"
-    half = None if low is None or high is None else (high - low) / 2
-    scale, suffix, places = _scale(max(abs(mean), half or 0.0))  # the wider of the two sets the unit
-    if suffix:
-        shown = f"{mean / scale:,.{places}f}{suffix}"
-        return shown if half is None else f"{shown} ± {half / scale:,.{places}f}{suffix}"
-    if half is None:
-        return number(mean)
-    places = 0 if abs(mean) >= 1000 or half == 0 == mean else 1 if abs(mean) >= 10 else 3
-    return f"{number(mean)} ± {half:,.{places}f}"
-
-
-def number_short(x: float | None) -> str:
-    """A figure in at most about eight characters (k and m for large ones), for narrow year columns."""
-    if x is None:
-        return "-"
-    scale, suffix, places = _scale(x)
-    return f"{x / scale:,.{places}f}{suffix}" if suffix else number(x)
 
 
 def _table(rows: list[Row], title: str) -> list[str]:

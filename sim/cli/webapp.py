@@ -10,6 +10,7 @@ import typer
 from sim import NOTICE
 from sim.cli.app import say
 from sim.cli.errors import fail
+from sim.cli.options import Workers
 
 
 def app(
@@ -20,7 +21,7 @@ def app(
     root: Annotated[
         Path, typer.Option("--root", help="Where the app keeps its comparisons (each resumable, each reused).")
     ] = Path("results") / "app",
-    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (default: one per core).")] = None,
+    workers: Workers = None,
 ) -> None:
     """Start the what-if page: pick scenarios, move levers, watch court load respond."""
     if not 0 < port < 65536:
