@@ -44,6 +44,11 @@ def test_only_moved_levers_are_sent_and_every_value_is_held_in_its_range():
     assert "decision.rules.deferred_prosecution.point" not in got  # not one of its choices
     assert got["scheme.group_size"] == 12 and isinstance(got["scheme.group_size"], int)
     assert C.moved(screen, {TAKE_UP: 0.6000000000000001}) == {TAKE_UP: 0.6}  # a slider's float residue
+    # every relative range puts the scenario's own value on the slider's grid (8108 Crown days, steps of 50)
+    for s in screen:
+        if s.control.step and not s.control.choices:
+            assert (s.value - s.low) / s.control.step == pytest.approx(round((s.value - s.low) / s.control.step))
+    assert C.moved(screen, {"court.crown.sitting_days_per_month": 8100.0, "costs.prison_place_year": 51500}) == {}
 
 
 # -------------------------------------------------------------------------------------- the queue

@@ -13,6 +13,7 @@ population, never anything about a person.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -128,20 +129,17 @@ def shown(scenarios: Sequence[Scenario]) -> list[Shown]:
         value = _value(holder, c.key)
         if c.choices:
             low, high = 0.0, 0.0
+        elif c.relative and value:
+            # whole steps either side of the scenario's own value, so that the slider can show it exactly
+            low = max(0.0, value - c.step * math.floor((1 - c.low) * value / c.step))
+            high = value + c.step * math.floor((c.high - 1) * value / c.step)
         elif c.relative:
-            base = float(value) if value else 1.0
-            low, high = _round(c.low * base, c.step), _round(c.high * base, c.step)
-            if value == 0:
-                low, high = 0.0, _round(max(c.high, 10.0), c.step)
+            low, high = 0.0, max(c.high, 10.0) * c.step
         else:
             low, high = c.low, c.high
         unit, source = _evidence(holder, c.key)
         out.append(Shown(c, value, low, high, unit, source))
     return out
-
-
-def _round(x: float, step: float) -> float:
-    return round(x / step) * step if step else x
 
 
 def moved(screen: Sequence[Shown], values: dict[str, Any]) -> dict[str, Any]:
@@ -160,8 +158,11 @@ def moved(screen: Sequence[Shown], values: dict[str, Any]) -> dict[str, Any]:
             x = min(max(float(v), s.low), s.high)
         except (TypeError, ValueError):
             continue
-        if s.control.step:  # on the lever's steps, without a slider's float residue (0.6000000000000001)
-            x = round(round(x / s.control.step) * s.control.step, 10)
+        step = s.control.step
+        if abs(x - float(s.value)) < step / 2:
+            continue  # where the scenario has it (a slider reports its own grid and float residue)
+        if step:  # on the lever's steps from its low end, without a slider's residue (0.6000000000000001)
+            x = round(s.low + round((x - s.low) / step) * step, 10)
         if isinstance(s.value, int) and not isinstance(s.value, bool):
             x = int(round(x))
         if x != s.value:
