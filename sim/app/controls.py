@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim.inputs.explain import parameters
-from sim.inputs.loading import has_key
+from sim.inputs.explain import Parameter, parameters
+from sim.inputs.loading import effective_dict, value_at
 from sim.inputs.scenario import Scenario
 
 
@@ -99,16 +99,8 @@ class Shown:
         return self.control.key
 
 
-def _value(scenario: Scenario, key: str) -> Any:
-    node: Any = scenario.model_dump(mode="json", by_alias=True)
-    for part in key.split("."):
-        node = node[part]
-    return node
-
-
-def _evidence(scenario: Scenario, key: str) -> tuple[str, str]:
-    """The unit and source of ``key`` in the scenario's parameter record (a rule's field: the rule's)."""
-    rows = {p.key: p for p in parameters(scenario)}
+def _evidence(rows: dict[str, Parameter], key: str) -> tuple[str, str]:
+    """The unit and source of ``key`` in a scenario's parameter record (a rule's field: the rule's)."""
     if key in rows:
         return rows[key].unit, rows[key].source
     rule = key.rsplit(".", 1)[0]
@@ -120,13 +112,15 @@ def _evidence(scenario: Scenario, key: str) -> tuple[str, str]:
 def shown(scenarios: Sequence[Scenario]) -> list[Shown]:
     """The controls some scenario has, each at the value of the first scenario (policies first,
     then the base) that has it, with the range that value sets for the relative ones."""
-    out: list[Shown] = []
     order = [*scenarios[1:], scenarios[0]]  # a policy's own value of a shared key is what it changes
+    data = [effective_dict(sc) for sc in order]
+    records: dict[int, dict[str, Parameter]] = {}
+    out: list[Shown] = []
     for c in CONTROLS:
-        holder = next((sc for sc in order if has_key(sc, c.key)), None)
-        if holder is None:
+        found = next(((i, v) for i, d in enumerate(data) for has, v in (value_at(d, c.key),) if has), None)
+        if found is None:
             continue
-        value = _value(holder, c.key)
+        i, value = found
         if c.choices:
             low, high = 0.0, 0.0
         elif c.relative and value:
@@ -137,7 +131,9 @@ def shown(scenarios: Sequence[Scenario]) -> list[Shown]:
             low, high = 0.0, max(c.high, 10.0) * c.step
         else:
             low, high = c.low, c.high
-        unit, source = _evidence(holder, c.key)
+        if i not in records:
+            records[i] = {p.key: p for p in parameters(order[i])}
+        unit, source = _evidence(records[i], c.key)
         out.append(Shown(c, value, low, high, unit, source))
     return out
 

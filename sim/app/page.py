@@ -27,7 +27,6 @@ from shiny import App, reactive, render, ui
 from sim import NOTICE, api
 from sim.app import controls as C
 from sim.app.jobs import MAX_REPS, MAX_YEARS, Request, Runner, Snapshot
-from sim.engine.calendar import add_months
 from sim.errors import ScenarioError
 from sim.inputs.loading import list_shipped
 from sim.inputs.reading import MAX_FILE_BYTES
@@ -68,12 +67,6 @@ def _safe_stem(name: str) -> str:
 def _lever_id(key: str) -> str:
     """An input id for a scenario key (the key itself, so that a value never moves to another lever)."""
     return "lever__" + key.replace(".", "__")
-
-
-def _series(run: api.RunResult, name: str) -> F.Series:
-    sc = run.scenario
-    months = [add_months(sc.run.start_date, k) for k in range(sc.run.months)]
-    return F.Series(name, run.results, months, sc.run.warmup_months)
 
 
 def _table(result: api.CompareResult, keys: tuple[str, ...]) -> ui.Tag:
@@ -296,7 +289,7 @@ def build(root: Path, runner: Runner) -> App:
             r = result()
             if r is None:
                 return None
-            return [_series(run, name) for name, run in r.runs.items()]
+            return [F.Series.of(name, run.scenario, run.results) for name, run in r.runs.items()]
 
         @render.plot(alt="court backlog over time")
         def backlog() -> Any:

@@ -336,15 +336,20 @@ def load_scenario(name_or_path: str, overrides: Iterable[str] = ()) -> Scenario:
     return validate(data, label)
 
 
+def value_at(data: dict[str, Any], key: str) -> tuple[bool, Any]:
+    """Whether a dotted key is in a scenario's effective data (:func:`effective_dict`), and its value."""
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
 def has_key(scenario: Scenario, key: str) -> bool:
     """Whether a dotted key names a value the scenario has: a rule it lacks has no take-up, so a
     setting of one applies only to the scenarios with that rule."""
-    node: Any = effective_dict(scenario)
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
+    return value_at(effective_dict(scenario), key)[0]
 
 
 def effective_dict(scenario: Scenario) -> dict[str, Any]:

@@ -23,9 +23,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim.engine.calendar import add_months  # noqa: E402
 from sim.results.metrics import WAIT_BINS_DAYS, RepResult  # noqa: E402
 
 if TYPE_CHECKING:
+    from sim.inputs.scenario import Scenario
     from sim.results.warmup import Stability
 
 PALETTE = ("#000000", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
@@ -62,6 +64,12 @@ class Series:
     results: list[RepResult]
     months: list[dt.date]  # the first day of each reporting month
     warmup: int  # months of warm-up at the start
+
+    @classmethod
+    def of(cls, name: str, scenario: Scenario, results: list[RepResult]) -> Series:
+        """A scenario's replications under ``name``, on its own calendar and warm-up."""
+        run = scenario.run
+        return cls(name, results, [add_months(run.start_date, k) for k in range(run.months)], run.warmup_months)
 
     def monthly(self, key: str) -> np.ndarray:
         """Replications x months, warm-up months dropped."""

@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 
 from sim import NOTICE, __version__
-from sim.engine.calendar import add_months
 from sim.errors import ScenarioError
 from sim.experiments.replications import MAX_REPS
 from sim.experiments.runfolder import asked
@@ -162,9 +161,7 @@ def _series(folder: Path, name: str | None) -> tuple[F.Series, RunManifest | Com
         raise StoreDamaged(f"{folder / STORE_NAME}: holds {len(results)} of the {n} replications its manifest names")
     if not results[0].monthly:
         raise ReportError(f"{folder}: no monthly results to draw")
-    start = sc.run.start_date
-    months = [add_months(start, k) for k in range(sc.run.months)]
-    return F.Series(name or sc.name, results, months, sc.run.warmup_months), manifest
+    return F.Series.of(name or sc.name, sc, results), manifest
 
 
 def _summary_table(series: list[F.Series], comparison: ComparisonRecord | None) -> str:
