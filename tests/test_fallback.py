@@ -1,3 +1,4 @@
+import pytest
 """An install without a C compiler runs the source quietly: a bad argument is still one line, exit 2."""
 
 import os
@@ -9,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_source_only_install_reports_a_bad_argument_in_one_line(tmp_path):
     for path in ROOT.glob("sim/**/*.py"):
         target = tmp_path / path.relative_to(ROOT)

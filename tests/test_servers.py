@@ -114,6 +114,7 @@ def test_mmc_matches_erlang_c(lam, mean_s, c):
     assert ok, info
 
 
+@pytest.mark.slow
 def test_md1_matches_pollaczek_khinchine():
     lam, s = 0.8, 1.0
     rho = lam * s

@@ -260,6 +260,7 @@ def test_bad_base_and_missing_file(tmp_path, capsys):
     assert main(["sensitivity", str(tmp_path)]) == 2
 
 
+@pytest.mark.slow
 def test_shipped_sweeps_are_valid():
     for path in sorted((ROOT / "scenarios" / "sweeps").glob("*.toml")):
         plan = SweepPlan(load_sweep(path), path)

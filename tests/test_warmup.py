@@ -155,6 +155,7 @@ def test_inputs_the_scenario_changes_during_the_run():
     assert changing_inputs(load_scenario("status-quo", ["arrivals.annual_growth=0.02"])) == ["arrivals.annual_growth"]
 
 
+@pytest.mark.slow
 def test_a_large_starting_stock_is_a_transient_the_diagnostic_finds(tmp_path):
     """At a twentieth of the nation, with fast attrition, the forensic queue settles near 90 cases
     whatever it starts from. Started there, it settles within a batch or two of the start (the
