@@ -243,12 +243,14 @@ def test_property_conservation_and_time_order(take_up, completion, crown, examin
 
 def test_the_record_seals_every_series_it_keeps():
     """Record.SERIES names every list the record appends to (a series left out would be lost)."""
-    from sim.engine.record import SERIES, Record
+    from sim.engine.record import SERIES, Floats, Ints, Record
 
     rec = Record()
-    kept = {name for name in dir(rec) if isinstance(getattr(rec, name), list)}
-    kept |= {f"log.{name}" for name in dir(rec.log) if isinstance(getattr(rec.log, name), list)}
+    kept = {name for name in dir(rec) if isinstance(getattr(rec, name), (Floats, Ints))}
+    kept |= {f"log.{name}" for name in dir(rec.log) if isinstance(getattr(rec.log, name), (Floats, Ints))}
     assert kept == {name for name, _ in SERIES}
+    for name, dtype in SERIES:  # a series keeps its numbers' kind: a float series would round an id
+        assert isinstance(rec._series(name), Floats if dtype is np.float64 else Ints), name
     sealed = rec.seal()
     assert {name for name in vars(sealed) if name != "log"} | {"log.key", "log.time", "log.prev"} == kept
 

@@ -21,7 +21,8 @@ code read with ``field(case.bits, SENTENCE)``. The bits are a layout shared by t
 each stage sets the ones it decides. Outcomes that depend on the admission (no further action, the
 charge, the plea) compare the same uniform with the share for those who admit or for those who
 deny. Packing costs one integer per case instead of two dozen objects, and a case's draws are one
-array of doubles, boxed only when a stage reads one.
+vector of unboxed doubles (mypyc's typed vectors): compiled, a stage's read of one is a load, where
+an ``array('d')`` boxed a float for every read.
 
 A case's own flags, drawn here from the population's shares, are what every stage may read:
 whether it admits, its priors, contact with children, making or distributing, the image category,
@@ -31,11 +32,11 @@ whether it was arrested, and whether it is a first-time case.
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Callable
 from typing import Final, Protocol
 
 import numpy as np
+from librt.vecs import vec
 
 from sim.engine.record import STATE_BITS
 from sim.engine.servers import INF, Job
@@ -108,8 +109,8 @@ REENTRIES = ("reentry", "prior_reentry")
 class Case(Job):
     """One case moving through the pipeline: packed decisions ``bits`` and its float ``draws``.
 
-    The draws are one array of doubles, a column per draw the stages declared (see :class:`Layout`),
-    sliced from the block's: no boxed number per draw, and a number is boxed only when a stage reads it.
+    The draws are one vector of unboxed doubles, a column per draw the stages declared (see
+    :class:`Layout`), sliced from the block's: no boxed number per draw, nor for a stage's read.
     """
 
     __slots__ = (
@@ -131,7 +132,7 @@ class Case(Job):
         "registered",
     )
 
-    def __init__(self, cid: int, origin: int, bits: int, draws: array[float]) -> None:
+    def __init__(self, cid: int, origin: int, bits: int, draws: vec[float]) -> None:
         self.ready = 0.0  # the Job's fields, set by the pool the case is offered to
         self.cls = 0
         self.work = 0.0
@@ -294,7 +295,7 @@ class CaseFactory:
         self.prefix = "" if origin == "external" else origin + "."
         self.layout = layout if layout is not None else Layout()
         self._bits: list[int] = []
-        self._rows: array[float] = array("d")  # the block's draws, a row of ``width`` doubles per case
+        self._rows = vec[float]()  # the block's draws, a row of ``width`` doubles per case
         self._width = self.layout.width
         self._next = 0
         self.made = 0
@@ -333,7 +334,7 @@ class CaseFactory:
         else:
             gen.random(out=out)
 
-    def _block(self, n: int) -> tuple[list[int], array[float]]:
+    def _block(self, n: int) -> tuple[list[int], vec[float]]:
         """Packed decisions and float draws for the next ``n`` cases of this origin.
 
         The yes/no decisions are one matrix of uniforms, a row per stream, compared with a column
@@ -383,11 +384,12 @@ class CaseFactory:
                 self.fill(name, origins, col[c])
                 if kind == EXPONENTIAL:
                     np.negative(np.log1p(-col[c]), out=col[c])  # unit exponential by inversion
-        return block.bits.tolist(), array("d", col.T.tobytes())  # rows: one case's draws together
+        rows = np.ascontiguousarray(col.T).ravel()  # rows: one case's draws together
+        return block.bits.tolist(), vec[float](rows.data)
 
     def clear(self) -> None:
         """Drop the rest of the current block."""
-        self._bits, self._rows = [], array("d")
+        self._bits, self._rows = [], vec[float]()
         self._next = 0
 
     def skip(self) -> None:

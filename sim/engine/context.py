@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sim.engine.calendar import Calendar
 from sim.engine.case import Case
-from sim.engine.record import Record
+from sim.engine.record import Record, TransitionLog
 from sim.engine.streams import Streams
 from sim.inputs.scenario import Scenario
 
@@ -21,15 +21,11 @@ class Context:
         self.horizon = cal.horizon
         self.streams = streams
         self.out = out  # what the run records, as it goes
-        self._log_key: list[int] = out.log.key
-        self._log_time: list[float] = out.log.time
-        self._log_prev: list[int] = out.log.prev
+        self._log: TransitionLog = out.log
         self._log_rows = 0
 
     def move(self, case: Case, state: int, t: float) -> None:
         """Log that ``case`` is in ``state`` from time ``t`` (linked to the case's previous entry)."""
-        self._log_key.append(case.key | state)
-        self._log_time.append(t)
-        self._log_prev.append(case.row)
+        self._log.add(case.key | state, t, case.row)
         case.row = self._log_rows
         self._log_rows += 1

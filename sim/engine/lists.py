@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
+from librt.vecs import append, vec
+from mypy_extensions import i64
 
 from sim.engine.servers import INF, Job, Receiver, _Fifo, draw_up, file_by_ready
 
@@ -120,37 +122,41 @@ class SharedList:
         if n_classes not in (1, 2):
             raise ValueError("a shared list has one class (first come, first served) or two (short, long)")
         self.name = name
-        self.counts = list(counts)
+        # the series by day are unboxed (mypyc's typed vectors): compiled, an update is a store,
+        # where a list of numbers boxed a float for every hearing and every batch
+        self.counts = vec[i64]([int(c) for c in counts])
         self.ndays = len(self.counts)
         self.n_classes = n_classes
         self.receiver = receiver
         self.tag = tag
         self.short_weight = short_weight
         self.flow = flow
-        self.busy_by_day = [0.0] * self.ndays  # image jobs' sitting days, by the day they start
-        self.used_by_day = [0.0] * self.ndays  # all work done, by day
-        self.received_by_day = [0.0] * self.ndays
-        self.disposed_by_day = [0.0] * self.ndays
+        self.busy_by_day = vec[float]([0.0] * self.ndays)  # image jobs' sitting days, by the day they start
+        self.used_by_day = vec[float]([0.0] * self.ndays)  # all work done, by day
+        self.received_by_day = vec[float]([0.0] * self.ndays)
+        self.disposed_by_day = vec[float]([0.0] * self.ndays)
         #: background main hearings: time, wait from receipt (days), cases, kind (MAIN_*)
-        self.main_t: list[float] = []
-        self.main_wait: list[float] = []
-        self.main_n: list[float] = []
-        self.main_kind: list[int] = []
+        self.main_t = vec[float]()
+        self.main_wait = vec[float]()
+        self.main_n = vec[float]()
+        self.main_kind = vec[i64]()
         #: when a list, every image job as (item, server, ready, start, end): the event log's resource use
         self.trace: list[tuple[object, int, float, float, float]] | None = None
         self._buckets: list[list[Job]] = [[] for _ in range(self.ndays)]
         self._beyond: list[Job] = []
         self._queues = [_Fifo() for _ in range(n_classes)]
-        self._queued_work = [0.0] * n_classes
+        self._queued_work = vec[float]([0.0] * n_classes)
         self._next_day = 0
         self._open_day = -1
         self._debt = 0.0  # capacity a non-splittable hearing borrowed from the next sitting day
-        # background batches due on each day, by kind: cases, and case-weighted ready and receipt times
+        # background batches due on each day, by kind (at kind * _nd + day): cases, and case-weighted
+        # ready and receipt times
         nd = self.ndays + 1
-        self._due_n = [[0.0] * nd for _ in range(3)]
-        self._due_ready = [[0.0] * nd for _ in range(3)]
-        self._due_recv = [[0.0] * nd for _ in range(3)]
-        self._due_later = [0.0, 0.0, 0.0]  # due on or after the horizon (still outstanding there)
+        self._nd = nd
+        self._due_n = vec[float]([0.0] * (3 * nd))
+        self._due_ready = vec[float]([0.0] * (3 * nd))
+        self._due_recv = vec[float]([0.0] * (3 * nd))
+        self._due_later = vec[float]([0.0, 0.0, 0.0])  # due on or after the horizon (still outstanding there)
         self.initial_cases = 0.0
 
     # ------------------------------------------------------------------------------------ input
@@ -178,9 +184,10 @@ class SharedList:
         if day >= self.ndays:
             self._due_later[kind] += n
             return
-        self._due_n[kind][day] += n
-        self._due_ready[kind][day] += n * ready
-        self._due_recv[kind][day] += n * received
+        i = kind * self._nd + day
+        self._due_n[i] += n
+        self._due_ready[i] += n * ready
+        self._due_recv[i] += n * received
 
     def place_initial(self, n: float, kind: int, ready: float, received: float) -> None:
         """Background cases in the list when the run starts (counted as received before it)."""
@@ -200,11 +207,10 @@ class SharedList:
             if flow is not None:
                 self._receive(flow, d)
                 for kind in (FIRST, TRIAL, SENTENCE):
-                    n = self._due_n[kind][d]
+                    i = kind * self._nd + d
+                    n = self._due_n[i]
                     if n > 0.0:
-                        file_by_ready(
-                            today, self._batch(flow, kind, n, self._due_ready[kind][d] / n, self._due_recv[kind][d] / n)
-                        )
+                        file_by_ready(today, self._batch(flow, kind, n, self._due_ready[i] / n, self._due_recv[i] / n))
             for job in today:
                 self._queues[job.cls].items.append(job)
                 self._queued_work[job.cls] += job.work
@@ -229,7 +235,7 @@ class SharedList:
         return Batch(n, kind, ready, received, n * per_case, cls if self.n_classes == 2 else 0)
 
     def _serve_day(self, d: int) -> None:
-        cap = self.counts[d] - self._debt
+        cap = float(self.counts[d]) - self._debt
         self._debt = 0.0
         if cap <= 0.0:
             self._debt = -cap
@@ -254,7 +260,7 @@ class SharedList:
         if used > cap:
             self._debt = used - cap
             used = cap
-        self.used_by_day[d] = self.used_by_day[d] + used
+        self.used_by_day[d] += used
 
     def _serve_class(self, c: int, d: int, cap: float, budget: float, used: float) -> float:
         """Serve class ``c`` in ready order with ``budget`` sitting days of day ``d``; return the day's use."""
@@ -287,7 +293,7 @@ class SharedList:
                 self._queued_work[c] -= work
                 spent += work
                 used += work
-                self.busy_by_day[d] = self.busy_by_day[d] + work
+                self.busy_by_day[d] += work
                 end = self._end(t, work)
                 if self.trace is not None:
                     self.trace.append((job, 0, job.ready, t, end))
@@ -345,16 +351,16 @@ class SharedList:
 
     def _main(self, t: float, received: float, n: float, kind: int) -> None:
         if n > 0.0:
-            self.main_t.append(t)
-            self.main_wait.append(t - received)
-            self.main_n.append(n)
-            self.main_kind.append(kind)
+            self.main_t = append(self.main_t, t)
+            self.main_wait = append(self.main_wait, t - received)
+            self.main_n = append(self.main_n, n)
+            self.main_kind = append(self.main_kind, kind)
 
     def _dispose(self, n: float, t: float) -> None:
         if n > 0.0:
             d = int(t)
             if d < self.ndays:
-                self.disposed_by_day[d] = self.disposed_by_day[d] + n
+                self.disposed_by_day[d] += n
 
     # ------------------------------------------------------------------------------ inspection
     def waiting(self) -> int:
@@ -382,12 +388,13 @@ class SharedList:
                 if isinstance(job, Batch):
                     n.append(job.n)
                     recv.append(job.received)
+        due_n, due_recv = self._due_n, self._due_recv
         for kind in (FIRST, TRIAL, SENTENCE):
-            due_n, due_recv = self._due_n[kind], self._due_recv[kind]
             for day in range(self._next_day, self.ndays):
-                if due_n[day] > 0.0:
-                    n.append(due_n[day])
-                    recv.append(due_recv[day] / due_n[day])
+                i = kind * self._nd + day
+                if due_n[i] > 0.0:
+                    n.append(due_n[i])
+                    recv.append(due_recv[i] / due_n[i])
             if self._due_later[kind] > 0.0:
                 n.append(self._due_later[kind])
                 recv.append(float("nan"))

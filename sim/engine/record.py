@@ -1,9 +1,11 @@
 """What one replication leaves behind: the transition log and a few event series.
 
-The hot path only appends numbers to lists here (a list append is the cheapest store there is,
-interpreted or compiled; ``array.append`` parses its argument on every call). Every few simulated
-weeks the model calls :meth:`Record.flush`, which moves what has been appended into NumPy chunks,
-so a long run holds its record as packed numbers, not as millions of Python objects. After the run
+The hot path only appends numbers here, to series that store them unboxed (:class:`Floats`,
+:class:`Ints`, on mypyc's typed vectors): compiled, an append is a store into a buffer of doubles or
+64-bit integers, with no Python number made per value (a list of numbers allocated a float or an int
+object for each, a fifth of the model's allocations). Every few simulated weeks the model calls
+:meth:`Record.flush`, which hands what has been appended to NumPy chunks without copying, so a long
+run holds its record as packed numbers, not as millions of Python objects. After the run
 :meth:`Record.seal` joins the chunks into a plain namespace of NumPy arrays under the same names:
 that, not the live record, is what a finished model exposes as ``Model.rec``. Every table, stock,
 flow, wait and utilisation is computed afterwards, vectorised, by :mod:`sim.results.metrics`, so that
@@ -12,16 +14,63 @@ measuring costs the simulation almost nothing and a new result never needs a cha
 
 from __future__ import annotations
 
-import struct
 from types import SimpleNamespace
 from typing import Any, Final
 
 import numpy as np
+from librt.vecs import append, vec
+from mypy_extensions import i64
 
 #: a log entry packs the case id and its state into one integer: ``case << STATE_BITS | state``
 STATE_BITS: Final = 6
-#: struct codes of the packed types
-_CODES: Final = {np.int64: "q", np.float64: "d", np.int8: "b"}
+
+
+class Floats:
+    """A series of doubles, appended unboxed; :meth:`take` hands them over as a NumPy array."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: vec[float] = vec[float]()
+
+    def append(self, x: float) -> None:
+        self.values = append(self.values, x)
+
+    def extend(self, xs: list[float]) -> None:
+        values = self.values
+        for x in xs:
+            values = append(values, x)
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def take(self) -> Any:
+        """What has been appended, as float64 (sharing the buffer, which the series lets go of)."""
+        out = np.frombuffer(memoryview(self.values), dtype=np.float64)
+        self.values = vec[float]()
+        return out
+
+
+class Ints:
+    """A series of 64-bit integers, appended unboxed; :meth:`take` hands them over as a NumPy array."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: vec[i64] = vec[i64]()
+
+    def append(self, x: i64) -> None:
+        self.values = append(self.values, x)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def take(self) -> Any:
+        """What has been appended, as int64 (sharing the buffer, which the series lets go of)."""
+        out = np.frombuffer(memoryview(self.values), dtype=np.int64)
+        self.values = vec[i64]()
+        return out
 
 
 class TransitionLog:
@@ -32,9 +81,14 @@ class TransitionLog:
     """
 
     def __init__(self) -> None:
-        self.key: list[int] = []  # case << STATE_BITS | state
-        self.time: list[float] = []
-        self.prev: list[int] = []  # the row of the same case's previous entry, -1 for its first
+        self.key = Ints()  # case << STATE_BITS | state
+        self.time = Floats()
+        self.prev = Ints()  # the row of the same case's previous entry, -1 for its first
+
+    def add(self, key: i64, t: float, prev: i64) -> None:
+        self.key.append(key)
+        self.time.append(t)
+        self.prev.append(prev)
 
 
 class Record:
@@ -42,60 +96,60 @@ class Record:
 
     def __init__(self) -> None:
         self.log = TransitionLog()
-        self.arrival_t: list[float] = []  # every new case (all origins)
-        self.arrival_origin: list[int] = []
-        self.arrest_t: list[float] = []
-        self.forensic_start_t: list[float] = []
-        self.forensic_wait: list[float] = []
-        self.triage_start_t: list[float] = []
-        self.triage_ineligible_t: list[float] = []
-        self.attrition_t: list[float] = []  # examinations dropped while waiting
-        self.outsourced_t: list[float] = []  # examinations sent to outside providers
-        self.charging_start_t: list[float] = []
-        self.charging_wait: list[float] = []
-        self.court_disposal_t: list[float] = []
-        self.court_wait: list[float] = []  # charge to disposal
-        self.court_disposal_crown: list[int] = []  # 1 if disposed of in the Crown Court
-        self.crown_main_t: list[float] = []
-        self.crown_wait: list[float] = []  # sending to the main hearing (the MoJ's waiting time)
-        self.crown_main_kind: list[int] = []  # plea hearing, cracked trial or trial (sim.engine.lists.MAIN_*)
-        self.crown_trial_t: list[float] = []
-        self.crown_trial_wait: list[float] = []  # sending to the start of the (effective) trial
-        self.crown_receipt_t: list[float] = []
-        self.scheme_group_t: list[float] = []
-        self.scheme_group_size: list[float] = []
-        self.scheme_session_t: list[float] = []  # every group session held
-        self.scheme_followup_t: list[float] = []  # every follow-up session held (completions)
-        self.scheme_fail_t: list[float] = []
-        self.scheme_fail_proceeds: list[int] = []
-        self.scheme_wait: list[float] = []  # referral to group start, at the group start time
-        self.scheme_lapsed_t: list[float] = []  # deferrals that never started within the limit
-        self.caution_lapsed_t: list[float] = []
-        self.self_referral_lapsed_t: list[float] = []
-        self.self_referral_excluded_t: list[float] = []
-        self.displaced_t: list[float] = []  # detections that a self-referral made unnecessary
-        self.mags_cracked_t: list[float] = []
-        self.caution_simple_t: list[float] = []
-        self.caution_conditional_t: list[float] = []
-        self.caution_breach_t: list[float] = []
-        self.course_hours_t: list[float] = []
-        self.course_hours: list[float] = []
-        self.register_t: list[float] = []
-        self.prison_in: list[float] = []
-        self.prison_out: list[float] = []
-        self.prison_case: list[int] = []
-        self.programme_t: list[float] = []
-        self.reoffence_t: list[float] = []
-        self.reoffence_case: list[int] = []  # the case whose person reoffended
-        self.self_referral_caution_t: list[float] = []
+        self.arrival_t = Floats()  # every new case (all origins)
+        self.arrival_origin = Ints()
+        self.arrest_t = Floats()
+        self.forensic_start_t = Floats()
+        self.forensic_wait = Floats()
+        self.triage_start_t = Floats()
+        self.triage_ineligible_t = Floats()
+        self.attrition_t = Floats()  # examinations dropped while waiting
+        self.outsourced_t = Floats()  # examinations sent to outside providers
+        self.charging_start_t = Floats()
+        self.charging_wait = Floats()
+        self.court_disposal_t = Floats()
+        self.court_wait = Floats()  # charge to disposal
+        self.court_disposal_crown = Ints()  # 1 if disposed of in the Crown Court
+        self.crown_main_t = Floats()
+        self.crown_wait = Floats()  # sending to the main hearing (the MoJ's waiting time)
+        self.crown_main_kind = Ints()  # plea hearing, cracked trial or trial (sim.engine.lists.MAIN_*)
+        self.crown_trial_t = Floats()
+        self.crown_trial_wait = Floats()  # sending to the start of the (effective) trial
+        self.crown_receipt_t = Floats()
+        self.scheme_group_t = Floats()
+        self.scheme_group_size = Floats()
+        self.scheme_session_t = Floats()  # every group session held
+        self.scheme_followup_t = Floats()  # every follow-up session held (completions)
+        self.scheme_fail_t = Floats()
+        self.scheme_fail_proceeds = Ints()
+        self.scheme_wait = Floats()  # referral to group start, at the group start time
+        self.scheme_lapsed_t = Floats()  # deferrals that never started within the limit
+        self.caution_lapsed_t = Floats()
+        self.self_referral_lapsed_t = Floats()
+        self.self_referral_excluded_t = Floats()
+        self.displaced_t = Floats()  # detections that a self-referral made unnecessary
+        self.mags_cracked_t = Floats()
+        self.caution_simple_t = Floats()
+        self.caution_conditional_t = Floats()
+        self.caution_breach_t = Floats()
+        self.course_hours_t = Floats()
+        self.course_hours = Floats()
+        self.register_t = Floats()
+        self.prison_in = Floats()
+        self.prison_out = Floats()
+        self.prison_case = Ints()
+        self.programme_t = Floats()
+        self.reoffence_t = Floats()
+        self.reoffence_case = Ints()  # the case whose person reoffended
+        self.self_referral_caution_t = Floats()
         # every hearing of a late prosecution (a diverted case whose scheme or conditions failed or
         # lapsed, or whose triage found it ineligible): its start, its sitting days, 1 if in the Crown Court
-        self.late_hearing_t: list[float] = []
-        self.late_hearing_days: list[float] = []
-        self.late_hearing_crown: list[int] = []
+        self.late_hearing_t = Floats()
+        self.late_hearing_days = Floats()
+        self.late_hearing_crown = Ints()
         self._parts: dict[str, list[np.ndarray]] = {name: [] for name, _ in SERIES}
 
-    def _series(self, name: str) -> list[Any]:
+    def _series(self, name: str) -> Floats | Ints:
         if name.startswith("log."):
             return getattr(self.log, name[4:])  # type: ignore[no-any-return]
         return getattr(self, name)  # type: ignore[no-any-return]
@@ -103,14 +157,13 @@ class Record:
     def flush(self) -> None:
         """Move every value appended so far into NumPy chunks (bounded memory on long runs).
 
-        The lists are emptied in place, so a reference the model holds to one stays valid."""
+        Each series lets go of its values and goes on empty, so a reference the model holds to one
+        stays valid."""
         for name, dtype in SERIES:
-            values = self._series(name)
-            if values:
-                # struct packs a list about a third faster than np.fromiter converts it
-                packed = struct.pack(f"{len(values)}{_CODES[dtype]}", *values)
-                self._parts[name].append(np.frombuffer(packed, dtype=dtype))
-                values.clear()
+            series = self._series(name)
+            if len(series):
+                values = series.take()
+                self._parts[name].append(values.astype(dtype) if dtype is np.int8 else values)
 
     def seal(self) -> SimpleNamespace:
         """End of the run: every series as one NumPy array, under the same names (``log.key``...)."""
