@@ -43,7 +43,11 @@ from sim.engine.servers import INF, Job
 from sim.engine.streams import Streams
 from sim.inputs.scenario import ROUTES, Scenario
 
-BLOCK: Final = 1024
+#: the most cases of one origin drawn at once; an origin's first block is FIRST_BLOCK cases and each
+#: next one twice as many. A stream's numbers do not depend on how they are split into blocks (the
+#: k-th case gets the k-th number), so the size only spreads NumPy's cost per call over more cases.
+BLOCK: Final = 8192
+FIRST_BLOCK: Final = 256
 
 # --- one-bit flags and decisions in Case.bits ----------------------------------------------------
 PRIOR: Final = 1 << 0
@@ -285,7 +289,14 @@ class CaseFactory:
     own flags only.
     """
 
-    def __init__(self, scenario: Scenario, streams: Streams, origin: str, layout: Layout | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        streams: Streams,
+        origin: str,
+        layout: Layout | None = None,
+        max_block: int = BLOCK,
+    ) -> None:
         if origin not in ORIGINS:
             raise ValueError(f"unknown origin {origin}")
         self.sc = scenario
@@ -298,6 +309,8 @@ class CaseFactory:
         self._rows = vec[float]()  # the block's draws, a row of ``width`` doubles per case
         self._width = self.layout.width
         self._next = 0
+        self._size = min(FIRST_BLOCK, max_block)  # cases in the next block
+        self._max_block = max_block
         self.made = 0
         self._gens: dict[str, np.random.Generator | None] = {}  # see _stream
         pop = scenario.arrivals.population
@@ -392,11 +405,16 @@ class CaseFactory:
         self._bits, self._rows = [], vec[float]()
         self._next = 0
 
+    def _refill(self) -> None:
+        n = self._size
+        self._bits, self._rows = self._block(n)
+        self._next = 0
+        self._size = min(2 * n, self._max_block)
+
     def skip(self) -> None:
         """Pass over the next case of this origin without making it (its draws stay its own)."""
         if self._next >= len(self._bits):
-            self._bits, self._rows = self._block(BLOCK)
-            self._next = 0
+            self._refill()
         self._next += 1
         self.made += 1
 
@@ -404,7 +422,7 @@ class CaseFactory:
         """The next case of this origin, with id ``cid``."""
         i = self._next
         if i >= len(self._bits):
-            self._bits, self._rows = self._block(BLOCK)
+            self._refill()
             i = 0
         self._next = i + 1
         self.made += 1

@@ -81,10 +81,30 @@ SELF_REFERRED = 1
 FIRST_TIME_DETECTIONS = 2  # detected, and thinned by the self-referrals that displace them
 
 
+class _CollectorPaused:
+    """``with _CollectorPaused():`` the cyclic garbage collector does not run (it is restored after).
+
+    Building and running a model makes no garbage cycles (reference counting frees every closed
+    case), but it allocates millions of objects, each of which counts towards the collector's next
+    pass, and a pass would only rescan the tens of thousands of live cases and the pools' lists."""
+
+    def __enter__(self) -> None:
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was:
+            gc.enable()
+
+
 class Model:
     """The pipeline for one (scenario, seed, replication)."""
 
     def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None, trace: bool = False) -> None:
+        with _CollectorPaused():
+            self._build(scenario, replication, seed, trace)
+
+    def _build(self, scenario: Scenario, replication: int, seed: int | None, trace: bool) -> None:
         self.sc = scenario
         self.replication = replication
         self.seed = scenario.run.seed if seed is None else seed
@@ -208,18 +228,10 @@ class Model:
         """Run to the horizon and return what was recorded.
 
         Both processes tick once a day; SimPy runs same-time events in the order they were
-        scheduled, so each day the intake goes first and the stages' lists follow. The cyclic
-        collector is paused for the run, the initial stock included: the run makes no garbage cycles
-        (reference counting frees every closed case), so a collection would only rescan the live
-        cases, tens of thousands of them (3-6% of a national replication's time).
+        scheduled, so each day the intake goes first and the stages' lists follow.
         """
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with _CollectorPaused():
             self._simulate()
-        finally:
-            if collecting:
-                gc.enable()
         self.rec = self.out.seal()
         return self.rec
 
