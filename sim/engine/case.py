@@ -10,7 +10,7 @@ differences show the policy and not the noise.
 The stages say what their cases carry; this module knows none of them. When the model is built,
 each stage declares on a :class:`Layout` the yes/no decisions it needs (a stream, the share of yes
 among those who admit and those who deny, and the flag it sets), its float draws (a stream and a
-distribution: a column of the block, read by the stage as ``case.draws[column]``), and a
+distribution: a column of the block, read by the stage as ``case.draw(column)``), and a
 vectorised ``decide(block)`` for what takes more than a uniform against a share (the route a
 policy rule chooses, the sentence band, the number of relistings). :class:`CaseFactory` draws its
 cases' numbers in blocks (one NumPy call per stream per block) from those declarations alone.
@@ -20,9 +20,9 @@ packed into one integer per case, ``Case.bits``: a flag is tested with ``case.bi
 code read with ``field(case.bits, SENTENCE)``. The bits are a layout shared by the stages (below);
 each stage sets the ones it decides. Outcomes that depend on the admission (no further action, the
 charge, the plea) compare the same uniform with the share for those who admit or for those who
-deny. Packing costs one integer per case instead of two dozen objects, and a case's draws are one
-vector of unboxed doubles (mypyc's typed vectors): compiled, a stage's read of one is a load, where
-an ``array('d')`` boxed a float for every read.
+deny. Packing costs one integer per case instead of two dozen objects, and a case's draws are its
+place in its block's vector of unboxed doubles (mypyc's typed vectors): compiled, a stage's read of
+one is a load, where an ``array('d')`` boxed a float for every read.
 
 A case's own flags, drawn here from the population's shares, are what every stage may read:
 whether it admits, its priors, contact with children, making or distributing, the image category,
@@ -111,10 +111,12 @@ REENTRIES = ("reentry", "prior_reentry")
 
 
 class Case(Job):
-    """One case moving through the pipeline: packed decisions ``bits`` and its float ``draws``.
+    """One case moving through the pipeline: packed decisions ``bits`` and its float draws.
 
-    The draws are one vector of unboxed doubles, a column per draw the stages declared (see
-    :class:`Layout`), sliced from the block's: no boxed number per draw, nor for a stage's read.
+    The draws are the case's place ``at`` in its block's vector of unboxed doubles, laid out a
+    column per draw the stages declared (see :class:`Layout`), each ``stride`` (the block's cases)
+    long, as NumPy drew them: no copy per case, no boxed number per draw nor for a stage's read, and
+    cases made one after the other read a column's numbers from neighbouring addresses.
     """
 
     __slots__ = (
@@ -124,6 +126,8 @@ class Case(Job):
         "origin",
         "bits",
         "draws",
+        "at",
+        "stride",
         "t_detected",
         "t_closed",
         "t_charged",
@@ -136,7 +140,7 @@ class Case(Job):
         "registered",
     )
 
-    def __init__(self, cid: int, origin: int, bits: int, draws: vec[float]) -> None:
+    def __init__(self, cid: int, origin: int, bits: int, draws: vec[float], at: int, stride: int) -> None:
         self.ready = 0.0  # the Job's fields, set by the pool the case is offered to
         self.cls = 0
         self.work = 0.0
@@ -147,6 +151,8 @@ class Case(Job):
         self.origin = origin
         self.bits = bits
         self.draws = draws
+        self.at = at
+        self.stride = stride
         self.t_detected = math.nan  # start of the time at risk of reoffending
         self.t_closed = INF  # when the case ends (known once decided)
         self.t_charged = math.nan
@@ -157,6 +163,10 @@ class Case(Job):
         self.hearing = 0
         self.tried = False  # an effective trial was held (the main hearing, if in the Crown Court)
         self.registered = False  # already on the register (a breached caution, then a conviction)
+
+    def draw(self, column: int) -> float:
+        """The case's draw in ``column`` (a column the stages declared on the :class:`Layout`)."""
+        return self.draws[column * self.stride + self.at]
 
 
 class Sampler(Protocol):
@@ -306,7 +316,7 @@ class CaseFactory:
         self.prefix = "" if origin == "external" else origin + "."
         self.layout = layout if layout is not None else Layout()
         self._bits: list[int] = []
-        self._rows = vec[float]()  # the block's draws, a row of ``width`` doubles per case
+        self._draws = vec[float]()  # the block's draws, a column of its cases' numbers per draw
         self._width = self.layout.width
         self._next = 0
         self._size = min(FIRST_BLOCK, max_block)  # cases in the next block
@@ -384,7 +394,7 @@ class CaseFactory:
         for decide in self.layout.deciders:
             decide(block)
 
-        col = np.empty((self._width, n))  # a column per draw; transposed to a row per case at the end
+        col = np.empty((self._width, n))  # a column per draw, in the order of the cases
         for c, (name, kind, dist, scale, origins) in enumerate(self.layout.columns):
             if kind == SAMPLE and dist is not None:
                 gen = self._stream(name, origins)
@@ -397,17 +407,16 @@ class CaseFactory:
                 self.fill(name, origins, col[c])
                 if kind == EXPONENTIAL:
                     np.negative(np.log1p(-col[c]), out=col[c])  # unit exponential by inversion
-        rows = np.ascontiguousarray(col.T).ravel()  # rows: one case's draws together
-        return block.bits.tolist(), vec[float](rows.data)
+        return block.bits.tolist(), vec[float](col.ravel().data)
 
     def clear(self) -> None:
         """Drop the rest of the current block."""
-        self._bits, self._rows = [], vec[float]()
+        self._bits, self._draws = [], vec[float]()
         self._next = 0
 
     def _refill(self) -> None:
         n = self._size
-        self._bits, self._rows = self._block(n)
+        self._bits, self._draws = self._block(n)
         self._next = 0
         self._size = min(2 * n, self._max_block)
 
@@ -426,5 +435,4 @@ class CaseFactory:
             i = 0
         self._next = i + 1
         self.made += 1
-        w = self._width
-        return Case(cid, self.origin_code, self._bits[i], self._rows[i * w : (i + 1) * w])
+        return Case(cid, self.origin_code, self._bits[i], self._draws, i, len(self._bits))

@@ -194,6 +194,9 @@ class _Fifo:
         items = self.items
         h = self.head
         job = items[h]
+        # the list lets go of the job now, while it is in the cache: dropping served jobs only
+        # when the list is compacted touched each of them again, long after
+        items[h] = _LEFT
         h += 1
         if h == len(items):
             items.clear()

@@ -50,7 +50,7 @@ class CautionRoute(Stage):
 
     def receive(self, case: Case, t: float) -> None:
         self.ctx.move(case, S.CAUTION_ASSESSMENT, t)
-        self.assessors.push(t, case.draws[self._c_assessment], case)
+        self.assessors.push(t, case.draw(self._c_assessment), case)
 
     def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         """A risk assessment starts (the assessors' pool is this stage's only pool)."""
@@ -69,9 +69,9 @@ class CautionRoute(Stage):
             rec.caution_breach_t.append(t_breach)
             self.police.prosecute(case, t_breach)
         else:
-            t_done = end + case.draws[self._c_course_time] * self._window
+            t_done = end + case.draw(self._c_course_time) * self._window
             rec.course_hours_t.append(t_done)
-            rec.course_hours.append(case.draws[self._c_course_hours])
+            rec.course_hours.append(case.draw(self._c_course_hours))
             self.outcomes.close(case, S.CLOSED_CONDITIONAL_CAUTION, t_done)
 
     def reneged(self, tag: int, job: Job, why: int, t: float) -> bool:

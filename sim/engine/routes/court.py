@@ -119,14 +119,14 @@ class Level:
 
     def first_work(self, case: Case) -> float:
         """Sitting time of the level's first hearing (in the Crown Court, the plea and trial preparation hearing)."""
-        return case.draws[self._c_first]
+        return case.draw(self._c_first)
 
     def trial_work(self, case: Case) -> float:
         """Sitting time of the listing that goes ahead: a cracked trial's short hearing, or the trial."""
-        return case.draws[self._c_cracked if case.bits & LATE_GUILTY else self._c_trial]
+        return case.draw(self._c_cracked if case.bits & LATE_GUILTY else self._c_trial)
 
     def sentence_work(self, case: Case) -> float:
-        return case.draws[self._c_sentence]
+        return case.draw(self._c_sentence)
 
 
 def background_flow(ctx: Context, cfg: CourtLevel, crown: bool) -> Flow:
@@ -296,7 +296,7 @@ class CourtRoute(Stage):
     def charge(self, case: Case, t: float) -> None:
         """Queue ``case`` for a charging decision from ``t``."""
         self.ctx.move(case, S.CHARGING, t)
-        self.lawyers.push(t, case.draws[self._c_charging], case)
+        self.lawyers.push(t, case.draw(self._c_charging), case)
 
     def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         if tag == CHARGING:
@@ -318,7 +318,7 @@ class CourtRoute(Stage):
         rec.charging_start_t.append(start)
         rec.charging_wait.append(start - ready)
         if case.bits & CHARGED:
-            self.receive_charged(case, end, end + case.draws[self._c_first_hearing_delay])
+            self.receive_charged(case, end, end + case.draw(self._c_first_hearing_delay))
         else:
             self.outcomes.close(case, S.CLOSED_NFA_CPS, end)
 
@@ -343,7 +343,7 @@ class CourtRoute(Stage):
         kind = case.hearing
         if kind == FIRST:
             if case.bits & TO_CROWN:
-                self.send_to_crown(case, end, end + case.draws[self._c_sending_delay])
+                self.send_to_crown(case, end, end + case.draw(self._c_sending_delay))
             else:
                 self._plea(case, self.mags, start, end)
         elif kind == TRIAL:
@@ -366,7 +366,7 @@ class CourtRoute(Stage):
                 self._crown_main_hearing(case, start, MAIN_PLEA)
             self._convicted(case, level, end)
         else:
-            self.list_trial(case, level, end, end + case.draws[self._c_trial_ready])
+            self.list_trial(case, level, end, end + case.draw(self._c_trial_ready))
 
     def list_trial(self, case: Case, level: Level, t: float, ready: float) -> None:
         """Wait from ``t`` for a trial listing from ``ready``; an ineffective listing uses little time."""
@@ -378,7 +378,7 @@ class CourtRoute(Stage):
     def _trial(self, case: Case, level: Level, start: float, end: float) -> None:
         if case.relists_left > 0:  # ineffective: relisted
             case.relists_left -= 1
-            self.list_trial(case, level, end, end + case.draws[self._c_relist_delay])
+            self.list_trial(case, level, end, end + case.draw(self._c_relist_delay))
             return
         rec = self.ctx.out
         if case.bits & LATE_GUILTY:  # the trial cracks: a guilty plea on the day
@@ -403,7 +403,7 @@ class CourtRoute(Stage):
         if case.bits & PSR:
             case.hearing = SENTENCE
             self.ctx.move(case, level.for_sentence, end)
-            level.pool.push(end + case.draws[self._c_psr_delay], level.sentence_work(case), case, SHORT)
+            level.pool.push(end + case.draw(self._c_psr_delay), level.sentence_work(case), case, SHORT)
         else:  # sentenced at the same hearing
             self._sentenced(case, level, end)
 

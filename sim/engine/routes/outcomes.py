@@ -119,7 +119,7 @@ class Outcomes:
         case.t_detected = t
         hazard = self._hazard
         if hazard > 0.0:
-            days = case.draws[self._c_reoffend] / hazard  # days at risk to the reoffence at the base rate
+            days = case.draw(self._c_reoffend) / hazard  # days at risk to the reoffence at the base rate
             if days < self._window_days:
                 self._schedule_reentry(t + days, case, True)
 
@@ -128,7 +128,7 @@ class Outcomes:
         hazard = self._hazard
         if hazard <= 0.0:
             return INF
-        days = case.draws[self._c_reoffend] / hazard
+        days = case.draw(self._c_reoffend) / hazard
         return case.t_detected + days if days < self._window_days else INF
 
     def _after_closure(self, case: Case, state: int, t: float, free_from: float) -> None:
@@ -140,7 +140,7 @@ class Outcomes:
         left = self._window_days - (t - t0)
         mult = self._multiplier[state]
         if left > 0.0 and mult > 0.0:
-            days = (case.draws[self._c_reoffend] - hazard * (t - t0)) / (hazard * mult)
+            days = (case.draw(self._c_reoffend) - hazard * (t - t0)) / (hazard * mult)
             if days < left:
                 self._schedule_reentry(free_from + days, case, False)
 
@@ -181,7 +181,7 @@ class Outcomes:
         kind = field(case.bits, SENTENCE)
         rec = self.ctx.out
         if kind == CUSTODY:
-            months = case.draws[self._c_custody_months if crown else self._c_mags_custody_months]
+            months = case.draw(self._c_custody_months if crown else self._c_mags_custody_months)
             release = t + months * DAYS_PER_MONTH * self._release
             rec.prison_in.append(t)
             rec.prison_out.append(release)

@@ -252,13 +252,13 @@ class PoliceRoute(Stage):
         if t < self._policy_from:
             return False
         ramp = self._phase_in_days
-        return ramp <= 0.0 or case.draws[self._c_phase_in] * ramp < t - self._policy_from
+        return ramp <= 0.0 or case.draw(self._c_phase_in) * ramp < t - self._policy_from
 
     # ------------------------------------------------------------------------------------ intake
     def receive(self, case: Case, t: float) -> None:
         """A newly detected case (or a reoffender's new case) at ``t``: interview, then decision."""
         self.ctx.move(case, S.INVESTIGATION, t)
-        t_interview = t + case.draws[self._c_investigation]
+        t_interview = t + case.draw(self._c_investigation)
         if self._timed and not self.in_force(case, t_interview):
             case.bits = before_policy(case.bits)
         route = field(case.bits, ROUTE_INTERVIEW)
@@ -273,15 +273,15 @@ class PoliceRoute(Stage):
         """Queue ``case`` for a triage examination from ``t`` (ahead of full examinations)."""
         self.ctx.move(case, S.TRIAGE, t)
         case.deadline = INF
-        self.examiners.push(t, case.draws[self._c_triage], case, self.c_triage)
+        self.examiners.push(t, case.draw(self._c_triage), case, self.c_triage)
 
     def investigate(self, case: Case, t: float) -> None:
         """Queue ``case`` for a full forensic examination from ``t``."""
         self.ctx.move(case, S.FORENSICS, t)
         rate = self._attrition
-        case.deadline = t + case.draws[self._c_attrition] / rate if rate > 0.0 else INF
+        case.deadline = t + case.draw(self._c_attrition) / rate if rate > 0.0 else INF
         self.examiners.push(
-            t, case.draws[self._c_forensic], case, self.c_priority if case.bits & PRIORITY else self.c_normal
+            t, case.draw(self._c_forensic), case, self.c_priority if case.bits & PRIORITY else self.c_normal
         )
 
     def dispatch(self, case: Case, route: int, t: float) -> None:
@@ -345,7 +345,7 @@ class PoliceRoute(Stage):
         if job.cls == self.c_triage:
             return False  # a triage examination is never sent out; it keeps its place
         rec.outsourced_t.append(t)
-        self.outsourced.push(t, case.draws[self._c_forensic], case)
+        self.outsourced.push(t, case.draw(self._c_forensic), case)
         return True
 
     # ---------------------------------------------------------------------------------- running

@@ -80,9 +80,9 @@ class SelfReferralRoute(Stage):
         """A self-referral comes forward at ``t`` and hands over its devices for a triage examination;
         one that would otherwise have been detected later displaces a first-time detection."""
         if case.bits & DISPLACES:
-            heapq.heappush(self._displaced, t + case.draws[self._c_displace_time] * self._within)
+            heapq.heappush(self._displaced, t + case.draw(self._c_displace_time) * self._within)
         self.ctx.move(case, S.SELF_REFERRAL_HANDOVER, t)
-        self.police.triage(case, t + case.draws[self._c_handover])
+        self.police.triage(case, t + case.draw(self._c_handover))
 
     def displaces(self, t: float) -> bool:
         """Whether a first-time detection at ``t`` is of a person who had already come forward (then
@@ -100,7 +100,7 @@ class SelfReferralRoute(Stage):
             self.police.prosecute(case, t)
             return
         self.ctx.move(case, S.SELF_REFERRAL_ASSESSMENT, t)
-        self.assessors.push(t, case.draws[self._c_assessment], case)
+        self.assessors.push(t, case.draw(self._c_assessment), case)
 
     def started(self, tag: int, job: Job, cls: int, ready: float, start: float, end: float) -> None:
         if tag == ASSESSMENT:
@@ -115,7 +115,7 @@ class SelfReferralRoute(Stage):
         self.ctx.move(case, S.TREATMENT, end)
         days = self._treatment_days
         if not case.bits & SR_COMPLETES:
-            days *= case.draws[self._c_dropout_time]
+            days *= case.draw(self._c_dropout_time)
         self.places.push(end, days, case)
 
     def _treatment_starts(self, case: Case, start: float, end: float) -> None:
