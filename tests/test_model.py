@@ -334,16 +334,16 @@ def test_late_prosecutions_take_court_time_only_when_a_diversion_fails():
 def test_the_block_size_changes_no_case():
     """Cases are drawn in blocks that grow to BLOCK; a case's decisions and draws are the same
     whatever the blocks (one case at a time, or blocks of seven), so the size is only a cost."""
-    from sim.engine.case import FIRST_BLOCK, CaseFactory
+    from sim.engine.case import BLOCK, FIRST_BLOCK, CaseFactory
     from sim.engine.model import Model
     from sim.engine.streams import Streams
 
     m = Model(load_scenario("justice-2019"), 0, seed=5)
     layout = m.factories["external"].layout
-    n = FIRST_BLOCK * 3 + 11  # across the first blocks' edges, as they double
-    made = {size: CaseFactory(m.sc, Streams(5, 0), "external", layout, max_block=size) for size in (1, 7, 8192)}
+    n = FIRST_BLOCK * 7 + 11  # across the first blocks' edges, as they double
+    made = {size: CaseFactory(m.sc, Streams(5, 0), "external", layout, max_block=size) for size in (1, 7, BLOCK)}
     cases = {size: [f.new(cid) for cid in range(n)] for size, f in made.items()}
     for size in (1, 7):
-        assert [c.bits for c in cases[size]] == [c.bits for c in cases[8192]]
+        assert [c.bits for c in cases[size]] == [c.bits for c in cases[BLOCK]]
         columns = range(layout.width)
-        assert [[c.draw(k) for k in columns] for c in cases[size]] == [[c.draw(k) for k in columns] for c in cases[8192]]
+        assert [[c.draw(k) for k in columns] for c in cases[size]] == [[c.draw(k) for k in columns] for c in cases[BLOCK]]

@@ -46,7 +46,7 @@ from sim.inputs.scenario import ROUTES, Scenario
 #: the most cases of one origin drawn at once; an origin's first block is FIRST_BLOCK cases and each
 #: next one twice as many. A stream's numbers do not depend on how they are split into blocks (the
 #: k-th case gets the k-th number), so the size only spreads NumPy's cost per call over more cases.
-BLOCK: Final = 8192
+BLOCK: Final = 4096
 FIRST_BLOCK: Final = 256
 
 # --- one-bit flags and decisions in Case.bits ----------------------------------------------------
@@ -110,6 +110,9 @@ DETECTED = ("external", "reentry", "prior_reentry")
 REENTRIES = ("reentry", "prior_reentry")
 
 
+_NO_DRAWS: Final = vec[float]()
+
+
 class Case(Job):
     """One case moving through the pipeline: packed decisions ``bits`` and its float draws.
 
@@ -167,6 +170,11 @@ class Case(Job):
     def draw(self, column: int) -> float:
         """The case's draw in ``column`` (a column the stages declared on the :class:`Layout`)."""
         return self.draws[column * self.stride + self.at]
+
+    def release(self) -> None:
+        """Let go of the block's draws once the case has ended (a block is freed when all its cases
+        have): a case that ended may still be held, by a reoffence to come, for years."""
+        self.draws = _NO_DRAWS
 
 
 class Sampler(Protocol):

@@ -4,8 +4,8 @@ The hot path only appends numbers here, to series that store them unboxed (:clas
 :class:`Ints`, on mypyc's typed vectors): compiled, an append is a store into a buffer of doubles or
 64-bit integers, with no Python number made per value (a list of numbers allocated a float or an int
 object for each, a fifth of the model's allocations). Every few simulated weeks the model calls
-:meth:`Record.flush`, which hands what has been appended to NumPy chunks without copying, so a long
-run holds its record as packed numbers, not as millions of Python objects. After the run
+:meth:`Record.flush`, which copies what has been appended into NumPy chunks, so a long run holds
+its record as packed numbers, not as millions of Python objects. After the run
 :meth:`Record.seal` joins the chunks into a plain namespace of NumPy arrays under the same names:
 that, not the live record, is what a finished model exposes as ``Model.rec``. Every table, stock,
 flow, wait and utilisation is computed afterwards, vectorised, by :mod:`sim.results.metrics`, so that
@@ -46,9 +46,11 @@ class Floats:
         return len(self.values)
 
     def take(self) -> Any:
-        """What has been appended, as float64 (sharing the buffer, which the series lets go of)."""
-        out = np.frombuffer(memoryview(self.values), dtype=np.float64)
-        self.values = vec[float]()
+        """What has been appended, as float64; the series goes on empty, with room for as many."""
+        n = len(self.values)
+        # a copy: the vector's buffer has up to twice the room it uses, which a chunk would keep
+        out = np.frombuffer(memoryview(self.values), dtype=np.float64).copy()
+        self.values = vec[float](capacity=n)
         return out
 
 
@@ -67,9 +69,11 @@ class Ints:
         return len(self.values)
 
     def take(self) -> Any:
-        """What has been appended, as int64 (sharing the buffer, which the series lets go of)."""
-        out = np.frombuffer(memoryview(self.values), dtype=np.int64)
-        self.values = vec[i64]()
+        """What has been appended, as int64; the series goes on empty, with room for as many."""
+        n = len(self.values)
+        # a copy: the vector's buffer has up to twice the room it uses, which a chunk would keep
+        out = np.frombuffer(memoryview(self.values), dtype=np.int64).copy()
+        self.values = vec[i64](capacity=n)
         return out
 
 

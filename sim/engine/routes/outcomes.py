@@ -175,6 +175,7 @@ class Outcomes:
             ctx.out.register_t.append(t)
             case.registered = True
         self._after_closure(case, state, t, t if free_from < 0.0 else free_from)
+        case.release()  # nothing reads a case's draws after it ends
 
     def sentence(self, case: Case, t: float, crown: bool) -> None:
         """Sentence a convicted case at ``t`` in the Crown Court or the magistrates' court."""
