@@ -46,7 +46,7 @@ from sim.inputs.scenario import ROUTES, Scenario
 #: the most cases of one origin drawn at once; an origin's first block is FIRST_BLOCK cases and each
 #: next one twice as many. A stream's numbers do not depend on how they are split into blocks (the
 #: k-th case gets the k-th number), so the size only spreads NumPy's cost per call over more cases.
-BLOCK: Final = 4096
+BLOCK: Final = 2048
 FIRST_BLOCK: Final = 256
 
 # --- one-bit flags and decisions in Case.bits ----------------------------------------------------
@@ -116,10 +116,9 @@ _NO_DRAWS: Final = vec[float]()
 class Case(Job):
     """One case moving through the pipeline: packed decisions ``bits`` and its float draws.
 
-    The draws are the case's place ``at`` in its block's vector of unboxed doubles, laid out a
-    column per draw the stages declared (see :class:`Layout`), each ``stride`` (the block's cases)
-    long, as NumPy drew them: no copy per case, no boxed number per draw nor for a stage's read, and
-    cases made one after the other read a column's numbers from neighbouring addresses.
+    The draws are the case's row in its block's vector of unboxed doubles, from ``at`` on, one
+    number per draw the stages declared (see :class:`Layout`): no copy per case, no boxed number
+    per draw nor for a stage's read, and a case's draws side by side in memory.
     """
 
     __slots__ = (
@@ -130,7 +129,6 @@ class Case(Job):
         "bits",
         "draws",
         "at",
-        "stride",
         "t_detected",
         "t_closed",
         "t_charged",
@@ -143,7 +141,7 @@ class Case(Job):
         "registered",
     )
 
-    def __init__(self, cid: int, origin: int, bits: int, draws: vec[float], at: int, stride: int) -> None:
+    def __init__(self, cid: int, origin: int, bits: int, draws: vec[float], at: int) -> None:
         self.ready = 0.0  # the Job's fields, set by the pool the case is offered to
         self.cls = 0
         self.work = 0.0
@@ -155,7 +153,6 @@ class Case(Job):
         self.bits = bits
         self.draws = draws
         self.at = at
-        self.stride = stride
         self.t_detected = math.nan  # start of the time at risk of reoffending
         self.t_closed = INF  # when the case ends (known once decided)
         self.t_charged = math.nan
@@ -169,7 +166,7 @@ class Case(Job):
 
     def draw(self, column: int) -> float:
         """The case's draw in ``column`` (a column the stages declared on the :class:`Layout`)."""
-        return self.draws[column * self.stride + self.at]
+        return self.draws[self.at + column]
 
     def release(self) -> None:
         """Let go of the block's draws once the case has ended (a block is freed when all its cases
@@ -324,7 +321,7 @@ class CaseFactory:
         self.prefix = "" if origin == "external" else origin + "."
         self.layout = layout if layout is not None else Layout()
         self._bits: list[int] = []
-        self._draws = vec[float]()  # the block's draws, a column of its cases' numbers per draw
+        self._draws = vec[float]()  # the block's draws, a row of ``width`` numbers per case
         self._width = self.layout.width
         self._next = 0
         self._size = min(FIRST_BLOCK, max_block)  # cases in the next block
@@ -402,7 +399,7 @@ class CaseFactory:
         for decide in self.layout.deciders:
             decide(block)
 
-        col = np.empty((self._width, n))  # a column per draw, in the order of the cases
+        col = np.empty((self._width, n))  # a column per draw; a row per case once transposed
         for c, (name, kind, dist, scale, origins) in enumerate(self.layout.columns):
             if kind == SAMPLE and dist is not None:
                 gen = self._stream(name, origins)
@@ -415,7 +412,8 @@ class CaseFactory:
                 self.fill(name, origins, col[c])
                 if kind == EXPONENTIAL:
                     np.negative(np.log1p(-col[c]), out=col[c])  # unit exponential by inversion
-        return block.bits.tolist(), vec[float](col.ravel().data)
+        rows = np.ascontiguousarray(col.T).ravel()  # one case's draws together
+        return block.bits.tolist(), vec[float](rows.data)
 
     def clear(self) -> None:
         """Drop the rest of the current block."""
@@ -443,4 +441,4 @@ class CaseFactory:
             i = 0
         self._next = i + 1
         self.made += 1
-        return Case(cid, self.origin_code, self._bits[i], self._draws, i, len(self._bits))
+        return Case(cid, self.origin_code, self._bits[i], self._draws, i * self._width)
