@@ -268,3 +268,25 @@ def test_a_case_waits_in_one_pool_at_a_time():
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["offers"] > 50_000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 12), max_size=60), st.integers(0, 12))
+def test_a_day_is_drawn_up_and_a_job_filed_in_ready_order_ties_in_filing_order(readies, late):
+    """draw_up is a stable sort by ready time (the order list.sort(key=ready) gives), and
+    file_by_ready puts a job after every job ready no later than it; ties are common (whole days)."""
+    from sim.engine.servers import Job, draw_up, file_by_ready
+
+    jobs = []
+    for r in readies:
+        job = Job()
+        job.ready = r / 4.0
+        jobs.append(job)
+    expected = sorted(jobs, key=lambda j: j.ready)
+    drawn = draw_up(list(jobs))
+    assert [id(j) for j in drawn] == [id(j) for j in expected]
+    extra = Job()
+    extra.ready = late / 4.0
+    file_by_ready(drawn, extra)
+    at = drawn.index(extra)
+    assert all(j.ready <= extra.ready for j in drawn[:at]) and all(j.ready > extra.ready for j in drawn[at + 1 :])

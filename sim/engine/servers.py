@@ -152,20 +152,26 @@ def _later(heap: list[_Server], free: float) -> None:
     heap[pos] = first
 
 
-def file_by_ready(items: list[Job], job: Job, lo: int = 0) -> None:
-    """Insert ``job`` into ``items[lo:]``, a list in ready order, after any job ready at the same time.
+def after_ties(items: list[Job], ready: float, lo: int, hi: int) -> int:
+    """The first index in ``items[lo:hi]`` (in ready order) of a job ready later than ``ready``
+    (``hi`` if none): where a job ready then goes, after any job ready at the same time.
 
     A binary search, so that the cost grows with the log of the list, not with the list."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if items[mid].ready > ready:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def file_by_ready(items: list[Job], job: Job, lo: int = 0) -> None:
+    """Insert ``job`` into ``items[lo:]``, a list in ready order, after any job ready at the same time."""
     ready = job.ready
     hi = len(items)
     if hi > lo and items[hi - 1].ready > ready:
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if items[mid].ready > ready:
-                hi = mid
-            else:
-                lo = mid + 1
-        items.insert(lo, job)
+        items.insert(after_ties(items, ready, lo, hi - 1), job)
     else:
         items.append(job)
 
@@ -235,16 +241,9 @@ def draw_up(bucket: list[Job]) -> list[Job]:
         ready = job.ready
         if bucket[i - 1].ready <= ready:
             continue
-        lo = 0
-        hi = i - 1  # bucket[i - 1] is ready later: the job goes at or before it
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if bucket[mid].ready > ready:
-                hi = mid
-            else:
-                lo = mid + 1
         del bucket[i]
-        bucket.insert(lo, job)
+        # bucket[i - 1] is ready later: the job goes at or before it
+        bucket.insert(after_ties(bucket, ready, 0, i - 1), job)
     return bucket
 
 
