@@ -347,3 +347,22 @@ def test_the_block_size_changes_no_case():
         assert [c.bits for c in cases[size]] == [c.bits for c in cases[BLOCK]]
         columns = range(layout.width)
         assert [[c.draw(k) for k in columns] for c in cases[size]] == [[c.draw(k) for k in columns] for c in cases[BLOCK]]
+
+
+
+def test_an_ended_case_holds_no_draws():
+    """A case drops its block's draws when it ends, so that the reoffences scheduled on ended cases
+    (held for years) do not keep every block alive; a case still open keeps them."""
+    from sim.engine.model import Model
+    from sim.engine.states import S
+
+    m = Model(load_scenario("status-quo"), 0, seed=2)
+    ending, going_on = m.new_case("external", 1.0), m.new_case("external", 1.0)
+    width = m.factories["external"].layout.width
+    before = [ending.draw(c) for c in range(width)]
+    assert [going_on.draw(c) for c in range(width)] != before
+    m.outcomes.close(ending, S.CLOSED_NFA_POLICE, 2.0)
+    assert len(ending.draws) == 0
+    with pytest.raises(IndexError):
+        ending.draw(0)  # a stage reading an ended case's draws would fail loudly, not read another's
+    assert going_on.draw(width - 1) == m.factories["external"]._draws[going_on.at + width - 1]
