@@ -27,6 +27,7 @@ from sim.engine.states import (
     State,
 )
 from sim.results.costs import HEADLINE_COSTS, headline_costs, monthly_costs
+from sim.results.edges import edges_at_or_before
 from sim.results.paired import fates, reoffending_by_route
 from sim.results.translog import TransitionLog, mask, risk_spans
 
@@ -239,14 +240,14 @@ class RepResult:
 
 def _before(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """How many of ``times`` are before each edge (no sort needed)."""
-    j = np.searchsorted(edges, times, side="right")
+    j = edges_at_or_before(edges, times)
     return np.cumsum(np.bincount(j, minlength=len(edges) + 1))[: len(edges)]
 
 
 def _count_in(times: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """How many of ``times`` fall in each interval between consecutive ``edges`` (no sort needed)."""
     n = len(edges) - 1
-    idx = np.searchsorted(edges, times, side="right") - 1
+    idx = edges_at_or_before(edges, times) - 1
     return np.bincount(idx[(idx >= 0) & (idx < n)], minlength=n)[:n]
 
 
@@ -519,7 +520,7 @@ def compute(model: Model, runtime_s: float = 0.0, paired: bool = False) -> RepRe
             hl[f"{p}.open_over_1y_share_end"] = (
                 float(weight[known & (age >= 365.25)].sum()) / total if total > 0 else float("nan")
             )
-            month = np.searchsorted(edges, np.concatenate((cm_t, bg.main_t)), side="right") - 1
+            month = edges_at_or_before(edges, np.concatenate((cm_t, bg.main_t))) - 1
             all_w = np.concatenate((cm_w, bg.main_wait)) / 7.0
             all_n = np.concatenate((np.ones(len(cm_t)), bg.main_n))
             mo["crown_list_wait_weeks_mean"] = _ratio(
@@ -527,7 +528,7 @@ def compute(model: Model, runtime_s: float = 0.0, paired: bool = False) -> RepRe
                 np.bincount(month, all_n, cal.months)[: cal.months],
             )
             mo["crown_list_wait_weeks_median"] = _monthly_quantile(month, all_w, all_n, cal.months, 0.5)
-            image_month = np.searchsorted(edges, cm_t, side="right") - 1
+            image_month = edges_at_or_before(edges, cm_t) - 1
             mo["crown_wait_weeks_mean"] = _ratio(
                 np.bincount(image_month, cm_w / 7.0, cal.months)[: cal.months],
                 np.bincount(image_month, None, cal.months)[: cal.months].astype(float),

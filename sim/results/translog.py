@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.engine.record import STATE_BITS
+from sim.results.edges import edges_at_or_before
 
 if TYPE_CHECKING:
     from sim.engine.model import Model
@@ -21,7 +22,7 @@ class TransitionLog:
     and every state's entries and exits counted by month, for stocks and flows at month edges.
 
     Each entry links to the case's previous one (``log.prev``), so no sort by case is needed; the
-    counts are one pass of ``searchsorted`` against the month edges and one ``bincount``.
+    counts are one lookup of each time's month (:mod:`sim.results.edges`) and one ``bincount``.
     "At an edge" means just before it: an entry counts from its time, an exit from just after.
     """
 
@@ -40,7 +41,7 @@ class TransitionLog:
         n_states = 1 << STATE_BITS
 
         def before_edges(times: np.ndarray) -> np.ndarray:  # per state: entries (or exits) before each edge
-            j = np.searchsorted(edges, times, side="right")
+            j = edges_at_or_before(edges, times)
             counts = np.bincount(self.state * (k + 1) + j, minlength=n_states * (k + 1)).reshape(n_states, k + 1)
             return np.cumsum(counts, axis=1)[:, :k]
 
