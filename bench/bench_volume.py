@@ -1,6 +1,6 @@
 """Benchmark: the cost of a case as the volume grows (arrivals, capacities and stocks scaled together).
 
-    python bench/bench_volume.py [--scenario justice-2019] [--factors 1 2 4 8] [--reps 3] [--years 10]
+    python bench/bench_volume.py [--scenario justice-2019] [--factors 1 2 4 8] [--reps 3] [--rounds 1] [--years 10]
 
 At factor k every arrival rate, every server count and sitting-day figure, every background
 caseload and every initial stock of the scenario is multiplied by k (``VOLUME_KEYS``), so that
@@ -13,6 +13,11 @@ process's high-water mark) belongs to that factor alone; within it ``--reps`` re
 timed one after another as a worker runs them (the model and the computation of its results), and
 the median is reported. Memory flat in the number of replications shows as the same peak whatever
 ``--reps``.
+
+A shared machine's speed drifts by more than the effect measured here, so ``--rounds R`` runs the
+factors R times, alternating (1, 8, 1, 8, ...): each factor's figures are then the median over
+rounds, and its ratio is the median over rounds of its ratio to the first factor in the same round
+(minutes apart), which drift moves far less than a ratio between runs far apart.
 """
 
 from __future__ import annotations
@@ -89,11 +94,22 @@ def one_factor(name: str, factor: float, reps: int, years: float | None) -> dict
     }
 
 
+def run_factor(args: argparse.Namespace, factor: float) -> dict[str, Any]:
+    """One factor's figures, from its own subprocess."""
+    cmd = [sys.executable, __file__, "--scenario", args.scenario, "--reps", str(args.reps), "--one", str(factor)]
+    if args.years is not None:
+        cmd += ["--years", str(args.years)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="justice-2019")
     ap.add_argument("--factors", type=float, nargs="*", default=[1, 2, 4, 8])
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=1, help="run the factors this many times, alternating")
     ap.add_argument("--years", type=float, help="reported years (default: the scenario's)")
     ap.add_argument("--json", type=Path, help="write the figures to this file as well")
     ap.add_argument("--one", type=float, help=argparse.SUPPRESS)  # a single factor, in a subprocess
@@ -101,19 +117,37 @@ def main() -> None:
     if args.one is not None:
         print(json.dumps(one_factor(args.scenario, args.one, args.reps, args.years)))
         return
-    rows = []
-    print(f"{args.scenario}: arrivals, capacities and stocks scaled together; median of {args.reps} replications")
+    rounds = max(1, args.rounds)
+    by_factor: dict[float, list[dict[str, Any]]] = {f: [] for f in args.factors}
+    of = f"median of {args.reps} replications" + (f", median of {rounds} alternating rounds" if rounds > 1 else "")
+    print(f"{args.scenario}: arrivals, capacities and stocks scaled together; {of}")
+    for round_ in range(rounds):
+        first = None
+        for factor in args.factors:
+            r = run_factor(args, factor)
+            first = first or r
+            r["ratio_in_round"] = r["us_per_case"] / first["us_per_case"]
+            by_factor[factor].append(r)
+            if rounds > 1:
+                us, ratio = r["us_per_case"], r["ratio_in_round"]
+                print(f"  round {round_ + 1}: x{factor:g} {us:.2f} us/case, ratio {ratio:.3f}")
     print(f"{'factor':>6s} {'s/rep':>7s} {'min':>7s} {'cases':>9s} {'us/case':>8s} {'ratio':>6s} {'peak MB':>8s}")
-    for factor in args.factors:
-        cmd = [sys.executable, __file__, "--scenario", args.scenario, "--reps", str(args.reps), "--one", str(factor)]
-        if args.years is not None:
-            cmd += ["--years", str(args.years)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-        r = json.loads(out.strip().splitlines()[-1])
-        r["ratio_to_1x"] = round(r["us_per_case"] / rows[0]["us_per_case"], 3) if rows else 1.0
-        rows.append(r)
-        print(f"{factor:6g} {r['s_per_rep_median']:7.3f} {r['s_per_rep_min']:7.3f} {r['cases_per_rep']:9d} "
-              f"{r['us_per_case']:8.2f} {r['ratio_to_1x']:6.3f} {r['peak_mb']:8.1f}")
+    rows = []
+    for factor, runs in by_factor.items():
+        row = {
+            "factor": factor,
+            "compiled": runs[0]["compiled"],
+            "s_per_rep_median": round(statistics.median(r["s_per_rep_median"] for r in runs), 3),
+            "s_per_rep_min": min(r["s_per_rep_min"] for r in runs),
+            "cases_per_rep": runs[0]["cases_per_rep"],
+            "us_per_case": round(statistics.median(r["us_per_case"] for r in runs), 3),
+            "ratio_to_1x": round(statistics.median(r["ratio_in_round"] for r in runs), 3),
+            "peak_mb": max(r["peak_mb"] for r in runs),
+            "rounds": runs,
+        }
+        rows.append(row)
+        print(f"{factor:6g} {row['s_per_rep_median']:7.3f} {row['s_per_rep_min']:7.3f} {row['cases_per_rep']:9d} "
+              f"{row['us_per_case']:8.2f} {row['ratio_to_1x']:6.3f} {row['peak_mb']:8.1f}")
     print(f"hot modules: {'compiled (mypyc)' if rows and rows[0]['compiled'] else 'pure Python'}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
