@@ -39,8 +39,20 @@ INF = float("inf")
 
 def timetable(scheme: Scheme, start: float) -> list[float]:
     """Times of a group's sessions from ``start``, then of the follow-up session (days)."""
-    sessions = [start + k * scheme.session_gap_days for k in range(scheme.sessions)]
-    return sessions + [start + scheme.course_days + scheme.follow_up_days]
+    return _times(session_offsets(scheme), start, scheme.course_days, scheme.follow_up_days)
+
+
+def session_offsets(scheme: Scheme) -> list[float]:
+    """Each session's time from its group's start (days): the scheme's, so worked out once per run
+    rather than through the scenario's properties for every group."""
+    gap = scheme.session_gap_days
+    return [k * gap for k in range(scheme.sessions)]
+
+
+def _times(offsets: list[float], start: float, course: float, follow_up: float) -> list[float]:
+    times = [start + offset for offset in offsets]
+    times.append(start + course + follow_up)
+    return times
 
 
 def session_hazard(sc: Scenario) -> float:
@@ -68,6 +80,10 @@ class SchemeRoute(Stage):
         self._interval = s.group_start_interval_days
         self._course = s.course_days
         self._follow_up = s.follow_up_days
+        self._offsets = session_offsets(s)
+        self._group_size = s.group_size
+        self._min_group = s.min_group_size
+        self._small_after = s.small_group_after_days
         self._limit = s.wait_limit_days
         # what each case carries for this stage, drawn only if some rule offers the deferral
         self._used = None if "deferred_prosecution" in routes_taken(ctx.sc) else ()
@@ -123,17 +139,16 @@ class SchemeRoute(Stage):
 
     def _form_groups(self, t: float) -> None:
         waiting, slots = self._waiting, self._slots
-        cfg = self.cfg
         rec = self.ctx.out
         while waiting and slots and slots[0] <= t:
             n = len(waiting)
-            if n < cfg.min_group_size and t - waiting[0][0] < cfg.small_group_after_days:
+            if n < self._min_group and t - waiting[0][0] < self._small_after:
                 break
-            size = min(cfg.group_size, n)
+            size = min(self._group_size, n)
             heapq.heapreplace(slots, t + self._course)
             rec.scheme_group_t.append(t)
             rec.scheme_group_size.append(size)
-            times = timetable(cfg, t)
+            times = _times(self._offsets, t, self._course, self._follow_up)
             rec.scheme_session_t.extend(times[:-1])
             for _ in range(size):
                 ready, case = waiting.popleft()
