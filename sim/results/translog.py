@@ -33,9 +33,13 @@ class TransitionLog:
         self.state = (key & ((1 << STATE_BITS) - 1)).astype(np.intp)
         self.time = log.time
         self.prev = log.prev
-        self.until = np.full(len(key), np.inf)
         linked = self.prev >= 0
-        self.until[self.prev[linked]] = self.time[linked]
+        # an entry ends at the next entry of its case; the entries with no previous one write to a
+        # spare last slot, which is dropped (a scatter of every entry: no masked copies to make)
+        n = len(key)
+        until = np.full(n + 1, np.inf)
+        until[np.where(linked, self.prev, n)] = self.time
+        self.until = until[:n]
         self.first = ~linked
         k = len(edges)
         n_states = 1 << STATE_BITS
