@@ -32,13 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sim import compiled  # noqa: E402
-from sim.inputs.loading import list_shipped, load_scenario  # noqa: E402
-from sim.results.metrics import compute  # noqa: E402
-from sim.engine.model import Model  # noqa: E402
-
 import naive_reference  # noqa: E402
 from procmem import run_and_sample  # noqa: E402
+
+from sim import compiled  # noqa: E402
+from sim.engine.model import Model  # noqa: E402
+from sim.inputs.loading import list_shipped, load_scenario  # noqa: E402
+from sim.results.metrics import compute  # noqa: E402
 
 
 def reference_loop_s() -> float:
