@@ -246,6 +246,21 @@ def run_chunk(fn: TaskFn, items: list[tuple[Any, ...]]) -> list[tuple[bool, Any]
     return out
 
 
+def _worker_environ(key: str) -> dict[str, Any]:
+    """The environment Dask gives the workers it starts, less ``MALLOC_TRIM_THRESHOLD_``.
+
+    Dask sets glibc's trim threshold to 64 KiB so that workers hand memory back at once. Any
+    setting of it also turns off glibc's sliding threshold for large blocks, so every block of the
+    model's size (a case block's draws, the record's chunks, the results' arrays) is then mapped
+    and unmapped afresh, its pages faulted in each time: a replication ran 15-20% slower than on
+    a plain worker process (paired runs; ``bench/README.md``). A replication's memory is bounded
+    (about 160 MB a worker), so the workers keep glibc's defaults."""
+    import dask
+
+    environ = dask.config.get(key, default={}) or {}
+    return {k: v for k, v in dict(environ).items() if k != "MALLOC_TRIM_THRESHOLD_"}
+
+
 class DaskExecutor:
     """Tasks on a Dask cluster: an existing scheduler, or a LocalCluster of ``workers`` processes.
 
@@ -271,14 +286,17 @@ class DaskExecutor:
             import dask
 
             # the tasks are pure Python: the workers' sampling profiler and memory monitor would
-            # take the interpreter lock from them every few milliseconds
-            # (and Ctrl-C is for this process alone: see sim.experiments.processes)
+            # take the interpreter lock from them every few milliseconds; the workers keep glibc's
+            # own allocation thresholds (see _worker_environ); Ctrl-C is for this process alone
+            # (see sim.experiments.processes)
             with (
                 dask.config.set(
                     {
                         "distributed.worker.profile.enabled": False,
                         "distributed.worker.memory.monitor-interval": "1s",
                         "distributed.worker.preload": ["sim.experiments.processes"],
+                        "distributed.nanny.pre-spawn-environ": _worker_environ("distributed.nanny.pre-spawn-environ"),
+                        "distributed.nanny.environ": _worker_environ("distributed.nanny.environ"),
                     }
                 ),
                 interrupts_ignored(),
