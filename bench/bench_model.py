@@ -9,7 +9,8 @@ replications (replications differ only in their random numbers). ``--memory`` al
 (each process's high-water mark, and all processes together).
 
 It reports whether the hot modules run compiled (see ``sim/compiled.py``);
-``DIVERTSIM_PURE_PYTHON=1`` times the pure-Python fallback.
+``DIVERTSIM_PURE_PYTHON=1`` times the pure-Python fallback. The C allocator is set as in a worker
+(``sim/experiments/allocator.py``) unless ``--default-allocator`` is given.
 
 Each replication is followed by a run of ``naive_reference.py``, a SimPy model of a much simpler
 flow written the obvious way; ``ratio`` is divertsim's seconds per case over the reference's,
@@ -37,6 +38,7 @@ from procmem import run_and_sample  # noqa: E402
 
 from sim import compiled  # noqa: E402
 from sim.engine.model import Model  # noqa: E402
+from sim.experiments import allocator  # noqa: E402
 from sim.inputs.loading import list_shipped, load_scenario  # noqa: E402
 from sim.results.metrics import compute  # noqa: E402
 
@@ -108,14 +110,17 @@ def main() -> None:
     ap.add_argument("--scenarios", nargs="*", default=[p.stem for p in list_shipped()])
     ap.add_argument("--memory", action="store_true", help="also measure peak memory of a 30-replication run")
     ap.add_argument("--json", type=Path, help="write the figures to this file as well")
+    ap.add_argument("--default-allocator", action="store_true", help="leave the C allocator as it starts")
     args = ap.parse_args()
+    tuned = False if args.default_allocator else allocator.tune()
     ref = reference_loop_s()
     report = {
         "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "reference_loop_s": round(ref, 3), "compiled": compiled.in_use()},
+                    "reference_loop_s": round(ref, 3), "compiled": compiled.in_use(), "allocator_tuned": tuned},
         "scenarios": [],
     }
     print(f"hot modules: {'compiled (mypyc)' if compiled.in_use() else 'pure Python'}")
+    print(f"allocator: {'set as in a worker' if tuned else 'as the process started'}")
     print(f"reference loop: {ref:.2f} s (about 0.75 s on the quiet reference machine)")
     print(f"{'scenario':28s} {'years':>6s} {'s/rep':>7s} {'min':>7s} {'model s':>8s} {'cases':>8s} {'cases/s':>9s} "
           f"{'us/case':>8s} {'naive':>6s} {'ratio':>6s}")

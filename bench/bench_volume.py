@@ -65,12 +65,15 @@ def scaled_scenario(name: str, factor: float, years: float | None) -> Any:
     return validate(data, f"{name} (volume x{factor:g})")
 
 
-def one_factor(name: str, factor: float, reps: int, years: float | None) -> dict[str, Any]:
-    """Time ``reps`` replications of ``name`` at ``factor`` in this process (run as a subprocess)."""
+def one_factor(name: str, factor: float, reps: int, years: float | None, tune: bool = True) -> dict[str, Any]:
+    """Time ``reps`` replications of ``name`` at ``factor`` in this process (run as a subprocess),
+    with the C allocator set as in a worker unless ``tune`` is false."""
     from sim import compiled
     from sim.engine.model import Model
+    from sim.experiments import allocator
     from sim.results.metrics import compute
 
+    tuned = allocator.tune() if tune else False
     sc = scaled_scenario(name, factor, years)
     times, cases = [], []
     for rep in range(reps):
@@ -86,6 +89,7 @@ def one_factor(name: str, factor: float, reps: int, years: float | None) -> dict
     return {
         "factor": factor,
         "compiled": compiled.in_use(),
+        "allocator_tuned": tuned,
         "s_per_rep_median": round(med, 3),
         "s_per_rep_min": round(min(times), 3),
         "cases_per_rep": int(n),
@@ -99,6 +103,8 @@ def run_factor(args: argparse.Namespace, factor: float) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--scenario", args.scenario, "--reps", str(args.reps), "--one", str(factor)]
     if args.years is not None:
         cmd += ["--years", str(args.years)]
+    if args.default_allocator:
+        cmd.append("--default-allocator")
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
@@ -112,10 +118,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1, help="run the factors this many times, alternating")
     ap.add_argument("--years", type=float, help="reported years (default: the scenario's)")
     ap.add_argument("--json", type=Path, help="write the figures to this file as well")
+    ap.add_argument("--default-allocator", action="store_true", help="leave the C allocator as it starts")
     ap.add_argument("--one", type=float, help=argparse.SUPPRESS)  # a single factor, in a subprocess
     args = ap.parse_args()
     if args.one is not None:
-        print(json.dumps(one_factor(args.scenario, args.one, args.reps, args.years)))
+        print(json.dumps(one_factor(args.scenario, args.one, args.reps, args.years, not args.default_allocator)))
         return
     rounds = max(1, args.rounds)
     by_factor: dict[float, list[dict[str, Any]]] = {f: [] for f in args.factors}
@@ -137,6 +144,7 @@ def main() -> None:
         row = {
             "factor": factor,
             "compiled": runs[0]["compiled"],
+            "allocator_tuned": runs[0]["allocator_tuned"],
             "s_per_rep_median": round(statistics.median(r["s_per_rep_median"] for r in runs), 3),
             "s_per_rep_min": min(r["s_per_rep_min"] for r in runs),
             "cases_per_rep": runs[0]["cases_per_rep"],
@@ -148,7 +156,8 @@ def main() -> None:
         rows.append(row)
         print(f"{factor:6g} {row['s_per_rep_median']:7.3f} {row['s_per_rep_min']:7.3f} {row['cases_per_rep']:9d} "
               f"{row['us_per_case']:8.2f} {row['ratio_to_1x']:6.3f} {row['peak_mb']:8.1f}")
-    print(f"hot modules: {'compiled (mypyc)' if rows and rows[0]['compiled'] else 'pure Python'}")
+    print(f"hot modules: {'compiled (mypyc)' if rows and rows[0]['compiled'] else 'pure Python'}; allocator: "
+          f"{'set as in a worker' if rows and rows[0]['allocator_tuned'] else 'as the process started'}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
 

@@ -3,5 +3,7 @@
 import sys
 
 from sim.cli import main
+from sim.experiments import allocator
 
+allocator.tune()  # this process is divertsim's own (see sim.experiments.allocator)
 sys.exit(main())

@@ -16,6 +16,7 @@ import pytest
 from small import small_set
 
 from sim.cli import main
+from sim.experiments import allocator
 from sim.experiments.designs import build
 from sim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from sim.results.metrics import HEADLINE
@@ -185,11 +186,13 @@ def test_dask_workers_keep_the_allocators_own_thresholds(monkeypatch):
     try:
         trim = ex._client.submit(os.getenv, "MALLOC_TRIM_THRESHOLD_", pure=False).result()
         threads = ex._client.submit(os.getenv, "OMP_NUM_THREADS", pure=False).result()
+        tuned = ex._client.submit(allocator.in_force, pure=False).result()
     finally:
         ex.close()
     assert trim is None
     assert os.getenv("MALLOC_TRIM_THRESHOLD_") is None
     assert threads == "1"
+    assert tuned or not sys.platform.startswith("linux")  # and the allocator is set as in a process-pool worker
 
 
 @pytest.mark.slow

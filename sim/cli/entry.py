@@ -13,6 +13,7 @@ import typer
 from sim.cli import authoring, calibration, inspection, progress, running, sweeps, webapp
 from sim.cli.app import app
 from sim.cli.errors import exit_status
+from sim.experiments import allocator
 
 #: every command, in the order ``divertsim --help`` lists them
 COMMANDS: tuple[Callable[..., None], ...] = (
@@ -54,4 +55,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def console() -> None:  # pragma: no cover - the installed script
+    allocator.tune()  # this process is divertsim's own (see sim.experiments.allocator)
     sys.exit(main())

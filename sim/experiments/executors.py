@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sim.engine.model import Model
+from sim.experiments import allocator
 from sim.experiments.processes import die_with_parent, interrupts_held, interrupts_ignored
 from sim.inputs.scenario import Scenario
 from sim.results.metrics import RepResult, compute
@@ -91,9 +92,10 @@ def run_task(scenario_json: str, rep: int, seed: int, keep_monthly: bool, agains
 
 
 def _warm(parent: int) -> None:
-    """Worker start-up: die with the parent, leave Ctrl-C to it, and import what a task needs
-    before the first task arrives."""
+    """Worker start-up: die with the parent, leave Ctrl-C to it, set the allocator for the model's
+    blocks (:mod:`sim.experiments.allocator`) and import what a task needs before the first task arrives."""
     die_with_parent(parent)
+    allocator.tune()
     from sim.engine import model  # noqa: F401
     from sim.results import metrics  # noqa: F401
 

@@ -45,8 +45,12 @@ def die_with_parent(parent: int) -> None:
 
 def dask_setup(worker: object) -> None:
     """Dask runs this in each worker of a local cluster (the module is the workers' preload):
-    Ctrl-C is for the coordinator, which stops the cluster, not for each worker to report."""
+    Ctrl-C is for the coordinator, which stops the cluster, not for each worker to report; the
+    allocator is set for the model's blocks as in a process-pool worker."""
+    from sim.experiments import allocator
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    allocator.tune()
 
 
 @contextlib.contextmanager
