@@ -254,9 +254,10 @@ def _worker_environ(key: str) -> dict[str, Any]:
     Dask sets glibc's trim threshold to 64 KiB so that workers hand memory back at once. Any
     setting of it also turns off glibc's sliding threshold for large blocks, so every block of the
     model's size (a case block's draws, the record's chunks, the results' arrays) is then mapped
-    and unmapped afresh, its pages faulted in each time: a replication ran 15-20% slower than on
-    a plain worker process (paired runs; ``bench/README.md``). A replication's memory is bounded
-    (about 160 MB a worker), so the workers keep glibc's defaults."""
+    and unmapped afresh, its pages faulted in each time: a replication took about a quarter more
+    CPU time (paired runs; ``bench/README.md``). Without it the workers set the allocator as a
+    process-pool worker does (:mod:`sim.experiments.allocator`, from their preload), and Dask no
+    longer writes it into this process's environment for every process started later."""
     import dask
 
     environ = dask.config.get(key, default={}) or {}
