@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ARGS = ["run", "status-quo", "--reps", "6", "--workers", "1", "--years", "1",
+#: twelve short replications, so that a kill after the first few lands while the run is still going
+ARGS = ["run", "status-quo", "--reps", "12", "--workers", "1", "--years", "1",
         "--set", "arrivals.per_month=120", "--set", "forensics.examiners=17", "--set", "court.crown.sitting_days_per_month=55",
         "--set", "court.magistrates.sitting_days_per_month=17", "--set", "court.charging.lawyers=3",
         "--set", "initial.forensics.cases=1000", "--set", "initial.crown_trial.cases=60"]

@@ -297,15 +297,20 @@ class RunFolder:
         """Write the tables and the final manifest from the first ``n`` replications."""
         results = self.results(n)
         cal = Calendar(self.scenario.run.start_date, self.scenario.run.months)
-        write_tables(self.folder, results, cal, self.scenario.run.warmup_months)
         cpu = sum(r.runtime_s for r in results)
+        # everything the manifest says is worked out first, so that the tables and the manifest
+        # that marks them complete are written back to back: a kill between the two leaves tables
+        # under a "running" manifest, and that window should be a write, not a computation
+        warnings = run_warnings(results, self.scenario)
+        warmup = warmup_summary(of_scenario(results, self.scenario))
+        write_tables(self.folder, results, cal, self.scenario.run.warmup_months)
         finished = self._manifest(
             "complete",
             replications=len(results),
             runtime_s=round(time.perf_counter() - self._t0, 3),
             cpu_seconds_in_replications=round(cpu, 3),
-            warnings=run_warnings(results, self.scenario),
-            warmup=warmup_summary(of_scenario(results, self.scenario)),
+            warnings=warnings,
+            warmup=warmup,
             **(extra or {}),
         )
         manifests.write(self.folder, finished)

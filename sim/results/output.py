@@ -178,11 +178,15 @@ def write_parquet(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any
 
 
 def write_tables(folder: Path, results: list[RepResult], cal: Calendar, warmup_months: int) -> None:
-    """summary.json, and the replications and monthly tables as CSV and as Parquet."""
-    write_json(folder / "summary.json", summary(results))
+    """The replications and monthly tables as CSV and as Parquet, then summary.json.
+
+    The summary goes last, just before the manifest that marks the run complete (see
+    :meth:`sim.experiments.runfolder.RunFolder.finish`), so that a run killed while its tables are
+    written is not left with a summary under a manifest that says it is still running."""
     for name, (header, rows) in (
         ("replications", replications_table(results)),
         ("monthly", monthly_table(results, cal, warmup_months)),
     ):
         atomic_write(folder / f"{name}.csv", csv_text(header, rows))
         write_parquet(folder / f"{name}.parquet", header, rows)
+    write_json(folder / "summary.json", summary(results))
