@@ -54,6 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
-def console() -> None:  # pragma: no cover - the installed script
+def console() -> None:  # pragma: no cover - the installed script and ``python -m sim``
     allocator.tune()  # this process is divertsim's own (see sim.experiments.allocator)
     sys.exit(main())

@@ -38,9 +38,7 @@ def tune() -> bool:
     global _applied
     if _applied:
         return True
-    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return False
-    if "MALLOC_TRIM_THRESHOLD_" in os.environ:
+    if not sys.platform.startswith("linux") or {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"} & set(os.environ):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt

@@ -289,9 +289,9 @@ class DaskExecutor:
             import dask
 
             # the tasks are pure Python: the workers' sampling profiler and memory monitor would
-            # take the interpreter lock from them every few milliseconds; the workers keep glibc's
-            # own allocation thresholds (see _worker_environ); Ctrl-C is for this process alone
-            # (see sim.experiments.processes)
+            # take the interpreter lock from them every few milliseconds; the workers start without
+            # Dask's trim threshold and set the allocator from their preload (see _worker_environ);
+            # Ctrl-C is for this process alone (see sim.experiments.processes)
             with (
                 dask.config.set(
                     {
