@@ -365,4 +365,4 @@ def test_an_ended_case_holds_no_draws():
     assert len(ending.draws) == 0
     with pytest.raises(IndexError):
         ending.draw(0)  # a stage reading an ended case's draws would fail loudly, not read another's
-    assert going_on.draw(width - 1) == m.factories["external"]._draws[going_on.at + width - 1]
+    assert going_on.draw(width - 1) == m.factories["external"]._draws[going_on.at + (width - 1) * going_on.stride]

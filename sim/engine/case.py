@@ -116,9 +116,13 @@ _NO_DRAWS: Final = vec[float]()
 class Case(Job):
     """One case moving through the pipeline: packed decisions ``bits`` and its float draws.
 
-    The draws are the case's row in its block's vector of unboxed doubles, from ``at`` on, one
-    number per draw the stages declared (see :class:`Layout`): no copy per case, no boxed number
-    per draw nor for a stage's read, and a case's draws side by side in memory.
+    The draws are the case's place ``at`` in its block's vector of unboxed doubles, which holds
+    the block's draws column by column, ``stride`` (the block's size) numbers a column, one column
+    per draw the stages declared (see :class:`Layout`): no copy per case, no boxed number per draw
+    nor for a stage's read. Column by column because a stage reads one column for the cases it
+    serves, which reach it roughly in the order they arrived, so neighbours' draws often share a
+    cache line: at 8 times the national volume the first-level data cache misses a quarter less
+    often (callgrind's cache simulation), and no block is transposed.
     """
 
     __slots__ = (
@@ -129,6 +133,7 @@ class Case(Job):
         "bits",
         "draws",
         "at",
+        "stride",
         "t_detected",
         "t_closed",
         "t_charged",
@@ -141,7 +146,7 @@ class Case(Job):
         "registered",
     )
 
-    def __init__(self, cid: int, origin: int, bits: int, draws: vec[float], at: int) -> None:
+    def __init__(self, cid: int, origin: int, bits: int, draws: vec[float], at: int, stride: int) -> None:
         self.ready = 0.0  # the Job's fields, set by the pool the case is offered to
         self.cls = 0
         self.work = 0.0
@@ -153,6 +158,7 @@ class Case(Job):
         self.bits = bits
         self.draws = draws
         self.at = at
+        self.stride = stride
         self.t_detected = math.nan  # start of the time at risk of reoffending
         self.t_closed = INF  # when the case ends (known once decided)
         self.t_charged = math.nan
@@ -166,7 +172,7 @@ class Case(Job):
 
     def draw(self, column: int) -> float:
         """The case's draw in ``column`` (a column the stages declared on the :class:`Layout`)."""
-        return self.draws[self.at + column]
+        return self.draws[self.at + column * self.stride]
 
     def release(self) -> None:
         """Let go of the block's draws once the case has ended (a block is freed when all its cases
@@ -399,7 +405,7 @@ class CaseFactory:
         for decide in self.layout.deciders:
             decide(block)
 
-        col = np.empty((self._width, n))  # a column per draw; a row per case once transposed
+        col = np.empty((self._width, n))  # a column per draw, kept so (see Case)
         for c, (name, kind, dist, scale, origins) in enumerate(self.layout.columns):
             if kind == SAMPLE and dist is not None:
                 gen = self._stream(name, origins)
@@ -412,8 +418,7 @@ class CaseFactory:
                 self.fill(name, origins, col[c])
                 if kind == EXPONENTIAL:
                     np.negative(np.log1p(-col[c]), out=col[c])  # unit exponential by inversion
-        rows = np.ascontiguousarray(col.T).ravel()  # one case's draws together
-        return block.bits.tolist(), vec[float](rows.data)
+        return block.bits.tolist(), vec[float](col.ravel().data)
 
     def clear(self) -> None:
         """Drop the rest of the current block."""
@@ -441,4 +446,4 @@ class CaseFactory:
             i = 0
         self._next = i + 1
         self.made += 1
-        return Case(cid, self.origin_code, self._bits[i], self._draws, i * self._width)
+        return Case(cid, self.origin_code, self._bits[i], self._draws, i, len(self._bits))
