@@ -255,6 +255,37 @@ def test_the_record_seals_every_series_it_keeps():
     assert {name for name in vars(sealed) if name != "log"} | {"log.key", "log.time", "log.prev"} == kept
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.floats(allow_nan=False), max_size=300), min_size=1, max_size=8))
+def test_property_chunks_hand_over_exactly_what_was_appended(chunks):
+    """The record's chunks are the series' own buffers, not copies: whatever the sizes between
+    flushes (a chunk larger than the room the last one left included), the sealed series is every
+    value appended, in order, and a chunk handed over does not change when the series goes on."""
+    from sim.engine.record import Floats, Ints, Record, room
+
+    rec = Record()
+    taken: list[np.ndarray] = []
+    for part in chunks:
+        for x in part:
+            rec.arrival_t.append(x)
+            rec.arrival_origin.append(int(x) % 5 if math.isfinite(x) else 0)
+            rec.log.add(len(part), x, -1)
+        rec.flush()
+        assert len(rec.arrival_t) == 0
+        if part:
+            taken.append(rec._parts["arrival_t"][-1])  # the chunk itself, not a copy
+    for part, chunk in zip([p for p in chunks if p], taken):
+        assert chunk.tolist() == part  # unchanged by what was appended after it
+    sealed = rec.seal()
+    every = [x for part in chunks for x in part]
+    assert sealed.arrival_t.tolist() == every
+    assert sealed.arrival_origin.dtype == np.int8
+    assert sealed.arrival_origin.tolist() == [int(x) % 5 if math.isfinite(x) else 0 for x in every]
+    assert sealed.log.time.tolist() == every and sealed.log.prev.tolist() == [-1] * len(every)
+    assert all(room(n) > n for n in range(1000))
+    assert isinstance(rec.arrival_t, Floats) and isinstance(rec.log.key, Ints)
+
+
 def test_every_declared_column_is_its_streams_draw():
     """Each column of a case's draws is the k-th number of the stream its stage declared (zero where
     the origin never uses it), under the origin's prefix."""
