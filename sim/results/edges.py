@@ -25,12 +25,14 @@ def edges_at_or_before(edges: np.ndarray, times: np.ndarray) -> np.ndarray:
     if len(times) < _TABLE_FROM or not len(edges) or edges[0] != 0 or not np.all(edges == np.floor(edges)):
         return np.searchsorted(edges, times, side="right")
     last = int(edges[-1])
-    # row d + 1 holds the count at day d, for d from -1 (before the start: none) to last + 1 (all)
+    # row d holds the count at day d, for d from 0 to last + 1 (all), and the last row the count
+    # before the start (none), which an index of -1 reads
     table = np.empty(last + 3, dtype=np.intp)
-    table[0] = 0
-    table[1:] = np.searchsorted(edges, np.arange(last + 2, dtype=float), side="right")
+    table[: last + 2] = np.searchsorted(edges, np.arange(last + 2, dtype=float), side="right")
+    table[-1] = 0
     day = np.floor(times)
     np.clip(day, -1.0, last + 1.0, out=day)  # -inf to -1, inf to last + 1; NaN stays NaN
-    day[np.isnan(day)] = last + 1.0  # a search puts NaN after every edge
-    day += 1.0
+    nan = np.isnan(day)
+    if nan.any():
+        day[nan] = last + 1.0  # a search puts NaN after every edge
     return table[day.astype(np.intp)]

@@ -305,8 +305,12 @@ def _monthly_quantile(month: np.ndarray, values: np.ndarray, weights: np.ndarray
     m, v, w = month[inside][order], values[inside][order], weights[inside][order]
     starts = np.searchsorted(m, np.arange(months), side="left")
     ends = np.searchsorted(m, np.arange(months), side="right")
+    # each month's values are already in order (ties as they came, as a stable sort leaves them),
+    # so each month is _quantile without its sort
     for k in np.flatnonzero(ends > starts):
-        out[k] = _quantile(v[starts[k] : ends[k]], q, w[starts[k] : ends[k]])
+        vk, cum = v[starts[k] : ends[k]], np.cumsum(w[starts[k] : ends[k]])
+        if cum[-1] > 0:
+            out[k] = vk[min(np.searchsorted(cum, q * cum[-1]), len(vk) - 1)]
     return out
 
 

@@ -30,7 +30,7 @@ class TransitionLog:
         log = model.rec.log
         key = log.key
         self.case = key >> STATE_BITS
-        self.state = (key & ((1 << STATE_BITS) - 1)).astype(np.intp)
+        self.state = (key & ((1 << STATE_BITS) - 1)).astype(np.intp, copy=False)
         self.time = log.time
         self.prev = log.prev
         linked = self.prev >= 0
@@ -43,10 +43,12 @@ class TransitionLog:
         self.first = ~linked
         k = len(edges)
         n_states = 1 << STATE_BITS
+        row = self.state * (k + 1)  # each entry's state's row of counts (both calls)
 
         def before_edges(times: np.ndarray) -> np.ndarray:  # per state: entries (or exits) before each edge
             j = edges_at_or_before(edges, times)
-            counts = np.bincount(self.state * (k + 1) + j, minlength=n_states * (k + 1)).reshape(n_states, k + 1)
+            j += row
+            counts = np.bincount(j, minlength=n_states * (k + 1)).reshape(n_states, k + 1)
             return np.cumsum(counts, axis=1)[:, :k]
 
         self._in = before_edges(self.time)
