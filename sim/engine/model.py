@@ -49,7 +49,7 @@ from sim.engine.states import S
 from sim.engine.streams import Streams
 from sim.inputs.scenario import Scenario
 
-FLUSH_DAYS = 64  # how often the record's series hand their values over as chunks
+FLUSH_DAYS = 64  # how often the record's lists are packed into arrays
 
 
 class _Arrivals:

@@ -4,9 +4,8 @@ The hot path only appends numbers here, to series that store them unboxed (:clas
 :class:`Ints`, on mypyc's typed vectors): compiled, an append is a store into a buffer of doubles or
 64-bit integers, with no Python number made per value (a list of numbers allocated a float or an int
 object for each, a fifth of the model's allocations). Every few simulated weeks the model calls
-:meth:`Record.flush`, which hands each series' buffer over as a NumPy chunk, without a copy, and
-starts the series on a buffer sized for the next weeks: a series that grew by doubling would copy
-its values at every doubling and could hold twice the room it uses. After the run
+:meth:`Record.flush`, which copies what has been appended into NumPy chunks, so a long run holds
+its record as packed numbers, not as millions of Python objects. After the run
 :meth:`Record.seal` joins the chunks into a plain namespace of NumPy arrays under the same names:
 that, not the live record, is what a finished model exposes as ``Model.rec``. Every table, stock,
 flow, wait and utilisation is computed afterwards, vectorised, by :mod:`sim.results.metrics`, so that
@@ -24,18 +23,6 @@ from mypy_extensions import i64
 
 #: a log entry packs the case id and its state into one integer: ``case << STATE_BITS | state``
 STATE_BITS: Final = 6
-
-
-def room(n: int) -> int:
-    """The room a series starts its next chunk with, after a chunk of ``n`` values.
-
-    A chunk is the series' own buffer, handed over without a copy: copying it cost a read of
-    values written weeks of simulated time before (long out of the cache at a large volume) and a
-    write to fresh memory, the largest source of cache misses in the run. A buffer keeps the room
-    it was given, so the next one starts with an eighth more than the last chunk held (the volume
-    of a few weeks changes little from one chunk to the next): a series that outgrows it is copied
-    once into a buffer twice the size, and a chunk holds at most that much unused room."""
-    return n + (n >> 3) + 16
 
 
 class Floats:
@@ -59,10 +46,11 @@ class Floats:
         return len(self.values)
 
     def take(self) -> Any:
-        """What has been appended, as float64 (a view of the buffer, no copy); the series goes on
-        empty, with room for a little more than as many (see :func:`room`)."""
-        out = np.frombuffer(memoryview(self.values), dtype=np.float64)
-        self.values = vec[float](capacity=room(len(out)))
+        """What has been appended, as float64; the series goes on empty, with room for as many."""
+        n = len(self.values)
+        # a copy: the vector's buffer has up to twice the room it uses, which a chunk would keep
+        out = np.frombuffer(memoryview(self.values), dtype=np.float64).copy()
+        self.values = vec[float](capacity=n)
         return out
 
 
@@ -81,10 +69,11 @@ class Ints:
         return len(self.values)
 
     def take(self) -> Any:
-        """What has been appended, as int64 (a view of the buffer, no copy); the series goes on
-        empty, with room for a little more than as many (see :func:`room`)."""
-        out = np.frombuffer(memoryview(self.values), dtype=np.int64)
-        self.values = vec[i64](capacity=room(len(out)))
+        """What has been appended, as int64; the series goes on empty, with room for as many."""
+        n = len(self.values)
+        # a copy: the vector's buffer has up to twice the room it uses, which a chunk would keep
+        out = np.frombuffer(memoryview(self.values), dtype=np.int64).copy()
+        self.values = vec[i64](capacity=n)
         return out
 
 
