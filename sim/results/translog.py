@@ -43,11 +43,10 @@ class TransitionLog:
         self.first = ~linked
         k = len(edges)
         n_states = 1 << STATE_BITS
-        row = self.state * (k + 1)  # each entry's state's row of counts (both calls)
 
         def before_edges(times: np.ndarray) -> np.ndarray:  # per state: entries (or exits) before each edge
             j = edges_at_or_before(edges, times)
-            j += row
+            j += self.state * (k + 1)  # in place: one array of the log's length fewer at a time
             counts = np.bincount(j, minlength=n_states * (k + 1)).reshape(n_states, k + 1)
             return np.cumsum(counts, axis=1)[:, :k]
 
