@@ -12,9 +12,9 @@ heap serve: each was mapped on its own and unmapped when freed, so every replica
 faulted their pages in again (at 8 times the national volume, 5-13% of a replication's time went
 to the kernel providing fresh pages). So no block is mapped on its own, and the heap keeps up to
 1 GiB free at its top: a process holds on to the memory its largest replication needed, which the
-next one reuses, instead of handing it back in between. Its peak is unchanged (the largest
-replication reaches it either way). Every number the model makes is the same either way: this
-only says where memory comes from.
+next one reuses, instead of handing it back in between. Its peak is the same as when such blocks
+were mapped (the largest replication reaches it either way). Every number the model makes is the
+same either way: this only says where memory comes from.
 
 Applied where divertsim owns the process (worker processes, the Dask workers it starts, the
 ``divertsim`` command and the benchmarks, which time replications as a worker runs them), never
