@@ -274,3 +274,46 @@ def test_sweep_killed_at_random_moments_resumes_to_identical_results(tmp_path):
     assert final.returncode == 0, final.stderr
     pd.testing.assert_frame_equal(results(whole), results(part), check_exact=True)
     assert (whole / "points.csv").read_text() == (part / "points.csv").read_text()
+
+
+#: tasks whose results (20 MB each) take a worker most of its time to send
+BIG_RESULTS = '''
+def big(scenario_json, rep, seed, keep_monthly):
+    return bytes(20_000_000)
+'''
+
+STOP_MID_SEND = '''
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from bigtask import big
+from sim.experiments.executors import ProcessExecutor, Task
+
+class Enough(Exception):
+    pass
+
+def on_done(task, result):
+    if task.rep >= 3:
+        raise Enough  # as Ctrl-C would, while the other worker is sending its result
+
+if __name__ == "__main__":
+    ex = ProcessExecutor(2, fn=big)
+    tasks = [Task(0, rep, 0, "") for rep in range(40)]
+    t0 = time.monotonic()
+    try:
+        ex.run(tasks, on_done, lambda task, err: None)
+    except Enough:
+        print(f"stopped in {time.monotonic() - t0:.1f} s")
+'''
+
+
+@pytest.mark.slow
+def test_workers_stopped_while_sending_results_do_not_hang_the_stop(tmp_path):
+    """Stopping the pool (Ctrl-C, or any error in the coordinator) terminates its workers; one
+    stopped while sending a result leaves part of a message in the pipe, which the pool's manager
+    thread would wait for the rest of for ever. Each of the repeats here stops the pool while the
+    other worker is, most likely, mid-send."""
+    (tmp_path / "bigtask.py").write_text(BIG_RESULTS)
+    for _ in range(5):
+        done = subprocess.run([sys.executable, "-c", STOP_MID_SEND, str(tmp_path)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60, env={**os.environ, "PYTHONPATH": f"{ROOT}:{tmp_path}"})
+        assert done.returncode == 0 and done.stdout.startswith("stopped"), done.stderr[-2000:]

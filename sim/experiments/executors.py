@@ -142,6 +142,24 @@ class SerialExecutor:
         pass
 
 
+def _stop_now(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool's workers at once (they ignore Ctrl-C) rather than wait for their tasks to end.
+
+    A worker stopped while it was sending a result leaves part of a message in the results'
+    pipe, and the pool's manager thread, reading it, would wait for the rest for ever (and the
+    command with it, at its stop or its exit). Once the workers are gone, closing this process's
+    own end for writing to that pipe leaves none open, so that read ends and the thread with it."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        writer.close()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 class ProcessExecutor:
     """Tasks on local worker processes (spawned, so nothing is inherited by accident)."""
 
@@ -224,10 +242,7 @@ class ProcessExecutor:
                     self._pool = self._new_pool()
         except BaseException:
             if self._pool is not None:
-                # the workers ignore Ctrl-C: stop them now rather than wait for their tasks to end
-                for process in list(getattr(self._pool, "_processes", {}).values()):
-                    process.terminate()
-                self._pool.shutdown(wait=True, cancel_futures=True)
+                _stop_now(self._pool)
                 self._pool = None
             raise
 
