@@ -9,7 +9,7 @@ its top, left 190: 7-10% less CPU time a national replication (paired runs, ``be
 
 At larger volumes the results' arrays pass 32 MiB, the largest block glibc's threshold lets the
 heap serve: each was mapped on its own and unmapped when freed, so every replication's results
-faulted their pages in again (at 8 times the national volume, 5-13% of a replication's time went
+faulted their pages in again (at 8 times the national volume, 5-12% of a replication's time went
 to the kernel providing fresh pages). So no block is mapped on its own, and the heap keeps up to
 1 GiB free at its top: a process holds on to the memory its largest replication needed, which the
 next one reuses, instead of handing it back in between. Its peak is the same as when such blocks

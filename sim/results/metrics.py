@@ -289,10 +289,15 @@ def _quantile(values: np.ndarray, q: float, weights: np.ndarray | None = None) -
         ordered = np.sort(values)
         return float(ordered[min(int(np.ceil(q * len(ordered))) - 1 if q > 0 else 0, len(ordered) - 1)])
     order = np.argsort(values, kind="stable")
-    cum = np.cumsum(weights[order])
+    return _quantile_of_sorted(values[order], weights[order], q)
+
+
+def _quantile_of_sorted(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The weighted q-quantile of ``values`` already in order (ties in a stable sort's order)."""
+    cum = np.cumsum(weights)
     if cum[-1] <= 0:
         return float("nan")
-    return float(values[order][min(np.searchsorted(cum, q * cum[-1]), len(order) - 1)])
+    return float(values[min(np.searchsorted(cum, q * cum[-1]), len(values) - 1)])
 
 
 def _monthly_quantile(month: np.ndarray, values: np.ndarray, weights: np.ndarray, months: int, q: float) -> np.ndarray:
@@ -305,12 +310,9 @@ def _monthly_quantile(month: np.ndarray, values: np.ndarray, weights: np.ndarray
     m, v, w = month[inside][order], values[inside][order], weights[inside][order]
     starts = np.searchsorted(m, np.arange(months), side="left")
     ends = np.searchsorted(m, np.arange(months), side="right")
-    # each month's values are already in order (ties as they came, as a stable sort leaves them),
-    # so each month is _quantile without its sort
+    # each month's values are already in order (ties as they came, as a stable sort leaves them)
     for k in np.flatnonzero(ends > starts):
-        vk, cum = v[starts[k] : ends[k]], np.cumsum(w[starts[k] : ends[k]])
-        if cum[-1] > 0:
-            out[k] = vk[min(np.searchsorted(cum, q * cum[-1]), len(vk) - 1)]
+        out[k] = _quantile_of_sorted(v[starts[k] : ends[k]], w[starts[k] : ends[k]], q)
     return out
 
 
